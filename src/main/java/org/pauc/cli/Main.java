@@ -1,0 +1,61 @@
+package org.pauc.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code pauc} command line: subcommands, one-line errors, exit codes. */
+@Command(name = "pauc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Prototypical contrastive self-supervised learning (MoCo v2, PCL, PAUC) on the JVM.",
+        subcommands = {GradcheckCommand.class, ReferenceCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "The launcher also runs the test suite: ./pauc test"})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Exit code for bad input: a wrong flag, a malformed file, an invalid configuration. */
+    public static final int EXIT_USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code (tests call this). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("pauc: " + ex.getMessage());
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            err.println("pauc: error: " + oneLine(ex));
+            return ex instanceof IllegalArgumentException ? EXIT_USAGE : 1;
+        });
+        return cl.execute(args);
+    }
+
+    static String oneLine(Throwable t) {
+        String m = t.getMessage();
+        if (m == null || m.isBlank()) {
+            m = t.getClass().getSimpleName();
+        }
+        return m.replace('\n', ' ');
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"pauc " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

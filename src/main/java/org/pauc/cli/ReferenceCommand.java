@@ -1,0 +1,85 @@
+package org.pauc.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.pauc.ops.OpEvaluator;
+import org.pauc.reference.ReferenceChecker;
+import org.pauc.reference.ReferenceGenerator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "reference", mixinStandardHelpOptions = true,
+        description = "Reference vectors: language-neutral JSON test cases of the loss contract.",
+        subcommands = {ReferenceCommand.Check.class, ReferenceCommand.Generate.class})
+final class ReferenceCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Runs every .json reference vector under the paths on a backend and compares its outputs "
+                    + "with the expected ones. Prints one line per vector, then 'N passed, M failed'.",
+                    "Exit code 0 only if all pass; a malformed file counts as a failure."})
+    static final class Check implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(arity = "1..*", paramLabel = "PATH", description = "Vector files or folders (searched recursively).")
+        List<Path> paths;
+
+        @Option(names = "--backend", paramLabel = "NAME", defaultValue = "oracle",
+                description = "Backend to check (default: ${DEFAULT-VALUE}).")
+        String backend;
+
+        @Override
+        public Integer call() {
+            OpEvaluator evaluator = Backends.byName(backend);
+            List<Path> files = ReferenceChecker.collect(paths);
+            if (files.isEmpty()) {
+                throw new IllegalArgumentException("no .json reference vectors under " + paths);
+            }
+            var out = spec.commandLine().getOut();
+            int failed = 0;
+            for (Path f : files) {
+                ReferenceChecker.Outcome o = ReferenceChecker.check(f, evaluator);
+                out.println(o.line());
+                out.flush();
+                if (!o.pass()) {
+                    failed++;
+                }
+            }
+            out.println((files.size() - failed) + " passed, " + failed + " failed");
+            out.flush();
+            return failed == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Writes reference vectors for every op of the loss contract from the oracle, as DIR/OP/CASE.json.")
+    static final class Generate implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "Output folder (created if missing).")
+        Path dir;
+
+        @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() throws IOException {
+            List<Path> files = ReferenceGenerator.generate(dir, seed);
+            spec.commandLine().getOut().println("wrote " + files.size() + " vectors under " + dir);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package org.pauc.oracle;
+
+import java.util.Arrays;
+
+/**
+ * concentration (PCL's φ, an estimator without gradient). For cluster c with members Z_c:
+ * φ_c = mean_{z∈Z_c} ||F_z − C_raw[c]||_2 / ln(|Z_c| + α) when |Z_c| > 1, else the largest such φ;
+ * then φ is clipped to [P10, P90] (numpy's linear-interpolation percentiles) and rescaled to mean τ:
+ * φ ← τ · φ / mean(φ). C_raw are the centroids before normalisation.
+ */
+public final class Concentration {
+    public static final String OP = "concentration";
+    public static final double DEFAULT_ALPHA = 10;
+    public static final double DEFAULT_TAU = 0.2;
+
+    private Concentration() {}
+
+    public static double[] compute(Mat features, Mat centroids, int[] assign, double alpha, double tau) {
+        double[] raw = raw(features, centroids, assign, alpha);
+        double lo = percentile(raw, 10);
+        double hi = percentile(raw, 90);
+        double[] phi = new double[raw.length];
+        double mean = 0;
+        for (int c = 0; c < raw.length; c++) {
+            phi[c] = Math.min(Math.max(raw[c], lo), hi);
+            mean += phi[c];
+        }
+        mean /= phi.length;
+        for (int c = 0; c < phi.length; c++) {
+            phi[c] = tau * phi[c] / mean;
+        }
+        return phi;
+    }
+
+    /**
+     * φ before clipping and rescaling: the mean member distance over ln(size + α), with clusters of fewer
+     * than two members given the largest value. Fails when no cluster has two members (φ is undefined).
+     */
+    public static double[] raw(Mat features, Mat centroids, int[] assign, double alpha) {
+        Check.minRows(OP, "F", features, 1);
+        Check.minRows(OP, "C_raw", centroids, 1);
+        Check.cols(OP, "C_raw", centroids, features.cols, "the width d of F");
+        Check.length(OP, "assign", assign, features.rows, "one cluster id per row of F");
+        Check.indices(OP, "assign", assign, centroids.rows);
+        Check.finite(OP, "alpha", alpha);
+        int k = centroids.rows;
+        double[] distanceSum = new double[k];
+        int[] size = new int[k];
+        for (int z = 0; z < features.rows; z++) {
+            int c = assign[z];
+            double s = 0;
+            for (int a = 0; a < features.cols; a++) {
+                double r = features.get(z, a) - centroids.get(c, a);
+                s += r * r;
+            }
+            distanceSum[c] += Math.sqrt(s);
+            size[c]++;
+        }
+        double[] phi = new double[k];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < k; c++) {
+            if (size[c] > 1) {
+                phi[c] = distanceSum[c] / size[c] / Math.log(size[c] + alpha);
+                max = Math.max(max, phi[c]);
+            }
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            throw new IllegalArgumentException(OP + ": no cluster has more than one member, so φ is undefined");
+        }
+        for (int c = 0; c < k; c++) {
+            if (size[c] <= 1) {
+                phi[c] = max;
+            }
+        }
+        return phi;
+    }
+
+    /** numpy.percentile with the default 'linear' method: x_lo + (x_hi − x_lo)·frac at rank p/100·(n−1). */
+    public static double percentile(double[] values, double p) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        double rank = p / 100 * (sorted.length - 1);
+        int lo = (int) Math.floor(rank);
+        int hi = (int) Math.ceil(rank);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+    }
+}
