@@ -1,23 +1,16 @@
 package org.pauc.cli;
 
-import java.util.List;
+import org.pauc.backend.BackendEvaluator;
 import org.pauc.ops.OpEvaluator;
 
-/** The evaluators that {@code --backend NAME} can select. */
+/** The evaluators that {@code reference check --backend NAME} can select: the oracle, or any backend. */
 final class Backends {
     private Backends() {}
 
-    static List<OpEvaluator> available() {
-        return List.of(OpEvaluator.ORACLE);
-    }
-
-    static OpEvaluator byName(String name) {
-        for (OpEvaluator e : available()) {
-            if (e.name().equals(name)) {
-                return e;
-            }
+    static OpEvaluator evaluator(String name, int threads) {
+        if (name.equals("oracle")) {
+            return OpEvaluator.ORACLE;
         }
-        throw new IllegalArgumentException("unknown backend '" + name + "' (available: "
-                + String.join(", ", available().stream().map(OpEvaluator::name).toList()) + ")");
+        return new BackendEvaluator(org.pauc.backend.Backends.create(name, threads));
     }
 }

@@ -3,7 +3,7 @@ package org.pauc.cli;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.pauc.gradcheck.GradCheck;
-import org.pauc.ops.OracleOps;
+import org.pauc.ops.AllOps;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +18,7 @@ final class GradcheckCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--op", paramLabel = "NAME", split = ",",
-            description = "Only these ops (comma-separated). Default: all ops with a gradient.")
+            description = "Only these ops (comma-separated): losses and layers. Default: all ops with a gradient.")
     List<String> ops = List.of();
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
@@ -27,7 +27,7 @@ final class GradcheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         for (String op : ops) {
-            OracleOps.get(op);
+            AllOps.get(op);
         }
         var out = spec.commandLine().getOut();
         var results = GradCheck.run(ops, seed);

@@ -37,12 +37,16 @@ final class ReferenceCommand implements Runnable {
         List<Path> paths;
 
         @Option(names = "--backend", paramLabel = "NAME", defaultValue = "oracle",
-                description = "Backend to check (default: ${DEFAULT-VALUE}).")
+                description = "oracle, cpu, cuda, … or auto (default: ${DEFAULT-VALUE}). A float backend is held to "
+                        + "rtol 2e-3, atol 2e-4 or the file's tolerance, whichever is looser.")
         String backend;
+
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "CPU threads (default: ${DEFAULT-VALUE}).")
+        int threads;
 
         @Override
         public Integer call() {
-            OpEvaluator evaluator = Backends.byName(backend);
+            OpEvaluator evaluator = Backends.evaluator(backend, threads);
             List<Path> files = ReferenceChecker.collect(paths);
             if (files.isEmpty()) {
                 throw new IllegalArgumentException("no .json reference vectors under " + paths);

@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pauc.ops.Cases;
-import org.pauc.ops.ContractOp;
-import org.pauc.ops.OracleOps;
+import org.pauc.ops.NamedOp;
+import org.pauc.ops.AllOps;
 import org.pauc.tensor.Tensor;
 
 /**
@@ -36,11 +36,11 @@ public final class GradCheck {
 
     /** Checks every differentiated input of one case. */
     public static List<Result> check(Cases.Case c) {
-        return check(OracleOps.get(c.op()), c);
+        return check(AllOps.get(c.op()), c);
     }
 
     /** Checks every differentiated input of one case of {@code op}. */
-    public static List<Result> check(ContractOp op, Cases.Case c) {
+    public static List<Result> check(NamedOp op, Cases.Case c) {
         Map<String, Tensor> analytic = op.evaluate(c.inputs(), c.params());
         List<Result> results = new ArrayList<>();
         for (String input : op.gradInputs(c.inputs().keySet())) {
@@ -66,7 +66,7 @@ public final class GradCheck {
     }
 
     /** Central differences of the op's objective with respect to every element of {@code input}. */
-    static double[] numericGradient(ContractOp op, Cases.Case c, String input) {
+    static double[] numericGradient(NamedOp op, Cases.Case c, String input) {
         Map<String, Tensor> in = new LinkedHashMap<>(c.inputs());
         Tensor x = c.inputs().get(input).copy();
         in.put(input, x);
@@ -83,11 +83,11 @@ public final class GradCheck {
         return g;
     }
 
-    /** Every case of the named ops (all ops with a gradient when {@code ops} is empty). */
+    /** Every case of the named ops (all ops with a gradient, losses and layers, when {@code ops} is empty). */
     public static List<Result> run(List<String> ops, long seed) {
         List<Result> results = new ArrayList<>();
-        for (String name : ops.isEmpty() ? OracleOps.names() : ops) {
-            ContractOp op = OracleOps.get(name);
+        for (String name : ops.isEmpty() ? AllOps.names() : ops) {
+            NamedOp op = AllOps.get(name);
             for (Cases.Case c : Cases.of(name, seed)) {
                 if (!op.gradInputs(c.inputs().keySet()).isEmpty()) {
                     results.addAll(check(c));

@@ -28,7 +28,7 @@ public final class Cases {
         this.rng = new SplittableRandom(seed ^ op.hashCode() * 0x9E3779B97F4A7C15L);
     }
 
-    /** Every case of every op, for this seed. */
+    /** Every case of every op of the loss contract, for this seed. */
     public static List<Case> all(long seed) {
         List<Case> out = new ArrayList<>();
         for (String op : OracleOps.names()) {
@@ -50,6 +50,14 @@ public final class Cases {
             case "cross_correlation" -> c.crossCorrelation();
             case "concentration" -> c.concentration();
             case "pauc_objective" -> c.paucObjective();
+            case "gemm" -> c.gemm();
+            case "conv2d" -> c.conv2d();
+            case "batch_norm" -> c.batchNorm();
+            case "relu" -> c.relu();
+            case "max_pool" -> c.pool("max_pool");
+            case "avg_pool" -> c.pool("avg_pool");
+            case "global_avg_pool" -> c.globalAvgPool();
+            case "linear" -> c.linear();
             default -> throw new IllegalArgumentException("no cases for op '" + op + "'");
         };
     }
@@ -304,5 +312,100 @@ public final class Cases {
             in.put("neg." + m, Tensor.indices(negatives(pos, ks[m], negatives)));
         }
         return in;
+    }
+
+    // ---- layer ops (gradient checks only) ------------------------------------------------------
+
+    private Tensor gaussianTensor(double scale, int... shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        double[] data = new double[n];
+        for (int i = 0; i < n; i++) {
+            data[i] = scale * rng.nextGaussian();
+        }
+        return new Tensor(org.pauc.tensor.DType.F64, shape, data);
+    }
+
+    /** Values whose magnitude is at least 0.05, so that finite differences never cross a kink at 0. */
+    private Tensor awayFromZero(int... shape) {
+        Tensor t = gaussianTensor(1, shape);
+        for (int i = 0; i < t.size(); i++) {
+            double v = t.data()[i];
+            t.data()[i] = Math.copySign(Math.abs(v) + 0.05, v);
+        }
+        return t;
+    }
+
+    private static Map<String, Tensor> tensors(Object... nameTensor) {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameTensor.length; i += 2) {
+            m.put((String) nameTensor[i], (Tensor) nameTensor[i + 1]);
+        }
+        return m;
+    }
+
+    private List<Case> gemm() {
+        List<Case> cases = new ArrayList<>();
+        int m = 5;
+        int n = 7;
+        int k = 3;
+        for (int ta = 0; ta < 2; ta++) {
+            for (int tb = 0; tb < 2; tb++) {
+                Tensor a = ta == 0 ? gaussianTensor(1, m, k) : gaussianTensor(1, k, m);
+                Tensor b = tb == 0 ? gaussianTensor(1, k, n) : gaussianTensor(1, n, k);
+                cases.add(new Case("gemm", (ta == 0 ? "N" : "T") + (tb == 0 ? "N" : "T"),
+                        tensors("A", a, "B", b, "dy", gaussianTensor(1, m, n)), params("ta", ta, "tb", tb)));
+            }
+        }
+        return cases;
+    }
+
+    private List<Case> conv2d() {
+        return List.of(
+                convCase("3x3-stride1-pad1", 2, 5, 6, 3, 4, 3, 1, 1),
+                convCase("3x3-stride2-pad1", 2, 7, 5, 2, 3, 3, 2, 1),
+                convCase("1x1-stride1-pad0", 1, 4, 3, 5, 2, 1, 1, 0),
+                convCase("3x3-stride1-pad0", 1, 5, 5, 1, 2, 3, 1, 0));
+    }
+
+    private Case convCase(String name, int n, int h, int w, int cin, int cout, int k, int stride, int pad) {
+        int oh = (h + 2 * pad - k) / stride + 1;
+        int ow = (w + 2 * pad - k) / stride + 1;
+        return new Case("conv2d", name, tensors("x", gaussianTensor(1, n, h, w, cin), "w", gaussianTensor(0.5, k, k, cin, cout),
+                "b", gaussianTensor(1, cout), "dy", gaussianTensor(1, n, oh, ow, cout)), params("stride", stride, "pad", pad));
+    }
+
+    private List<Case> batchNorm() {
+        return List.of(
+                new Case("batch_norm", "1d", tensors("x", gaussianTensor(2, 6, 5), "gamma", gaussianTensor(1, 5),
+                        "beta", gaussianTensor(1, 5), "dy", gaussianTensor(1, 6, 5)), params()),
+                new Case("batch_norm", "2d", tensors("x", gaussianTensor(1, 2, 3, 3, 4), "gamma", gaussianTensor(1, 4),
+                        "beta", gaussianTensor(1, 4), "dy", gaussianTensor(1, 2, 3, 3, 4)), params()),
+                new Case("batch_norm", "two-rows", tensors("x", gaussianTensor(1, 2, 3), "gamma", gaussianTensor(1, 3),
+                        "beta", gaussianTensor(1, 3), "dy", gaussianTensor(1, 2, 3)), params("eps", 1e-3)));
+    }
+
+    private List<Case> relu() {
+        return List.of(new Case("relu", "random", tensors("x", awayFromZero(4, 6), "dy", gaussianTensor(1, 4, 6)), params()));
+    }
+
+    private List<Case> pool(String op) {
+        return List.of(
+                new Case(op, "2x2-stride2", tensors("x", gaussianTensor(1, 2, 4, 6, 3), "dy", gaussianTensor(1, 2, 2, 3, 3)),
+                        params("kernel", 2, "stride", 2)),
+                new Case(op, "3x3-stride2-odd", tensors("x", gaussianTensor(1, 1, 7, 5, 2), "dy", gaussianTensor(1, 1, 3, 2, 2)),
+                        params("kernel", 3, "stride", 2)));
+    }
+
+    private List<Case> globalAvgPool() {
+        return List.of(new Case("global_avg_pool", "random",
+                tensors("x", gaussianTensor(1, 3, 2, 5, 4), "dy", gaussianTensor(1, 3, 4)), params()));
+    }
+
+    private List<Case> linear() {
+        return List.of(new Case("linear", "random", tensors("x", gaussianTensor(1, 4, 5), "w", gaussianTensor(0.5, 3, 5),
+                "b", gaussianTensor(1, 3), "dy", gaussianTensor(1, 4, 3)), params()));
     }
 }

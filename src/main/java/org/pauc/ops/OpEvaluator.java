@@ -11,7 +11,7 @@ public interface OpEvaluator {
     /** The name users select it by ({@code --backend NAME}). */
     String name();
 
-    /** Values and gradients, under the output names of {@link ContractOp#outputNames}. */
+    /** Values and gradients, under the output names of {@link NamedOp#outputNames}. */
     Map<String, Tensor> evaluate(String op, Map<String, Tensor> inputs, Map<String, Double> params);
 
     /** The tolerance this evaluator is held to, given the one a reference vector states for the oracle. */

@@ -21,7 +21,7 @@ import org.pauc.tensor.Tensor;
 
 /** The oracle's ops under their contract names: the double-precision reference every backend must match. */
 public final class OracleOps {
-    private static final Map<String, ContractOp> OPS = new LinkedHashMap<>();
+    private static final Map<String, NamedOp> OPS = new LinkedHashMap<>();
 
     static {
         register(new L2NormalizeOp());
@@ -39,12 +39,12 @@ public final class OracleOps {
 
     private OracleOps() {}
 
-    private static void register(ContractOp op) {
+    private static void register(NamedOp op) {
         OPS.put(op.name(), op);
     }
 
     /** All ops in the contract's order. */
-    public static List<ContractOp> all() {
+    public static List<NamedOp> all() {
         return List.copyOf(OPS.values());
     }
 
@@ -53,8 +53,8 @@ public final class OracleOps {
     }
 
     /** The op called {@code name}; throws naming the known ops when there is none. */
-    public static ContractOp get(String name) {
-        ContractOp op = OPS.get(name);
+    public static NamedOp get(String name) {
+        NamedOp op = OPS.get(name);
         if (op == null) {
             throw new IllegalArgumentException("unknown op '" + name + "' (known: " + String.join(", ", OPS.keySet()) + ")");
         }
@@ -80,7 +80,7 @@ public final class OracleOps {
     }
 
     /** An op whose inputs and differentiated inputs are fixed lists. */
-    private abstract static class FixedOp extends ContractOp {
+    private abstract static class FixedOp extends NamedOp {
         private final List<String> inputs;
         private final List<String> grads;
 
@@ -294,7 +294,7 @@ public final class OracleOps {
         }
     }
 
-    private static final class PaucObjectiveOp extends ContractOp {
+    private static final class PaucObjectiveOp extends NamedOp {
         private static final List<String> PER_CLUSTERING = List.of("C", "phi", "pos", "neg");
 
         PaucObjectiveOp() {

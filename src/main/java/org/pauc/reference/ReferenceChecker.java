@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.pauc.ops.ContractOp;
+import org.pauc.ops.NamedOp;
 import org.pauc.ops.OpEvaluator;
 import org.pauc.ops.OracleOps;
 import org.pauc.ops.Tolerance;
@@ -73,7 +73,7 @@ public final class ReferenceChecker {
     }
 
     static Outcome compare(Path file, ReferenceVector v, OpEvaluator evaluator) {
-        ContractOp op = OracleOps.get(v.op());
+        NamedOp op = OracleOps.get(v.op());
         List<String> known = op.outputNames(v.inputs().keySet());
         for (String key : v.expected().keySet()) {
             if (!known.contains(key)) {

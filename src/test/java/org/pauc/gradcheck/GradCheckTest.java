@@ -13,7 +13,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.pauc.ops.Cases;
-import org.pauc.ops.ContractOp;
+import org.pauc.ops.NamedOp;
 import org.pauc.ops.OracleOps;
 import org.pauc.tensor.Tensor;
 
@@ -37,8 +37,8 @@ class GradCheckTest {
     }
 
     /** An op whose analytic gradient is the oracle's with one element perturbed: the harness must catch it. */
-    private static ContractOp withBrokenGradient(ContractOp real, double factor) {
-        return new ContractOp(real.name(), real.defaults()) {
+    private static NamedOp withBrokenGradient(NamedOp real, double factor) {
+        return new NamedOp(real.name(), real.defaults()) {
             @Override
             public List<String> inputNames(Set<String> present) {
                 return real.inputNames(present);
@@ -70,7 +70,7 @@ class GradCheckTest {
     void aWrongGradientFails() {
         for (String op : List.of("info_nce", "uniformity", "correlation", "pauc_objective")) {
             Cases.Case c = Cases.of(op, 1).getFirst();
-            ContractOp broken = withBrokenGradient(OracleOps.get(op), 1.01);
+            NamedOp broken = withBrokenGradient(OracleOps.get(op), 1.01);
             GradCheck.Result r = GradCheck.check(broken, c).getFirst();
             assertFalse(r.pass(), "a 1% error in one element must fail: " + r.line());
         }

@@ -1,0 +1,340 @@
+package org.pauc.backend.oracle;
+
+import java.util.Arrays;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Buffer;
+import org.pauc.oracle.Align;
+import org.pauc.oracle.Clustering;
+import org.pauc.oracle.Correlation;
+import org.pauc.oracle.CrossCorrelation;
+import org.pauc.oracle.InfoNce;
+import org.pauc.oracle.L2Normalize;
+import org.pauc.oracle.Mat;
+import org.pauc.oracle.ProtoNce;
+import org.pauc.oracle.Uniformity;
+import org.pauc.oracle.layers.ConvShape;
+import org.pauc.oracle.layers.Layers;
+import org.pauc.oracle.layers.PoolShape;
+
+/**
+ * The oracle as a backend: double-precision buffers, every op computed by the scalar reference code. Slow on
+ * purpose; it exists so that any backend can be verified against the oracle through the same calls.
+ */
+public final class OracleBackend implements Backend {
+
+    /** Heap storage: doubles, or ids. */
+    static final class Store implements Buffer {
+        final double[] values;
+        final int[] ids;
+
+        Store(double[] values, int[] ids) {
+            this.values = values;
+            this.ids = ids;
+        }
+
+        @Override
+        public int size() {
+            return values != null ? values.length : ids.length;
+        }
+
+        @Override
+        public boolean isIndex() {
+            return ids != null;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Override
+    public String name() {
+        return "oracle";
+    }
+
+    @Override
+    public String description() {
+        return "oracle (double precision, scalar reference code, 1 thread)";
+    }
+
+    private static double[] v(Buffer b) {
+        if (b == null) {
+            return null;
+        }
+        if (!(b instanceof Store s) || s.values == null) {
+            throw new IllegalArgumentException("oracle backend: expected one of its float buffers, got " + b);
+        }
+        return s.values;
+    }
+
+    private static int[] ids(Buffer b) {
+        if (!(b instanceof Store s) || s.ids == null) {
+            throw new IllegalArgumentException("oracle backend: expected one of its id buffers, got " + b);
+        }
+        return s.ids;
+    }
+
+    private static Mat mat(Buffer b, int rows, int cols) {
+        return new Mat(rows, cols, Arrays.copyOf(v(b), rows * cols));
+    }
+
+    private static void set(Buffer dst, double[] src) {
+        if (dst != null) {
+            System.arraycopy(src, 0, v(dst), 0, src.length);
+        }
+    }
+
+    private static void accumulate(Buffer dst, Mat g, double scale) {
+        if (dst != null) {
+            double[] d = v(dst);
+            for (int i = 0; i < g.data.length; i++) {
+                d[i] += scale * g.data[i];
+            }
+        }
+    }
+
+    // ---- memory ----
+
+    @Override
+    public Buffer allocate(int n) {
+        return new Store(new double[n], null);
+    }
+
+    @Override
+    public Buffer allocateIndices(int n) {
+        return new Store(null, new int[n]);
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Buffer dst, int dstOffset, int n) {
+        double[] d = v(dst);
+        for (int i = 0; i < n; i++) {
+            d[dstOffset + i] = src[srcOffset + i];
+        }
+    }
+
+    @Override
+    public void uploadIndices(int[] src, Buffer dst) {
+        System.arraycopy(src, 0, ids(dst), 0, src.length);
+    }
+
+    @Override
+    public void download(Buffer src, int srcOffset, float[] dst, int dstOffset, int n) {
+        double[] s = v(src);
+        for (int i = 0; i < n; i++) {
+            dst[dstOffset + i] = (float) s[srcOffset + i];
+        }
+    }
+
+    /** The exact double values of a buffer (for verification against float backends). */
+    public double[] downloadExact(Buffer src) {
+        return v(src).clone();
+    }
+
+    @Override
+    public void copy(Buffer src, int srcOffset, Buffer dst, int dstOffset, int n) {
+        System.arraycopy(v(src), srcOffset, v(dst), dstOffset, n);
+    }
+
+    @Override
+    public void fill(Buffer dst, float value) {
+        Arrays.fill(v(dst), value);
+    }
+
+    @Override
+    public void synchronize() {}
+
+    // ---- layers ----
+
+    @Override
+    public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Buffer a, Buffer b, float beta, Buffer c) {
+        Layers.gemm(ta, tb, m, n, k, alpha, v(a), v(b), beta, v(c));
+    }
+
+    @Override
+    public void conv2d(ConvShape s, Buffer x, Buffer w, Buffer bias, Buffer y) {
+        set(y, Layers.conv2d(s, v(x), v(w), v(bias)));
+    }
+
+    @Override
+    public void conv2dBackward(ConvShape s, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer dbias) {
+        Layers.ConvGrads g = Layers.conv2dBackward(s, v(x), v(w), v(dy));
+        set(dx, g.dx());
+        set(dw, g.dw());
+        set(dbias, g.db());
+    }
+
+    @Override
+    public void batchNormTrain(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer y, Buffer saveMean,
+                               Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps) {
+        Layers.BatchStats st = Layers.batchStats(rows, c, v(x), eps);
+        set(y, Layers.batchNormApply(rows, c, v(x), v(gamma), v(beta), st.mean(), st.invStd()));
+        set(saveMean, st.mean());
+        set(saveInvStd, st.invStd());
+        Layers.updateRunning(v(runMean), v(runVar), st, momentum);
+    }
+
+    @Override
+    public void batchNormEval(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer runMean, Buffer runVar,
+                              float eps, Buffer y) {
+        double[] invStd = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            invStd[ch] = 1 / Math.sqrt(v(runVar)[ch] + eps);
+        }
+        set(y, Layers.batchNormApply(rows, c, v(x), v(gamma), v(beta), v(runMean), invStd));
+    }
+
+    @Override
+    public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd,
+                                  Buffer dy, Buffer dx, Buffer dgamma, Buffer dbeta) {
+        Layers.NormGrads g = Layers.batchNormBackward(rows, c, v(x), v(gamma), v(saveMean), v(saveInvStd), v(dy));
+        set(dx, g.dx());
+        set(dgamma, g.dgamma());
+        set(dbeta, g.dbeta());
+    }
+
+    @Override
+    public void relu(int n, Buffer x, Buffer y) {
+        set(y, Layers.relu(Arrays.copyOf(v(x), n)));
+    }
+
+    @Override
+    public void reluBackward(int n, Buffer y, Buffer dy, Buffer dx) {
+        set(dx, Layers.reluBackward(Arrays.copyOf(v(y), n), Arrays.copyOf(v(dy), n)));
+    }
+
+    @Override
+    public void maxPool(PoolShape s, Buffer x, Buffer y) {
+        set(y, Layers.maxPool(s, v(x)));
+    }
+
+    @Override
+    public void maxPoolBackward(PoolShape s, Buffer x, Buffer dy, Buffer dx) {
+        set(dx, Layers.maxPoolBackward(s, v(x), v(dy)));
+    }
+
+    @Override
+    public void avgPool(PoolShape s, Buffer x, Buffer y) {
+        set(y, Layers.avgPool(s, v(x)));
+    }
+
+    @Override
+    public void avgPoolBackward(PoolShape s, Buffer dy, Buffer dx) {
+        set(dx, Layers.avgPoolBackward(s, v(dy)));
+    }
+
+    @Override
+    public void globalAvgPool(int n, int hw, int c, Buffer x, Buffer y) {
+        set(y, Layers.globalAvgPool(n, hw, c, v(x)));
+    }
+
+    @Override
+    public void globalAvgPoolBackward(int n, int hw, int c, Buffer dy, Buffer dx) {
+        set(dx, Layers.globalAvgPoolBackward(n, hw, c, v(dy)));
+    }
+
+    @Override
+    public void linear(int n, int in, int out, Buffer x, Buffer w, Buffer b, Buffer y) {
+        set(y, Layers.linear(n, in, out, v(x), v(w), v(b)));
+    }
+
+    @Override
+    public void linearBackward(int n, int in, int out, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer db) {
+        Layers.LinearGrads g = Layers.linearBackward(n, in, out, v(x), v(w), v(dy));
+        set(dx, g.dx());
+        set(dw, g.dw());
+        set(db, g.db());
+    }
+
+    @Override
+    public void l2Normalize(int rows, int cols, Buffer x, Buffer y, float eps) {
+        set(y, L2Normalize.forward(mat(x, rows, cols), eps).data);
+    }
+
+    @Override
+    public void l2NormalizeBackward(int rows, int cols, Buffer x, Buffer dy, Buffer dx, float eps) {
+        set(dx, L2Normalize.backward(mat(x, rows, cols), mat(dy, rows, cols), eps).data);
+    }
+
+    // ---- losses ----
+
+    @Override
+    public Scored infoNce(int n, int d, int r, Buffer q, Buffer k, Buffer queue, float tau, Buffer dq, float scale) {
+        Mat qm = mat(q, n, d);
+        Mat km = mat(k, n, d);
+        Mat qu = mat(queue, r, d);
+        if (dq != null) {
+            accumulate(dq, InfoNce.backward(qm, km, qu, tau, 1), scale);
+        }
+        return new Scored(InfoNce.forward(qm, km, qu, tau), InfoNce.accuracy(qm, km, qu, tau));
+    }
+
+    private static Clustering clustering(int d, int kc, int s, Buffer c, Buffer phi, Buffer pos, Buffer neg) {
+        return new Clustering(mat(c, kc, d), Arrays.copyOf(v(phi), kc), ids(pos).clone(), Arrays.copyOf(ids(neg), s));
+    }
+
+    @Override
+    public Scored protoNce(int n, int d, int kc, int s, Buffer q, Buffer c, Buffer phi, Buffer pos, Buffer neg,
+                           Buffer dq, float scale) {
+        Mat qm = mat(q, n, d);
+        Clustering cl = clustering(d, kc, s, c, phi, pos, neg);
+        if (dq != null) {
+            accumulate(dq, ProtoNce.backward(qm, cl, 1), scale);
+        }
+        return new Scored(ProtoNce.forward(qm, cl), ProtoNce.accuracy(qm, cl));
+    }
+
+    @Override
+    public double align(int n, int d, int kc, Buffer v, Buffer c, Buffer pos, float alpha, Buffer dv, float scale) {
+        Mat vm = mat(v, n, d);
+        Mat cm = mat(c, kc, d);
+        int[] p = Arrays.copyOf(ids(pos), n);
+        if (dv != null) {
+            accumulate(dv, Align.backward(vm, cm, p, alpha, 1), scale);
+        }
+        return Align.forward(vm, cm, p, alpha);
+    }
+
+    @Override
+    public double uniformity(int n, int d, Buffer v, float t, Buffer dv, float scale) {
+        Mat vm = mat(v, n, d);
+        if (dv != null) {
+            accumulate(dv, Uniformity.backward(vm, t, 1), scale);
+        }
+        return Uniformity.forward(vm, t);
+    }
+
+    @Override
+    public double correlation(int n, int d, Buffer z, float eps, Buffer dz, float scale) {
+        Mat zm = mat(z, n, d);
+        if (dz != null) {
+            accumulate(dz, Correlation.backward(zm, eps, 1), scale);
+        }
+        return Correlation.forward(zm, eps);
+    }
+
+    @Override
+    public double crossCorrelation(int n, int d, Buffer za, Buffer zb, float lambdaOff, float eps, Buffer dza,
+                                   Buffer dzb, float scale) {
+        Mat a = mat(za, n, d);
+        Mat b = mat(zb, n, d);
+        CrossCorrelation.Grads g = CrossCorrelation.backward(a, b, lambdaOff, eps, 1);
+        accumulate(dza, g.za(), scale);
+        accumulate(dzb, g.zb(), scale);
+        return CrossCorrelation.forward(a, b, lambdaOff, eps);
+    }
+
+    // ---- optimisation ----
+
+    @Override
+    public void sgd(int n, Buffer param, Buffer grad, Buffer velocity, float lr, float momentum, float weightDecay) {
+        Layers.sgd(v(param), v(grad), v(velocity), lr, momentum, weightDecay);
+    }
+
+    @Override
+    public void ema(int n, Buffer target, Buffer source, float m) {
+        Layers.ema(v(target), v(source), m);
+    }
+
+    @Override
+    public void close() {}
+}

@@ -1,0 +1,169 @@
+package org.pauc.cpu;
+
+import org.pauc.oracle.layers.ConvShape;
+
+/**
+ * NHWC convolution as im2col + GEMM, must match {@code Layers.conv2d} / {@code conv2dBackward} of the oracle.
+ * The batch is cut into chunks of a few images (a fixed number, whatever the thread count); each chunk
+ * unfolds its patches into a private buffer and multiplies it with the kh·kw·cin × cout weight matrix.
+ * Weight gradients are summed per chunk and the partial sums added in chunk order, so results are
+ * bit-identical for any number of threads.
+ */
+final class Conv {
+    /** Target number of patch rows per chunk: large enough for an efficient GEMM, small enough for the cache. */
+    private static final int CHUNK_ROWS = 2048;
+
+    private Conv() {}
+
+    static int imagesPerChunk(ConvShape s) {
+        int perImage = s.oh() * s.ow();
+        return Math.max(1, Math.min(s.n(), CHUNK_ROWS / Math.max(1, perImage)));
+    }
+
+    static int chunks(ConvShape s) {
+        int per = imagesPerChunk(s);
+        return (s.n() + per - 1) / per;
+    }
+
+    private static boolean isPointwise(ConvShape s) {
+        return s.kh() == 1 && s.kw() == 1 && s.stride() == 1 && s.pad() == 0;
+    }
+
+    private static final ThreadLocal<float[]> COLS = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scratch(ThreadLocal<float[]> tl, int size) {
+        float[] a = tl.get();
+        if (a.length < size) {
+            a = new float[size];
+            tl.set(a);
+        }
+        return a;
+    }
+
+    /** Unfolds images [n0, n0+count) into rows of kh·kw·cin values (zeros where the window leaves the image). */
+    static void im2col(ConvShape s, float[] x, int n0, int count, float[] col) {
+        int oh = s.oh();
+        int ow = s.ow();
+        int cin = s.cin();
+        int k = s.patchSize();
+        int row = 0;
+        for (int n = n0; n < n0 + count; n++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++, row++) {
+                    int dst = row * k;
+                    for (int ky = 0; ky < s.kh(); ky++) {
+                        int iy = oy * s.stride() - s.pad() + ky;
+                        for (int kx = 0; kx < s.kw(); kx++, dst += cin) {
+                            int ix = ox * s.stride() - s.pad() + kx;
+                            if (iy < 0 || iy >= s.h() || ix < 0 || ix >= s.w()) {
+                                java.util.Arrays.fill(col, dst, dst + cin, 0f);
+                            } else {
+                                System.arraycopy(x, ((n * s.h() + iy) * s.w() + ix) * cin, col, dst, cin);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds the patch rows back into images [n0, n0+count) of dx (the adjoint of im2col). */
+    static void col2im(ConvShape s, float[] col, int n0, int count, float[] dx) {
+        int oh = s.oh();
+        int ow = s.ow();
+        int cin = s.cin();
+        int k = s.patchSize();
+        java.util.Arrays.fill(dx, n0 * s.h() * s.w() * cin, (n0 + count) * s.h() * s.w() * cin, 0f);
+        int row = 0;
+        for (int n = n0; n < n0 + count; n++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++, row++) {
+                    int src = row * k;
+                    for (int ky = 0; ky < s.kh(); ky++) {
+                        int iy = oy * s.stride() - s.pad() + ky;
+                        for (int kx = 0; kx < s.kw(); kx++, src += cin) {
+                            int ix = ox * s.stride() - s.pad() + kx;
+                            if (iy >= 0 && iy < s.h() && ix >= 0 && ix < s.w()) {
+                                Vec.addInto(col, src, dx, ((n * s.h() + iy) * s.w() + ix) * cin, cin);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
+        int per = imagesPerChunk(s);
+        int rowsPerImage = s.oh() * s.ow();
+        int k = s.patchSize();
+        int cout = s.cout();
+        Parallel.forEach(chunks(s), t -> {
+            int n0 = t * per;
+            int count = Math.min(per, s.n() - n0);
+            int rows = count * rowsPerImage;
+            int yOff = n0 * rowsPerImage * cout;
+            if (bias != null) {
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(bias, 0, y, yOff + r * cout, cout);
+                }
+            }
+            float beta = bias != null ? 1f : 0f;
+            if (isPointwise(s)) {
+                Gemm.gemm(false, false, rows, cout, k, 1f, x, n0 * s.h() * s.w() * s.cin(), k, w, 0, cout, beta, y, yOff,
+                        cout, false);
+            } else {
+                float[] col = scratch(COLS, rows * k);
+                im2col(s, x, n0, count, col);
+                Gemm.gemm(false, false, rows, cout, k, 1f, col, 0, k, w, 0, cout, beta, y, yOff, cout, false);
+            }
+        });
+    }
+
+    static void backward(ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {
+        int per = imagesPerChunk(s);
+        int rowsPerImage = s.oh() * s.ow();
+        int k = s.patchSize();
+        int cout = s.cout();
+        int chunks = chunks(s);
+        float[] partialW = new float[chunks * k * cout];
+        float[] partialB = db != null ? new float[chunks * cout] : null;
+        Parallel.forEach(chunks, t -> {
+            int n0 = t * per;
+            int count = Math.min(per, s.n() - n0);
+            int rows = count * rowsPerImage;
+            int dyOff = n0 * rowsPerImage * cout;
+            float[] col;
+            int colOff;
+            if (isPointwise(s)) {
+                col = x;
+                colOff = n0 * s.h() * s.w() * s.cin();
+            } else {
+                col = scratch(COLS, rows * k);
+                colOff = 0;
+                im2col(s, x, n0, count, col);
+            }
+            // dW_t = col_tᵀ · dy_t
+            Gemm.gemm(true, false, k, cout, rows, 1f, col, colOff, k, dy, dyOff, cout, 0f, partialW, t * k * cout,
+                    cout, false);
+            if (partialB != null) {
+                for (int r = 0; r < rows; r++) {
+                    Vec.addInto(dy, dyOff + r * cout, partialB, t * cout, cout);
+                }
+            }
+            if (dx != null) {
+                if (isPointwise(s)) {
+                    Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, dx, colOff, k, false);
+                } else {
+                    // dcol = dy_t · Wᵀ, then folded back into the chunk's images.
+                    Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, col, 0, k, false);
+                    col2im(s, col, n0, count, dx);
+                }
+            }
+        });
+        Vec.sumPartials(partialW, chunks, k * cout, dw);
+        if (db != null) {
+            Vec.sumPartials(partialB, chunks, cout, db);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package org.pauc.cpu;
+
+import java.util.Arrays;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Buffer;
+import org.pauc.oracle.layers.ConvShape;
+import org.pauc.oracle.layers.PoolShape;
+
+/**
+ * The float CPU backend: heap arrays, kernels on the JDK Vector API ({@link Gemm}, {@link Conv}, {@link Norm},
+ * {@link Elementwise}, {@link Losses}), parallel over a fixed task decomposition ({@link Parallel}), so the same
+ * inputs give bit-identical outputs for any thread count. Every op must match the oracle backend within float
+ * rounding; {@code pauc verify --backend cpu} checks that.
+ */
+public final class CpuBackend implements Backend {
+
+    /** Heap storage: floats, or ids. */
+    static final class Store implements Buffer {
+        final float[] values;
+        final int[] ids;
+
+        Store(float[] values, int[] ids) {
+            this.values = values;
+            this.ids = ids;
+        }
+
+        @Override
+        public int size() {
+            return values != null ? values.length : ids.length;
+        }
+
+        @Override
+        public boolean isIndex() {
+            return ids != null;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private final int threads;
+
+    public CpuBackend(int threads) {
+        this.threads = threads;
+        Parallel.setThreads(threads);
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        return "cpu (float32, Vector API " + Vec.S.vectorBitSize() + "-bit, " + threads + " thread"
+                + (threads == 1 ? "" : "s") + ")";
+    }
+
+    static float[] f(Buffer b) {
+        if (b == null) {
+            return null;
+        }
+        if (!(b instanceof Store s) || s.values == null) {
+            throw new IllegalArgumentException("cpu backend: expected one of its float buffers, got " + b);
+        }
+        return s.values;
+    }
+
+    static int[] ids(Buffer b) {
+        if (!(b instanceof Store s) || s.ids == null) {
+            throw new IllegalArgumentException("cpu backend: expected one of its id buffers, got " + b);
+        }
+        return s.ids;
+    }
+
+    // ---- memory ----
+
+    @Override
+    public Buffer allocate(int n) {
+        return new Store(new float[n], null);
+    }
+
+    @Override
+    public Buffer allocateIndices(int n) {
+        return new Store(null, new int[n]);
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Buffer dst, int dstOffset, int n) {
+        System.arraycopy(src, srcOffset, f(dst), dstOffset, n);
+    }
+
+    @Override
+    public void uploadIndices(int[] src, Buffer dst) {
+        System.arraycopy(src, 0, ids(dst), 0, src.length);
+    }
+
+    @Override
+    public void download(Buffer src, int srcOffset, float[] dst, int dstOffset, int n) {
+        System.arraycopy(f(src), srcOffset, dst, dstOffset, n);
+    }
+
+    @Override
+    public void copy(Buffer src, int srcOffset, Buffer dst, int dstOffset, int n) {
+        System.arraycopy(f(src), srcOffset, f(dst), dstOffset, n);
+    }
+
+    @Override
+    public void fill(Buffer dst, float value) {
+        Arrays.fill(f(dst), value);
+    }
+
+    @Override
+    public void synchronize() {}
+
+    // ---- layers ----
+
+    @Override
+    public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Buffer a, Buffer b, float beta, Buffer c) {
+        Gemm.gemm(ta, tb, m, n, k, alpha, f(a), f(b), beta, f(c), true);
+    }
+
+    @Override
+    public void conv2d(ConvShape s, Buffer x, Buffer w, Buffer bias, Buffer y) {
+        Conv.forward(s, f(x), f(w), f(bias), f(y));
+    }
+
+    @Override
+    public void conv2dBackward(ConvShape s, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer dbias) {
+        Conv.backward(s, f(x), f(w), f(dy), f(dx), f(dw), f(dbias));
+    }
+
+    @Override
+    public void batchNormTrain(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer y, Buffer saveMean,
+                               Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps) {
+        Norm.train(rows, c, f(x), f(gamma), f(beta), f(y), f(saveMean), f(saveInvStd), f(runMean), f(runVar),
+                momentum, eps);
+    }
+
+    @Override
+    public void batchNormEval(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer runMean, Buffer runVar,
+                              float eps, Buffer y) {
+        Norm.eval(rows, c, f(x), f(gamma), f(beta), f(runMean), f(runVar), eps, f(y));
+    }
+
+    @Override
+    public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd,
+                                  Buffer dy, Buffer dx, Buffer dgamma, Buffer dbeta) {
+        Norm.backward(rows, c, f(x), f(gamma), f(saveMean), f(saveInvStd), f(dy), f(dx), f(dgamma), f(dbeta));
+    }
+
+    @Override
+    public void relu(int n, Buffer x, Buffer y) {
+        Elementwise.relu(n, f(x), f(y));
+    }
+
+    @Override
+    public void reluBackward(int n, Buffer y, Buffer dy, Buffer dx) {
+        Elementwise.reluBackward(n, f(y), f(dy), f(dx));
+    }
+
+    @Override
+    public void maxPool(PoolShape s, Buffer x, Buffer y) {
+        Elementwise.maxPool(s, f(x), f(y), null, null);
+    }
+
+    @Override
+    public void maxPoolBackward(PoolShape s, Buffer x, Buffer dy, Buffer dx) {
+        Elementwise.maxPool(s, f(x), null, f(dy), f(dx));
+    }
+
+    @Override
+    public void avgPool(PoolShape s, Buffer x, Buffer y) {
+        Elementwise.avgPool(s, f(x), f(y));
+    }
+
+    @Override
+    public void avgPoolBackward(PoolShape s, Buffer dy, Buffer dx) {
+        Elementwise.avgPoolBackward(s, f(dy), f(dx));
+    }
+
+    @Override
+    public void globalAvgPool(int n, int hw, int c, Buffer x, Buffer y) {
+        Elementwise.globalAvgPool(n, hw, c, f(x), f(y));
+    }
+
+    @Override
+    public void globalAvgPoolBackward(int n, int hw, int c, Buffer dy, Buffer dx) {
+        Elementwise.globalAvgPoolBackward(n, hw, c, f(dy), f(dx));
+    }
+
+    @Override
+    public void linear(int n, int in, int out, Buffer x, Buffer w, Buffer b, Buffer y) {
+        float[] yv = f(y);
+        float[] bv = f(b);
+        if (bv != null) {
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(bv, 0, yv, i * out, out);
+            }
+        }
+        Gemm.gemm(false, true, n, out, in, 1f, f(x), f(w), bv != null ? 1f : 0f, yv, true);
+    }
+
+    @Override
+    public void linearBackward(int n, int in, int out, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer db) {
+        float[] dyv = f(dy);
+        if (dx != null) {
+            Gemm.gemm(false, false, n, in, out, 1f, dyv, f(w), 0f, f(dx), true);
+        }
+        Gemm.gemm(true, false, out, in, n, 1f, dyv, f(x), 0f, f(dw), true);
+        if (db != null) {
+            float[] dbv = f(db);
+            Arrays.fill(dbv, 0, out, 0f);
+            for (int i = 0; i < n; i++) {
+                Vec.addInto(dyv, i * out, dbv, 0, out);
+            }
+        }
+    }
+
+    @Override
+    public void l2Normalize(int rows, int cols, Buffer x, Buffer y, float eps) {
+        Losses.l2Normalize(rows, cols, f(x), f(y), eps);
+    }
+
+    @Override
+    public void l2NormalizeBackward(int rows, int cols, Buffer x, Buffer dy, Buffer dx, float eps) {
+        Losses.l2NormalizeBackward(rows, cols, f(x), f(dy), f(dx), eps);
+    }
+
+    // ---- losses ----
+
+    @Override
+    public Scored infoNce(int n, int d, int r, Buffer q, Buffer k, Buffer queue, float tau, Buffer dq, float scale) {
+        return Losses.infoNce(n, d, r, f(q), f(k), f(queue), tau, f(dq), scale);
+    }
+
+    @Override
+    public Scored protoNce(int n, int d, int kc, int s, Buffer q, Buffer c, Buffer phi, Buffer pos, Buffer neg,
+                           Buffer dq, float scale) {
+        return Losses.protoNce(n, d, kc, s, f(q), f(c), f(phi), ids(pos), ids(neg), f(dq), scale);
+    }
+
+    @Override
+    public double align(int n, int d, int kc, Buffer v, Buffer c, Buffer pos, float alpha, Buffer dv, float scale) {
+        return Losses.align(n, d, kc, f(v), f(c), ids(pos), alpha, f(dv), scale);
+    }
+
+    @Override
+    public double uniformity(int n, int d, Buffer v, float t, Buffer dv, float scale) {
+        return Losses.uniformity(n, d, f(v), t, f(dv), scale);
+    }
+
+    @Override
+    public double correlation(int n, int d, Buffer z, float eps, Buffer dz, float scale) {
+        return Losses.correlation(n, d, f(z), eps, f(dz), scale);
+    }
+
+    @Override
+    public double crossCorrelation(int n, int d, Buffer za, Buffer zb, float lambdaOff, float eps, Buffer dza,
+                                   Buffer dzb, float scale) {
+        return Losses.crossCorrelation(n, d, f(za), f(zb), lambdaOff, eps, f(dza), f(dzb), scale);
+    }
+
+    // ---- optimisation ----
+
+    @Override
+    public void sgd(int n, Buffer param, Buffer grad, Buffer velocity, float lr, float momentum, float weightDecay) {
+        Elementwise.sgd(n, f(param), f(grad), f(velocity), lr, momentum, weightDecay);
+    }
+
+    @Override
+    public void ema(int n, Buffer target, Buffer source, float m) {
+        Elementwise.ema(n, f(target), f(source), m);
+    }
+
+    @Override
+    public void close() {}
+}

@@ -1,0 +1,265 @@
+package org.pauc.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Single-precision GEMM on the Vector API, row-major: C = α·op(A)·op(B) + β·C with op(X) = X or Xᵀ.
+ * Must match the oracle's {@code org.pauc.oracle.layers.Gemm} within float rounding.
+ *
+ * <p>Goto/BLIS structure: B is packed into KC×NR panels, A into MR×KC panels (transposition is handled
+ * while packing, so one micro-kernel serves all four cases), and an MR×NR register block of accumulators
+ * is updated by broadcasting elements of A against vectors of B (outer products). NR is two vectors of the
+ * preferred species, whatever its lane count. Each element of C sums over k in the same order whatever the
+ * blocking or thread count: results do not depend on the number of threads.
+ */
+public final class Gemm {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Rows of the register block. */
+    static final int MR = 8;
+    /** Columns of the register block: two vectors. */
+    static final int NR = 2 * L;
+    static final int KC = 128;
+    static final int MC = 128;
+    static final int NC = 1024 / NR * NR;
+
+    private Gemm() {}
+
+    /** C (m×n, row stride ldc, offset offC) = α·op(A)·op(B) + β·C; A, B with leading dims lda, ldb and offsets. */
+    public static void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha,
+                            float[] a, int offA, int lda, float[] b, int offB, int ldb,
+                            float beta, float[] c, int offC, int ldc, boolean parallel) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        scale(c, offC, ldc, m, n, beta);
+        if (k == 0 || alpha == 0) {
+            return;
+        }
+        int mBlocks = (m + MC - 1) / MC;
+        for (int jc = 0; jc < n; jc += NC) {
+            final int nc = Math.min(NC, n - jc);
+            final int j0 = jc;
+            int panels = (nc + NR - 1) / NR;
+            // Few row blocks: split the column panels too, so that both cores have work.
+            int nGroups = Math.min(panels, Math.max(1, (4 + mBlocks - 1) / mBlocks));
+            int panelsPerGroup = (panels + nGroups - 1) / nGroups;
+            int tasks = mBlocks * nGroups;
+            for (int pc = 0; pc < k; pc += KC) {
+                final int kc = Math.min(KC, k - pc);
+                final int p0 = pc;
+                float[] pb = packedB(kc * panels * NR);
+                int packTasks = Math.min(panels, 8);
+                forEach(parallel, packTasks, t -> {
+                    for (int pnl = t; pnl < panels; pnl += packTasks) {
+                        packB(tb, b, offB, ldb, j0 + pnl * NR, Math.min(NR, nc - pnl * NR), p0, kc, pb, pnl * NR * kc);
+                    }
+                });
+                forEach(parallel, tasks, t -> {
+                    int i0 = t / nGroups * MC;
+                    int g = t % nGroups;
+                    int firstPanel = g * panelsPerGroup;
+                    int lastPanel = Math.min(panels, firstPanel + panelsPerGroup);
+                    if (firstPanel < lastPanel) {
+                        rowBlock(ta, m, nc, kc, p0, i0, j0, firstPanel, lastPanel, alpha, a, offA, lda, pb, c, offC, ldc);
+                    }
+                });
+            }
+        }
+    }
+
+    private static void forEach(boolean parallel, int tasks, java.util.function.IntConsumer body) {
+        if (parallel) {
+            Parallel.forEach(tasks, body);
+        } else {
+            for (int t = 0; t < tasks; t++) {
+                body.accept(t);
+            }
+        }
+    }
+
+    /** Convenience form for dense matrices: lda, ldb, ldc are the row lengths of the stored matrices. */
+    public static void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, float[] b,
+                            float beta, float[] c, boolean parallel) {
+        gemm(ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n, parallel);
+    }
+
+    private static void scale(float[] c, int off, int ldc, int m, int n, float beta) {
+        if (beta == 1) {
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            int row = off + i * ldc;
+            if (beta == 0) {
+                java.util.Arrays.fill(c, row, row + n, 0f);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    c[row + j] *= beta;
+                }
+            }
+        }
+    }
+
+    private static final ThreadLocal<float[]> PACK_A = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    private static final ThreadLocal<float[]> PACK_B = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** The calling thread's buffer for packed B, grown as needed (B is packed by the caller, read by all tasks). */
+    private static float[] packedB(int size) {
+        float[] pb = PACK_B.get();
+        if (pb.length < size) {
+            pb = new float[size];
+            PACK_B.set(pb);
+        }
+        return pb;
+    }
+
+    /** Rows i0 … i0+MC of C, column panels [firstPanel, lastPanel) of the packed B, for one KC slice of k. */
+    private static void rowBlock(boolean ta, int m, int nc, int kc, int p0, int i0, int j0, int firstPanel,
+                                 int lastPanel, float alpha, float[] a, int offA, int lda, float[] pb,
+                                 float[] c, int offC, int ldc) {
+        int mc = Math.min(MC, m - i0);
+        float[] pa = PACK_A.get();
+        packA(ta, a, offA, lda, i0, mc, p0, kc, alpha, pa);
+        for (int pnl = firstPanel; pnl < lastPanel; pnl++) {
+            int jr = pnl * NR;
+            int nr = Math.min(NR, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int cOff = offC + (i0 + ir) * ldc + j0 + jr;
+                if (mr == MR && nr == NR) {
+                    kernel(kc, pa, ir * kc, pb, jr * kc, c, cOff, ldc);
+                } else {
+                    kernelTail(kc, mr, pa, ir * kc, pb, jr * kc, c, cOff, ldc, nr);
+                }
+            }
+        }
+    }
+
+    /** Packs α·op(A)[i0:i0+mc, p0:p0+kc] as panels of MR rows: panel r holds, for each p, MR values. */
+    private static void packA(boolean ta, float[] a, int off, int lda, int i0, int mc, int p0, int kc, float alpha,
+                              float[] pa) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int base = ir * kc;
+            for (int p = 0; p < kc; p++) {
+                int dst = base + p * MR;
+                for (int r = 0; r < MR; r++) {
+                    float v = 0;
+                    if (r < mr) {
+                        int i = i0 + ir + r;
+                        v = ta ? a[off + (p0 + p) * lda + i] : a[off + i * lda + p0 + p];
+                    }
+                    pa[dst + r] = alpha * v;
+                }
+            }
+        }
+    }
+
+    /** Packs one panel op(B)[p0:p0+kc, j:j+nr] (zero-padded to NR columns) at pb[base]: per p, NR values. */
+    private static void packB(boolean tb, float[] b, int off, int ldb, int j, int nr, int p0, int kc, float[] pb,
+                              int base) {
+        if (!tb) {
+            for (int p = 0; p < kc; p++) {
+                int dst = base + p * NR;
+                System.arraycopy(b, off + (p0 + p) * ldb + j, pb, dst, nr);
+                if (nr < NR) {
+                    java.util.Arrays.fill(pb, dst + nr, dst + NR, 0f);
+                }
+            }
+        } else {
+            // B is stored n×k: read each column's k values contiguously, write them NR apart.
+            for (int q = 0; q < NR; q++) {
+                if (q < nr) {
+                    int src = off + (j + q) * ldb + p0;
+                    for (int p = 0; p < kc; p++) {
+                        pb[base + p * NR + q] = b[src + p];
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        pb[base + p * NR + q] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * C[MR × NR] += Apanel · Bpanel (C at c[cOff], row stride ldc), with MR × 2 vector accumulators in
+     * registers. Written out in full: C2 keeps vectors in registers only when nothing escapes into a call.
+     */
+    private static void kernel(int kc, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc) {
+        int r0 = cOff;
+        FloatVector c00 = FloatVector.fromArray(S, c, r0), c01 = FloatVector.fromArray(S, c, r0 + L);
+        int r1 = cOff + ldc;
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + L);
+        int r2 = cOff + 2 * ldc;
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + L);
+        int r3 = cOff + 3 * ldc;
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + L);
+        int r4 = cOff + 4 * ldc;
+        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + L);
+        int r5 = cOff + 5 * ldc;
+        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + L);
+        int r6 = cOff + 6 * ldc;
+        FloatVector c60 = FloatVector.fromArray(S, c, r6), c61 = FloatVector.fromArray(S, c, r6 + L);
+        int r7 = cOff + 7 * ldc;
+        FloatVector c70 = FloatVector.fromArray(S, c, r7), c71 = FloatVector.fromArray(S, c, r7 + L);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * MR;
+            int bi = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, pa[ai]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, pa[ai + 1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, pa[ai + 2]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, pa[ai + 3]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, pa[ai + 4]);
+            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, pa[ai + 5]);
+            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, pa[ai + 6]);
+            c60 = a6.fma(b0, c60); c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, pa[ai + 7]);
+            c70 = a7.fma(b0, c70); c71 = a7.fma(b1, c71);
+        }
+        c00.intoArray(c, r0);
+        c01.intoArray(c, r0 + L);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + L);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + L);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + L);
+        c40.intoArray(c, r4);
+        c41.intoArray(c, r4 + L);
+        c50.intoArray(c, r5);
+        c51.intoArray(c, r5 + L);
+        c60.intoArray(c, r6);
+        c61.intoArray(c, r6 + L);
+        c70.intoArray(c, r7);
+        c71.intoArray(c, r7 + L);
+    }
+
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+
+    /**
+     * A partial tile (mr < MR rows or nr < NR columns): the full kernel runs on a zeroed scratch tile, whose valid
+     * part is then added to C. The sums are formed exactly as in a full tile.
+     */
+    private static void kernelTail(int kc, int mr, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff,
+                                   int ldc, int nr) {
+        float[] tile = TILE.get();
+        java.util.Arrays.fill(tile, 0f);
+        kernel(kc, pa, aOff, pb, bOff, tile, 0, NR);
+        for (int r = 0; r < mr; r++) {
+            for (int q = 0; q < nr; q++) {
+                c[cOff + r * ldc + q] += tile[r * NR + q];
+            }
+        }
+    }
+}

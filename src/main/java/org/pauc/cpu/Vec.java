@@ -1,0 +1,58 @@
+package org.pauc.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Small vectorised loops over float arrays shared by the CPU kernels. */
+final class Vec {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    private Vec() {}
+
+    /** dst[d … d+n) += src[s … s+n). */
+    static void addInto(float[] src, int s, float[] dst, int d, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+        }
+        for (; i < n; i++) {
+            dst[d + i] += src[s + i];
+        }
+    }
+
+    /** dst[d … d+n) += a · src[s … s+n). */
+    static void axpy(float a, float[] src, int s, float[] dst, int d, int n) {
+        int i = 0;
+        FloatVector av = FloatVector.broadcast(S, a);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, src, s + i).fma(av, FloatVector.fromArray(S, dst, d + i)).intoArray(dst, d + i);
+        }
+        for (; i < n; i++) {
+            dst[d + i] += a * src[s + i];
+        }
+    }
+
+    /** Σ a[a0 + i]·b[b0 + i] over n elements, vector lanes summed at the end (a fixed order). */
+    static float dot(float[] a, int a0, float[] b, int b0, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            acc = FloatVector.fromArray(S, a, a0 + i).fma(FloatVector.fromArray(S, b, b0 + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[a0 + i] * b[b0 + i];
+        }
+        return s;
+    }
+
+    /** out[0 … size) = Σ_t partials[t·size …], the partials added in order t = 0, 1, …. */
+    static void sumPartials(float[] partials, int count, int size, float[] out) {
+        System.arraycopy(partials, 0, out, 0, size);
+        for (int t = 1; t < count; t++) {
+            addInto(partials, t * size, out, 0, size);
+        }
+    }
+}

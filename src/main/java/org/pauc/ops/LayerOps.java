@@ -1,0 +1,329 @@
+package org.pauc.ops;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.pauc.oracle.layers.ConvShape;
+import org.pauc.oracle.layers.Layers;
+import org.pauc.oracle.layers.PoolShape;
+import org.pauc.tensor.DType;
+import org.pauc.tensor.Tensor;
+
+/**
+ * The oracle's layer ops ({@link Layers}) under names, for the gradient checker. Each takes its inputs and an
+ * upstream gradient {@code dy}; its objective is sum(dy ⊙ y), so grad.NAME is the layer's backward pass.
+ */
+public final class LayerOps {
+    private static final Map<String, NamedOp> OPS = new LinkedHashMap<>();
+
+    static {
+        for (NamedOp op : List.of(new GemmOp(), new Conv2dOp(), new BatchNormOp(), new ReluOp(), new MaxPoolOp(),
+                new AvgPoolOp(), new GlobalAvgPoolOp(), new LinearOp())) {
+            OPS.put(op.name(), op);
+        }
+    }
+
+    private LayerOps() {}
+
+    public static List<NamedOp> all() {
+        return List.copyOf(OPS.values());
+    }
+
+    public static List<String> names() {
+        return List.copyOf(OPS.keySet());
+    }
+
+    public static boolean contains(String name) {
+        return OPS.containsKey(name);
+    }
+
+    public static NamedOp get(String name) {
+        NamedOp op = OPS.get(name);
+        if (op == null) {
+            throw new IllegalArgumentException("unknown layer op '" + name + "' (known: " + String.join(", ", OPS.keySet()) + ")");
+        }
+        return op;
+    }
+
+    /** A layer: y = forward(inputs), and the gradient of sum(dy ⊙ y) w.r.t. each differentiated input. */
+    private abstract static class LayerOp extends NamedOp {
+        private final List<String> inputs;
+        private final List<String> grads;
+
+        LayerOp(String name, Map<String, Double> defaults, List<String> inputs, List<String> grads) {
+            super(name, defaults);
+            this.inputs = inputs;
+            this.grads = grads;
+        }
+
+        @Override
+        public List<String> inputNames(Set<String> present) {
+            return inputs;
+        }
+
+        @Override
+        public List<String> gradInputs(Set<String> present) {
+            return grads;
+        }
+
+        @Override
+        public List<String> valueOutputs() {
+            return List.of("y");
+        }
+
+        abstract Tensor forward(Map<String, Tensor> in, Map<String, Double> p);
+
+        abstract Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p);
+
+        @Override
+        protected Map<String, Tensor> compute(Map<String, Tensor> in, Map<String, Double> p) {
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            out.put("y", forward(in, p));
+            for (Map.Entry<String, double[]> g : backward(in, p).entrySet()) {
+                Tensor x = in.get(g.getKey());
+                out.put("grad." + g.getKey(), new Tensor(DType.F64, x.shape().clone(), g.getValue()));
+            }
+            return out;
+        }
+
+        @Override
+        protected double scalar(Map<String, Tensor> in, Map<String, Double> p) {
+            double[] y = forward(in, p).data();
+            double[] dy = in.get("dy").data();
+            if (dy.length != y.length) {
+                throw new IllegalArgumentException(name() + ": dy has " + dy.length + " values, y has " + y.length);
+            }
+            double s = 0;
+            for (int i = 0; i < y.length; i++) {
+                s += dy[i] * y[i];
+            }
+            return s;
+        }
+
+        static int[] dims(Map<String, Tensor> in, String name, int rank) {
+            int[] s = in.get(name).shape();
+            if (s.length != rank) {
+                throw new IllegalArgumentException(name + " must have rank " + rank + ", got shape " + in.get(name).shapeString());
+            }
+            return s;
+        }
+
+        static double[] d(Map<String, Tensor> in, String name) {
+            return in.get(name).data();
+        }
+
+        static Tensor tensor(double[] data, int... shape) {
+            return new Tensor(DType.F64, shape, data);
+        }
+    }
+
+    /** y = op(A)·op(B); params ta, tb ∈ {0, 1}; A is m×k (k×m if ta), B is k×n (n×k if tb). */
+    private static final class GemmOp extends LayerOp {
+        GemmOp() {
+            super("gemm", OracleOps.params("ta", 0, "tb", 0), List.of("A", "B", "dy"), List.of("A", "B"));
+        }
+
+        private record Dims(boolean ta, boolean tb, int m, int n, int k) {}
+
+        private Dims dims(Map<String, Tensor> in, Map<String, Double> p) {
+            boolean ta = p.get("ta") != 0;
+            boolean tb = p.get("tb") != 0;
+            int[] a = dims(in, "A", 2);
+            int[] b = dims(in, "B", 2);
+            int m = ta ? a[1] : a[0];
+            int k = ta ? a[0] : a[1];
+            int n = tb ? b[0] : b[1];
+            if ((tb ? b[1] : b[0]) != k) {
+                throw new IllegalArgumentException("gemm: inner sizes differ: op(A) is " + m + "×" + k + ", op(B) is "
+                        + (tb ? b[1] : b[0]) + "×" + n);
+            }
+            return new Dims(ta, tb, m, n, k);
+        }
+
+        @Override
+        Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
+            Dims g = dims(in, p);
+            double[] c = new double[g.m * g.n];
+            Layers.gemm(g.ta, g.tb, g.m, g.n, g.k, 1, d(in, "A"), d(in, "B"), 0, c);
+            return tensor(c, g.m, g.n);
+        }
+
+        @Override
+        Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
+            Dims g = dims(in, p);
+            double[] dy = d(in, "dy");
+            double[] da = new double[g.m * g.k];
+            double[] db = new double[g.k * g.n];
+            // d op(A) = dy·op(B)ᵀ ; stored transposed when ta: dA = op(B)·dyᵀ.
+            if (g.ta) {
+                Layers.gemm(g.tb, true, g.k, g.m, g.n, 1, d(in, "B"), dy, 0, da);
+            } else {
+                Layers.gemm(false, !g.tb, g.m, g.k, g.n, 1, dy, d(in, "B"), 0, da);
+            }
+            // d op(B) = op(A)ᵀ·dy ; stored transposed when tb: dB = dyᵀ·op(A).
+            if (g.tb) {
+                Layers.gemm(true, g.ta, g.n, g.k, g.m, 1, dy, d(in, "A"), 0, db);
+            } else {
+                Layers.gemm(!g.ta, false, g.k, g.n, g.m, 1, d(in, "A"), dy, 0, db);
+            }
+            return Map.of("A", da, "B", db);
+        }
+    }
+
+    /** NHWC conv: x n×h×w×cin, w kh×kw×cin×cout, b cout; params stride, pad. */
+    private static final class Conv2dOp extends LayerOp {
+        Conv2dOp() {
+            super("conv2d", OracleOps.params("stride", 1, "pad", 1), List.of("x", "w", "b", "dy"), List.of("x", "w", "b"));
+        }
+
+        private ConvShape shape(Map<String, Tensor> in, Map<String, Double> p) {
+            int[] x = dims(in, "x", 4);
+            int[] w = dims(in, "w", 4);
+            if (w[2] != x[3]) {
+                throw new IllegalArgumentException("conv2d: w has cin=" + w[2] + ", x has " + x[3] + " channels");
+            }
+            return new ConvShape(x[0], x[1], x[2], x[3], w[3], w[0], w[1], p.get("stride").intValue(),
+                    p.get("pad").intValue());
+        }
+
+        @Override
+        Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
+            ConvShape s = shape(in, p);
+            return tensor(Layers.conv2d(s, d(in, "x"), d(in, "w"), d(in, "b")), s.n(), s.oh(), s.ow(), s.cout());
+        }
+
+        @Override
+        Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
+            Layers.ConvGrads g = Layers.conv2dBackward(shape(in, p), d(in, "x"), d(in, "w"), d(in, "dy"));
+            return Map.of("x", g.dx(), "w", g.dw(), "b", g.db());
+        }
+    }
+
+    /** Training-mode batch norm over the last axis (x rows×c, or n×h×w×c); param eps. */
+    private static final class BatchNormOp extends LayerOp {
+        BatchNormOp() {
+            super("batch_norm", OracleOps.params("eps", 1e-5), List.of("x", "gamma", "beta", "dy"),
+                    List.of("x", "gamma", "beta"));
+        }
+
+        private static int channels(Map<String, Tensor> in) {
+            int[] s = in.get("x").shape();
+            return s[s.length - 1];
+        }
+
+        @Override
+        Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
+            int c = channels(in);
+            int rows = in.get("x").size() / c;
+            Layers.BatchStats st = Layers.batchStats(rows, c, d(in, "x"), p.get("eps"));
+            return new Tensor(DType.F64, in.get("x").shape().clone(),
+                    Layers.batchNormApply(rows, c, d(in, "x"), d(in, "gamma"), d(in, "beta"), st.mean(), st.invStd()));
+        }
+
+        @Override
+        Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
+            int c = channels(in);
+            int rows = in.get("x").size() / c;
+            Layers.BatchStats st = Layers.batchStats(rows, c, d(in, "x"), p.get("eps"));
+            Layers.NormGrads g = Layers.batchNormBackward(rows, c, d(in, "x"), d(in, "gamma"), st.mean(), st.invStd(),
+                    d(in, "dy"));
+            return Map.of("x", g.dx(), "gamma", g.dgamma(), "beta", g.dbeta());
+        }
+    }
+
+    private static final class ReluOp extends LayerOp {
+        ReluOp() {
+            super("relu", OracleOps.params(), List.of("x", "dy"), List.of("x"));
+        }
+
+        @Override
+        Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
+            return new Tensor(DType.F64, in.get("x").shape().clone(), Layers.relu(d(in, "x")));
+        }
+
+        @Override
+        Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
+            return Map.of("x", Layers.reluBackward(Layers.relu(d(in, "x")), d(in, "dy")));
+        }
+    }
+
+    private static PoolShape pool(Map<String, Tensor> in, Map<String, Double> p) {
+        int[] x = LayerOp.dims(in, "x", 4);
+        return new PoolShape(x[0], x[1], x[2], x[3], p.get("kernel").intValue(), p.get("stride").intValue());
+    }
+
+    private static final class MaxPoolOp extends LayerOp {
+        MaxPoolOp() {
+            super("max_pool", OracleOps.params("kernel", 2, "stride", 2), List.of("x", "dy"), List.of("x"));
+        }
+
+        @Override
+        Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
+            PoolShape s = pool(in, p);
+            return tensor(Layers.maxPool(s, d(in, "x")), s.n(), s.oh(), s.ow(), s.c());
+        }
+
+        @Override
+        Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
+            return Map.of("x", Layers.maxPoolBackward(pool(in, p), d(in, "x"), d(in, "dy")));
+        }
+    }
+
+    private static final class AvgPoolOp extends LayerOp {
+        AvgPoolOp() {
+            super("avg_pool", OracleOps.params("kernel", 2, "stride", 2), List.of("x", "dy"), List.of("x"));
+        }
+
+        @Override
+        Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
+            PoolShape s = pool(in, p);
+            return tensor(Layers.avgPool(s, d(in, "x")), s.n(), s.oh(), s.ow(), s.c());
+        }
+
+        @Override
+        Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
+            return Map.of("x", Layers.avgPoolBackward(pool(in, p), d(in, "dy")));
+        }
+    }
+
+    private static final class GlobalAvgPoolOp extends LayerOp {
+        GlobalAvgPoolOp() {
+            super("global_avg_pool", OracleOps.params(), List.of("x", "dy"), List.of("x"));
+        }
+
+        @Override
+        Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
+            int[] x = dims(in, "x", 4);
+            return tensor(Layers.globalAvgPool(x[0], x[1] * x[2], x[3], d(in, "x")), x[0], x[3]);
+        }
+
+        @Override
+        Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
+            int[] x = dims(in, "x", 4);
+            return Map.of("x", Layers.globalAvgPoolBackward(x[0], x[1] * x[2], x[3], d(in, "dy")));
+        }
+    }
+
+    /** y = x·Wᵀ + b with W out×in. */
+    private static final class LinearOp extends LayerOp {
+        LinearOp() {
+            super("linear", OracleOps.params(), List.of("x", "w", "b", "dy"), List.of("x", "w", "b"));
+        }
+
+        @Override
+        Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
+            int[] x = dims(in, "x", 2);
+            int[] w = dims(in, "w", 2);
+            return tensor(Layers.linear(x[0], x[1], w[0], d(in, "x"), d(in, "w"), d(in, "b")), x[0], w[0]);
+        }
+
+        @Override
+        Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
+            int[] x = dims(in, "x", 2);
+            int[] w = dims(in, "w", 2);
+            Layers.LinearGrads g = Layers.linearBackward(x[0], x[1], w[0], d(in, "x"), d(in, "w"), d(in, "dy"));
+            return Map.of("x", g.dx(), "w", g.dw(), "b", g.db());
+        }
+    }
+}
