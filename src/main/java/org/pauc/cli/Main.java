@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code pauc} command line: subcommands, one-line errors, exit codes. */
 @Command(name = "pauc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Prototypical contrastive self-supervised learning (MoCo v2, PCL, PAUC) on the JVM.",
-        subcommands = {GradcheckCommand.class, ReferenceCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {GradcheckCommand.class, ReferenceCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "The launcher also runs the test suite: ./pauc test"})
 public final class Main implements Runnable {
 
@@ -38,6 +38,9 @@ public final class Main implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             err.println("pauc: error: " + oneLine(ex));
+            if (System.getenv("PAUC_DEBUG") != null) {
+                ex.printStackTrace(err);
+            }
             return ex instanceof IllegalArgumentException ? EXIT_USAGE : 1;
         });
         return cl.execute(args);

@@ -56,17 +56,18 @@ final class Norm {
         return sum;
     }
 
-    /** y = x·scale[ch] + shift[ch]. */
-    private static void affine(int rows, int c, float[] x, float[] scale, float[] shift, float[] y) {
+    /** y = (x − mean[ch])·scale[ch] + shift[ch] (centred first: no cancellation when scale is large). */
+    private static void affine(int rows, int c, float[] x, float[] mean, float[] scale, float[] shift, float[] y) {
         Parallel.forEach(chunks(rows), t -> {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             for (int ch = 0; ch < c; ch += Vec.L) {
                 VectorMask<Float> m = Vec.S.indexInRange(ch, c);
+                FloatVector mu = FloatVector.fromArray(Vec.S, mean, ch, m);
                 FloatVector sc = FloatVector.fromArray(Vec.S, scale, ch, m);
                 FloatVector sh = FloatVector.fromArray(Vec.S, shift, ch, m);
                 for (int r = r0; r < r1; r++) {
-                    FloatVector.fromArray(Vec.S, x, r * c + ch, m).fma(sc, sh).intoArray(y, r * c + ch, m);
+                    FloatVector.fromArray(Vec.S, x, r * c + ch, m).sub(mu).fma(sc, sh).intoArray(y, r * c + ch, m);
                 }
             }
         });
@@ -81,30 +82,26 @@ final class Norm {
         }
         double[] sq = columnSums(rows, c, x, null, mean, null, 1);
         float[] scale = new float[c];
-        float[] shift = new float[c];
         for (int ch = 0; ch < c; ch++) {
             double var = sq[ch] / rows;
             float invStd = (float) (1 / Math.sqrt(var + eps));
             saveMean[ch] = mean[ch];
             saveInvStd[ch] = invStd;
             scale[ch] = gamma[ch] * invStd;
-            shift[ch] = beta[ch] - mean[ch] * scale[ch];
             double unbiased = rows > 1 ? sq[ch] / (rows - 1) : sq[ch];
             runMean[ch] = (1 - momentum) * runMean[ch] + momentum * mean[ch];
             runVar[ch] = (float) ((1 - momentum) * runVar[ch] + momentum * unbiased);
         }
-        affine(rows, c, x, scale, shift, y);
+        affine(rows, c, x, mean, scale, beta, y);
     }
 
     static void eval(int rows, int c, float[] x, float[] gamma, float[] beta, float[] runMean, float[] runVar,
                      float eps, float[] y) {
         float[] scale = new float[c];
-        float[] shift = new float[c];
         for (int ch = 0; ch < c; ch++) {
             scale[ch] = (float) (gamma[ch] / Math.sqrt(runVar[ch] + (double) eps));
-            shift[ch] = beta[ch] - runMean[ch] * scale[ch];
         }
-        affine(rows, c, x, scale, shift, y);
+        affine(rows, c, x, runMean, scale, beta, y);
     }
 
     /** dβ = Σ dy, dγ = Σ dy·x̂, dx = γ·invStd·(dy − dβ/rows − x̂·dγ/rows). */
@@ -122,12 +119,12 @@ final class Norm {
             if (dgamma != null) {
                 dgamma[ch] = (float) sumDyXh[ch];
             }
-            // dx = k·dy − k·mean(dy) − k·x̂·mean(dy·x̂), x̂ = (x − μ)·invStd, k = γ·invStd
+            // dx = k·dy − k·mean(dy) − k·x̂·mean(dy·x̂), x̂ = (x − μ)·invStd, k = γ·invStd:
+            // dx = a·(dy − b) − c·(x − μ), b = mean(dy): centred first, so no cancellation when a is large
             double k = gamma[ch] * (double) invStd[ch];
             a[ch] = (float) k;
-            double xhCoef = k * sumDyXh[ch] / rows * invStd[ch];
-            cc[ch] = (float) xhCoef;
-            b[ch] = (float) (-k * sumDy[ch] / rows + xhCoef * mean[ch]);
+            cc[ch] = (float) (k * sumDyXh[ch] / rows * invStd[ch]);
+            b[ch] = (float) (sumDy[ch] / rows);
         }
         if (dx == null) {
             return;
@@ -140,12 +137,12 @@ final class Norm {
                 FloatVector av = FloatVector.fromArray(Vec.S, a, ch, m);
                 FloatVector bv = FloatVector.fromArray(Vec.S, b, ch, m);
                 FloatVector cv = FloatVector.fromArray(Vec.S, cc, ch, m);
+                FloatVector mu = FloatVector.fromArray(Vec.S, mean, ch, m);
                 for (int r = r0; r < r1; r++) {
                     int i = r * c + ch;
                     FloatVector g = FloatVector.fromArray(Vec.S, dy, i, m);
-                    FloatVector xv = FloatVector.fromArray(Vec.S, x, i, m);
-                    // dx = a·dy + b − c·x
-                    g.fma(av, bv).sub(xv.mul(cv)).intoArray(dx, i, m);
+                    FloatVector xc = FloatVector.fromArray(Vec.S, x, i, m).sub(mu);
+                    g.sub(bv).mul(av).sub(xc.mul(cv)).intoArray(dx, i, m);
                 }
             }
         });

@@ -50,6 +50,10 @@ final class Vec {
 
     /** out[0 … size) = Σ_t partials[t·size …], the partials added in order t = 0, 1, …. */
     static void sumPartials(float[] partials, int count, int size, float[] out) {
+        if (count == 0) {
+            java.util.Arrays.fill(out, 0, size, 0f);
+            return;
+        }
         System.arraycopy(partials, 0, out, 0, size);
         for (int t = 1; t < count; t++) {
             addInto(partials, t * size, out, 0, size);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.pauc.ops.Cases;
 import org.pauc.ops.NamedOp;
-import org.pauc.ops.OracleOps;
+import org.pauc.ops.AllOps;
 import org.pauc.tensor.Tensor;
 
 class GradCheckTest {
@@ -33,7 +33,10 @@ class GradCheckTest {
             checked.add(r.op() + ":" + r.input());
         }
         assertEquals(Set.of("l2_normalize:x", "info_nce:q", "proto_nce:q", "align:v", "uniformity:v", "correlation:z",
-                "cross_correlation:za", "cross_correlation:zb", "pauc_objective:u"), checked);
+                "cross_correlation:za", "cross_correlation:zb", "pauc_objective:u",
+                "gemm:A", "gemm:B", "conv2d:x", "conv2d:w", "conv2d:b", "batch_norm:x", "batch_norm:gamma",
+                "batch_norm:beta", "relu:x", "max_pool:x", "avg_pool:x", "global_avg_pool:x", "linear:x", "linear:w",
+                "linear:b"), checked);
     }
 
     /** An op whose analytic gradient is the oracle's with one element perturbed: the harness must catch it. */
@@ -68,9 +71,9 @@ class GradCheckTest {
 
     @Test
     void aWrongGradientFails() {
-        for (String op : List.of("info_nce", "uniformity", "correlation", "pauc_objective")) {
+        for (String op : List.of("info_nce", "uniformity", "correlation", "pauc_objective", "conv2d", "batch_norm")) {
             Cases.Case c = Cases.of(op, 1).getFirst();
-            NamedOp broken = withBrokenGradient(OracleOps.get(op), 1.01);
+            NamedOp broken = withBrokenGradient(AllOps.get(op), 1.01);
             GradCheck.Result r = GradCheck.check(broken, c).getFirst();
             assertFalse(r.pass(), "a 1% error in one element must fail: " + r.line());
         }

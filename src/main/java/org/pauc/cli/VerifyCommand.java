@@ -1,0 +1,58 @@
+package org.pauc.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Backends;
+import org.pauc.backend.Verify;
+import org.pauc.backend.oracle.OracleBackend;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"Runs every op of the backend interface on random inputs on a backend and on the oracle, and "
+                + "compares the outputs: one line per op/case/output, then 'N passed, M failed'.",
+                "An element passes when |got - want| <= 1e-5*max(1, max|want|) + 1e-4*|want|. Exit code 1 on any failure."})
+final class VerifyCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
+            description = "Backend to verify: cpu, cuda, … or auto, the fastest available (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--op", paramLabel = "NAME", split = ",", description = "Only these ops (comma-separated).")
+    List<String> ops = List.of();
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "CPU threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Override
+    public Integer call() {
+        List<String> known = Verify.ops();
+        for (String op : ops) {
+            if (!known.contains(op)) {
+                throw new IllegalArgumentException("unknown op '" + op + "' (known: " + String.join(", ", known) + ")");
+            }
+        }
+        var out = spec.commandLine().getOut();
+        try (Backend test = Backends.create(backend, threads); Backend oracle = new OracleBackend()) {
+            out.println("verifying " + test.description() + " against the oracle");
+            List<Verify.Result> results = Verify.run(test, oracle, ops, seed);
+            int failed = 0;
+            for (Verify.Result r : results) {
+                out.println(r.line());
+                if (!r.pass()) {
+                    failed++;
+                }
+            }
+            out.println((results.size() - failed) + " passed, " + failed + " failed");
+            out.flush();
+            return failed == 0 ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package org.pauc.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.pauc.backend.oracle.OracleBackend;
+import org.pauc.cpu.CpuBackend;
+import org.pauc.reference.ReferenceChecker;
+
+class CpuBackendTest {
+
+    /** Every op of the interface on the CPU backend matches the oracle (tails, single elements, empty tensors). */
+    @TestFactory
+    Stream<DynamicTest> everyOpMatchesTheOracle() {
+        try (Backend cpu = new CpuBackend(2); Backend oracle = new OracleBackend()) {
+            return Verify.run(cpu, oracle, List.of(), 11).stream()
+                    .map(r -> DynamicTest.dynamicTest(r.op() + " " + r.check() + " " + r.output(),
+                            () -> assertTrue(r.pass(), r.line())));
+        }
+    }
+
+    @Test
+    void everyInterfaceOpIsVerified() {
+        assertEquals(List.of("gemm", "conv2d", "batch_norm", "relu", "sgd", "ema", "max_pool", "avg_pool",
+                "global_avg_pool", "linear", "l2_normalize", "info_nce", "proto_nce", "align", "uniformity",
+                "correlation", "cross_correlation"), Verify.ops());
+    }
+
+    /** Same inputs, 1 or 2 threads: bit-identical outputs (fixed task decomposition and reduction order). */
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        List<float[]> one;
+        List<float[]> two;
+        try (Backend cpu = new CpuBackend(1)) {
+            one = Verify.outputs(cpu, 5);
+        }
+        try (Backend cpu = new CpuBackend(2)) {
+            two = Verify.outputs(cpu, 5);
+        }
+        assertEquals(one.size(), two.size());
+        for (int i = 0; i < one.size(); i++) {
+            assertArrayEquals(one.get(i), two.get(i), "output " + i);
+        }
+    }
+
+    @Test
+    void theLossVectorsPassOnTheFloatBackend() {
+        try (Backend cpu = new CpuBackend(2)) {
+            BackendEvaluator eval = new BackendEvaluator(cpu);
+            for (Path f : ReferenceChecker.collect(List.of(Path.of("reference-tests")))) {
+                ReferenceChecker.Outcome o = ReferenceChecker.check(f, eval);
+                assertTrue(o.pass(), o.line());
+            }
+        }
+    }
+
+    @Test
+    void backendsAreDiscoveredAndChosenByName() {
+        assertTrue(Backends.names().containsAll(List.of("cpu", "oracle")), Backends.names().toString());
+        assertEquals("cpu", Backends.provider(Backends.AUTO).name());
+        var e = assertThrows(IllegalArgumentException.class, () -> Backends.provider("tpu"));
+        assertTrue(e.getMessage().startsWith("unknown backend 'tpu' (available: auto,"), e.getMessage());
+    }
+
+    @Test
+    void aBufferOfAnotherBackendIsRejected() {
+        try (Backend cpu = new CpuBackend(1); Backend oracle = new OracleBackend()) {
+            Buffer foreign = oracle.allocate(4);
+            var e = assertThrows(IllegalArgumentException.class, () -> cpu.relu(4, foreign, foreign));
+            assertTrue(e.getMessage().startsWith("cpu backend: expected one of its float buffers"), e.getMessage());
+        }
+    }
+}
