@@ -72,17 +72,22 @@ public interface Backend extends AutoCloseable {
     /**
      * Training-mode batch norm over rows × c (channels last): y = γ(x − μ)/sqrt(σ² + eps) + β with the batch's
      * biased variance; saves μ and 1/sqrt(σ² + eps) for the backward pass and updates the running statistics
-     * r ← (1 − momentum)·r + momentum·batch (unbiased variance), as PyTorch does.
+     * r ← (1 − momentum)·r + momentum·batch (unbiased variance), as PyTorch does. With {@code relu}, y is
+     * followed by max(·, 0) (the fused BN + ReLU of the encoders).
      */
     void batchNormTrain(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer y, Buffer saveMean,
-                        Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps);
+                        Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps, boolean relu);
 
-    /** Eval-mode batch norm with the running statistics. */
+    /** Eval-mode batch norm with the running statistics, optionally followed by ReLU. */
     void batchNormEval(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer runMean, Buffer runVar,
-                       float eps, Buffer y);
+                       float eps, boolean relu, Buffer y);
 
+    /**
+     * Backward of training-mode batch norm. When {@code reluOutput} is non-null the forward was fused with ReLU
+     * and reluOutput is its output y: the gradient dy passes only where y > 0.
+     */
     void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd, Buffer dy,
-                           Buffer dx, Buffer dgamma, Buffer dbeta);
+                           Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta);
 
     /** y = max(x, 0) over n elements (y may be x). */
     void relu(int n, Buffer x, Buffer y);

@@ -191,35 +191,39 @@ public final class Verify {
     private void normChecks() {
         int[][] shapes = {{37, 5}, {50, 37}, {1, 3}, {3, 1}, {600, 64}};
         for (int[] sh : shapes) {
-            int rows = sh[0];
-            int ch = sh[1];
-            add("batch_norm", rows + "x" + ch, inputs("x", gauss(rows * ch, 2), "gamma", gauss(ch, 1), "beta", gauss(ch, 1),
-                    "rm", gauss(ch, 0.1), "rv", positive(ch, 0.5, 2), "dy", gauss(rows * ch, 1)), c -> {
-                        Buffer x = c.in("x");
-                        Buffer gamma = c.in("gamma");
-                        Buffer y = c.zeros(rows * ch);
-                        Buffer mean = c.zeros(ch);
-                        Buffer inv = c.zeros(ch);
-                        Buffer rm = c.in("rm");
-                        Buffer rv = c.in("rv");
-                        c.be.batchNormTrain(rows, ch, x, gamma, c.in("beta"), y, mean, inv, rm, rv, 0.1f, 1e-5f);
-                        c.out("y", y);
-                        c.out("mean", mean);
-                        c.out("invStd", inv);
-                        c.out("runMean", rm);
-                        c.out("runVar", rv);
-                        Buffer dx = c.zeros(rows * ch);
-                        Buffer dg = c.zeros(ch);
-                        Buffer dbeta = c.zeros(ch);
-                        c.be.batchNormBackward(rows, ch, x, gamma, mean, inv, c.in("dy"), dx, dg, dbeta);
-                        c.out("dx", dx);
-                        c.out("dgamma", dg);
-                        c.out("dbeta", dbeta);
-                        Buffer ye = c.zeros(rows * ch);
-                        c.be.batchNormEval(rows, ch, x, gamma, c.in("beta"), c.in("rm"), c.in("rv"), 1e-5f, ye);
-                        c.out("y_eval", ye);
-                        return null;
-                    });
+            for (boolean relu : new boolean[] {false, true}) {
+                int rows = sh[0];
+                int ch = sh[1];
+                add("batch_norm", rows + "x" + ch + (relu ? "+relu" : ""), inputs("x", gauss(rows * ch, 2),
+                        "gamma", gauss(ch, 1), "beta", gauss(ch, 1), "rm", gauss(ch, 0.1), "rv", positive(ch, 0.5, 2),
+                        "dy", gauss(rows * ch, 1)), c -> {
+                            Buffer x = c.in("x");
+                            Buffer gamma = c.in("gamma");
+                            Buffer y = c.zeros(rows * ch);
+                            Buffer mean = c.zeros(ch);
+                            Buffer inv = c.zeros(ch);
+                            Buffer rm = c.in("rm");
+                            Buffer rv = c.in("rv");
+                            c.be.batchNormTrain(rows, ch, x, gamma, c.in("beta"), y, mean, inv, rm, rv, 0.1f, 1e-5f, relu);
+                            c.out("y", y);
+                            c.out("mean", mean);
+                            c.out("invStd", inv);
+                            c.out("runMean", rm);
+                            c.out("runVar", rv);
+                            Buffer dx = c.zeros(rows * ch);
+                            Buffer dg = c.zeros(ch);
+                            Buffer dbeta = c.zeros(ch);
+                            c.be.batchNormBackward(rows, ch, x, gamma, mean, inv, c.in("dy"), relu ? y : null, dx, dg,
+                                    dbeta);
+                            c.out("dx", dx);
+                            c.out("dgamma", dg);
+                            c.out("dbeta", dbeta);
+                            Buffer ye = c.zeros(rows * ch);
+                            c.be.batchNormEval(rows, ch, x, gamma, c.in("beta"), c.in("rm"), c.in("rv"), 1e-5f, relu, ye);
+                            c.out("y_eval", ye);
+                            return null;
+                        });
+            }
         }
     }
 

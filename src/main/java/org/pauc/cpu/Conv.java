@@ -56,9 +56,18 @@ final class Conv {
                         for (int kx = 0; kx < s.kw(); kx++, dst += cin) {
                             int ix = ox * s.stride() - s.pad() + kx;
                             if (iy < 0 || iy >= s.h() || ix < 0 || ix >= s.w()) {
-                                java.util.Arrays.fill(col, dst, dst + cin, 0f);
+                                for (int q = 0; q < cin; q++) {
+                                    col[dst + q] = 0f;
+                                }
                             } else {
-                                System.arraycopy(x, ((n * s.h() + iy) * s.w() + ix) * cin, col, dst, cin);
+                                int src = ((n * s.h() + iy) * s.w() + ix) * cin;
+                                if (cin < 8) {
+                                    for (int q = 0; q < cin; q++) {
+                                        col[dst + q] = x[src + q];
+                                    }
+                                } else {
+                                    System.arraycopy(x, src, col, dst, cin);
+                                }
                             }
                         }
                     }
@@ -94,6 +103,10 @@ final class Conv {
     }
 
     static void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
+        if (!isPointwise(s)) {
+            DirectConv.forward(s, x, w, bias, y);
+            return;
+        }
         int per = imagesPerChunk(s);
         int rowsPerImage = s.oh() * s.ow();
         int k = s.patchSize();
@@ -108,15 +121,8 @@ final class Conv {
                     System.arraycopy(bias, 0, y, yOff + r * cout, cout);
                 }
             }
-            float beta = bias != null ? 1f : 0f;
-            if (isPointwise(s)) {
-                Gemm.gemm(false, false, rows, cout, k, 1f, x, n0 * s.h() * s.w() * s.cin(), k, w, 0, cout, beta, y, yOff,
-                        cout, false);
-            } else {
-                float[] col = scratch(COLS, rows * k);
-                im2col(s, x, n0, count, col);
-                Gemm.gemm(false, false, rows, cout, k, 1f, col, 0, k, w, 0, cout, beta, y, yOff, cout, false);
-            }
+            Gemm.gemm(false, false, rows, cout, k, 1f, x, n0 * s.h() * s.w() * s.cin(), k, w, 0, cout,
+                    bias != null ? 1f : 0f, y, yOff, cout, false);
         });
     }
 
@@ -143,9 +149,9 @@ final class Conv {
                 colOff = 0;
                 im2col(s, x, n0, count, col);
             }
-            // dW_t = col_tᵀ · dy_t
-            Gemm.gemm(true, false, k, cout, rows, 1f, col, colOff, k, dy, dyOff, cout, 0f, partialW, t * k * cout,
-                    cout, false);
+            // dW_tᵀ = dy_tᵀ · col_t (cout × k): packs dy (the smaller matrix) as A and col rows as B
+            Gemm.gemm(true, false, cout, k, rows, 1f, dy, dyOff, cout, col, colOff, k, 0f, partialW, t * k * cout,
+                    k, false);
             if (partialB != null) {
                 for (int r = 0; r < rows; r++) {
                     Vec.addInto(dy, dyOff + r * cout, partialB, t * cout, cout);
@@ -161,7 +167,13 @@ final class Conv {
                 }
             }
         });
-        Vec.sumPartials(partialW, chunks, k * cout, dw);
+        float[] dwT = new float[k * cout];
+        Vec.sumPartials(partialW, chunks, k * cout, dwT);
+        for (int co = 0; co < cout; co++) {
+            for (int q = 0; q < k; q++) {
+                dw[q * cout + co] = dwT[co * k + q];
+            }
+        }
         if (db != null) {
             Vec.sumPartials(partialB, chunks, cout, db);
         }

@@ -132,21 +132,23 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void batchNormTrain(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer y, Buffer saveMean,
-                               Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps) {
+                               Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps,
+                               boolean relu) {
         Norm.train(rows, c, f(x), f(gamma), f(beta), f(y), f(saveMean), f(saveInvStd), f(runMean), f(runVar),
-                momentum, eps);
+                momentum, eps, relu);
     }
 
     @Override
     public void batchNormEval(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer runMean, Buffer runVar,
-                              float eps, Buffer y) {
-        Norm.eval(rows, c, f(x), f(gamma), f(beta), f(runMean), f(runVar), eps, f(y));
+                              float eps, boolean relu, Buffer y) {
+        Norm.eval(rows, c, f(x), f(gamma), f(beta), f(runMean), f(runVar), eps, relu, f(y));
     }
 
     @Override
     public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd,
-                                  Buffer dy, Buffer dx, Buffer dgamma, Buffer dbeta) {
-        Norm.backward(rows, c, f(x), f(gamma), f(saveMean), f(saveInvStd), f(dy), f(dx), f(dgamma), f(dbeta));
+                                  Buffer dy, Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta) {
+        Norm.backward(rows, c, f(x), f(gamma), f(saveMean), f(saveInvStd), f(dy), f(reluOutput), f(dx), f(dgamma),
+                f(dbeta));
     }
 
     @Override

@@ -2,14 +2,18 @@ package org.pauc.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
- * Batch norm over rows × channels (channels last), vectorised across channels; must match the oracle's
- * {@code Layers.batchStats}, {@code batchNormApply} and {@code batchNormBackward}. Rows are cut into fixed
- * chunks; per-chunk partial sums are combined in chunk order, in double, so results do not depend on threads.
+ * Batch norm over rows × channels (channels last), optionally fused with a following ReLU, vectorised across
+ * channels; must match the oracle's {@code Layers.batchStats}, {@code batchNormApply} and
+ * {@code batchNormBackward} (with {@code Layers.relu} / {@code reluBackward} when fused). Rows are cut into fixed
+ * chunks small enough for the cache: each chunk's statistics are computed in two passes over the cached chunk and
+ * combined in chunk order in double (Chan et al.'s pairwise update), so results do not depend on threads and
+ * memory is read once.
  */
 final class Norm {
-    private static final int CHUNK_ROWS = 256;
+    private static final int CHUNK_ROWS = 128;
 
     private Norm() {}
 
@@ -17,132 +21,171 @@ final class Norm {
         return Math.max(1, (rows + CHUNK_ROWS - 1) / CHUNK_ROWS);
     }
 
-    /** partial[t·c + ch] = Σ over rows of chunk t of f(row, ch): f is x, (x − μ)², dy or dy·x̂ via the mode. */
-    private static double[] columnSums(int rows, int c, float[] a, float[] b, float[] shift, float[] mul, int mode) {
+    private static FloatVector load(float[] a, int i, VectorMask<Float> m) {
+        return FloatVector.fromArray(Vec.S, a, i, m);
+    }
+
+    /** Per channel: mean and Σ(x − mean)² of all rows, from per-chunk means and sums of squares. */
+    private static double[][] moments(int rows, int c, float[] x) {
         int chunks = chunks(rows);
-        float[] partial = new float[chunks * c];
+        float[] mean = new float[chunks * c];
+        float[] m2 = new float[chunks * c];
         Parallel.forEach(chunks, t -> {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
-            int base = t * c;
+            float inv = 1f / (r1 - r0);
             for (int ch = 0; ch < c; ch += Vec.L) {
                 VectorMask<Float> m = Vec.S.indexInRange(ch, c);
-                FloatVector acc = FloatVector.zero(Vec.S);
-                FloatVector sh = mode == 0 ? null : FloatVector.fromArray(Vec.S, shift, ch, m);
-                FloatVector mu = mode == 2 ? FloatVector.fromArray(Vec.S, mul, ch, m) : null;
+                FloatVector sum = FloatVector.zero(Vec.S);
                 for (int r = r0; r < r1; r++) {
-                    FloatVector x = FloatVector.fromArray(Vec.S, a, r * c + ch, m);
-                    switch (mode) {
-                        case 0 -> acc = acc.add(x);                                // Σ x
-                        case 1 -> {                                                 // Σ (x − μ)²
-                            FloatVector d = x.sub(sh);
-                            acc = d.fma(d, acc);
-                        }
-                        default -> {                                                // Σ dy·(x − μ)·invStd (b = dy)
-                            FloatVector g = FloatVector.fromArray(Vec.S, b, r * c + ch, m);
-                            acc = x.sub(sh).mul(mu).fma(g, acc);
-                        }
-                    }
+                    sum = sum.add(load(x, r * c + ch, m));
                 }
-                acc.intoArray(partial, base + ch, m);
+                FloatVector mu = sum.mul(inv);
+                FloatVector sq = FloatVector.zero(Vec.S);
+                for (int r = r0; r < r1; r++) {
+                    FloatVector d = load(x, r * c + ch, m).sub(mu);
+                    sq = d.fma(d, sq);
+                }
+                mu.intoArray(mean, t * c + ch, m);
+                sq.intoArray(m2, t * c + ch, m);
             }
         });
-        double[] sum = new double[c];
+        double[] mu = new double[c];
+        double[] ss = new double[c];
         for (int t = 0; t < chunks; t++) {
+            double nb = Math.min(rows, (t + 1) * CHUNK_ROWS) - t * CHUNK_ROWS;
+            double na = (double) t * CHUNK_ROWS;
             for (int ch = 0; ch < c; ch++) {
-                sum[ch] += partial[t * c + ch];
+                double delta = mean[t * c + ch] - mu[ch];
+                double n = na + nb;
+                mu[ch] += delta * nb / n;
+                ss[ch] += m2[t * c + ch] + delta * delta * na * nb / n;
             }
         }
-        return sum;
+        return new double[][] {mu, ss};
     }
 
-    /** y = (x − mean[ch])·scale[ch] + shift[ch] (centred first: no cancellation when scale is large). */
-    private static void affine(int rows, int c, float[] x, float[] mean, float[] scale, float[] shift, float[] y) {
+    /** y = (x − mean[ch])·scale[ch] + shift[ch], then max(·, 0) with relu (centred first: no cancellation). */
+    private static void affine(int rows, int c, float[] x, float[] mean, float[] scale, float[] shift, boolean relu,
+                               float[] y) {
         Parallel.forEach(chunks(rows), t -> {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             for (int ch = 0; ch < c; ch += Vec.L) {
                 VectorMask<Float> m = Vec.S.indexInRange(ch, c);
-                FloatVector mu = FloatVector.fromArray(Vec.S, mean, ch, m);
-                FloatVector sc = FloatVector.fromArray(Vec.S, scale, ch, m);
-                FloatVector sh = FloatVector.fromArray(Vec.S, shift, ch, m);
+                FloatVector mu = load(mean, ch, m);
+                FloatVector sc = load(scale, ch, m);
+                FloatVector sh = load(shift, ch, m);
                 for (int r = r0; r < r1; r++) {
-                    FloatVector.fromArray(Vec.S, x, r * c + ch, m).sub(mu).fma(sc, sh).intoArray(y, r * c + ch, m);
+                    FloatVector v = load(x, r * c + ch, m).sub(mu).fma(sc, sh);
+                    if (relu) {
+                        v = v.max(0f);
+                    }
+                    v.intoArray(y, r * c + ch, m);
                 }
             }
         });
     }
 
     static void train(int rows, int c, float[] x, float[] gamma, float[] beta, float[] y, float[] saveMean,
-                      float[] saveInvStd, float[] runMean, float[] runVar, float momentum, float eps) {
-        double[] sum = columnSums(rows, c, x, null, null, null, 0);
-        float[] mean = new float[c];
-        for (int ch = 0; ch < c; ch++) {
-            mean[ch] = (float) (sum[ch] / rows);
-        }
-        double[] sq = columnSums(rows, c, x, null, mean, null, 1);
+                      float[] saveInvStd, float[] runMean, float[] runVar, float momentum, float eps, boolean relu) {
+        double[][] mom = moments(rows, c, x);
         float[] scale = new float[c];
         for (int ch = 0; ch < c; ch++) {
-            double var = sq[ch] / rows;
+            double var = mom[1][ch] / rows;
             float invStd = (float) (1 / Math.sqrt(var + eps));
-            saveMean[ch] = mean[ch];
+            saveMean[ch] = (float) mom[0][ch];
             saveInvStd[ch] = invStd;
             scale[ch] = gamma[ch] * invStd;
-            double unbiased = rows > 1 ? sq[ch] / (rows - 1) : sq[ch];
-            runMean[ch] = (1 - momentum) * runMean[ch] + momentum * mean[ch];
+            double unbiased = rows > 1 ? mom[1][ch] / (rows - 1) : mom[1][ch];
+            runMean[ch] = (float) ((1 - momentum) * runMean[ch] + momentum * mom[0][ch]);
             runVar[ch] = (float) ((1 - momentum) * runVar[ch] + momentum * unbiased);
         }
-        affine(rows, c, x, mean, scale, beta, y);
+        affine(rows, c, x, saveMean, scale, beta, relu, y);
     }
 
     static void eval(int rows, int c, float[] x, float[] gamma, float[] beta, float[] runMean, float[] runVar,
-                     float eps, float[] y) {
+                     float eps, boolean relu, float[] y) {
         float[] scale = new float[c];
         for (int ch = 0; ch < c; ch++) {
             scale[ch] = (float) (gamma[ch] / Math.sqrt(runVar[ch] + (double) eps));
         }
-        affine(rows, c, x, runMean, scale, beta, y);
+        affine(rows, c, x, runMean, scale, beta, relu, y);
     }
 
-    /** dβ = Σ dy, dγ = Σ dy·x̂, dx = γ·invStd·(dy − dβ/rows − x̂·dγ/rows). */
+    /** dy, or 0 where the fused ReLU's output was not positive. */
+    private static FloatVector grad(float[] dy, float[] y, int i, VectorMask<Float> m) {
+        FloatVector g = load(dy, i, m);
+        return y == null ? g : g.blend(0f, load(y, i, m).compare(VectorOperators.LE, 0f));
+    }
+
+    /**
+     * With g = dy (masked by the ReLU when fused): dβ = Σ g, dγ = Σ g·x̂, dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂)).
+     */
     static void backward(int rows, int c, float[] x, float[] gamma, float[] mean, float[] invStd, float[] dy,
-                         float[] dx, float[] dgamma, float[] dbeta) {
-        double[] sumDy = columnSums(rows, c, dy, null, null, null, 0);
-        double[] sumDyXh = columnSums(rows, c, x, dy, mean, invStd, 2);
+                         float[] reluOut, float[] dx, float[] dgamma, float[] dbeta) {
+        int chunks = chunks(rows);
+        float[] partG = new float[chunks * c];
+        float[] partGx = new float[chunks * c];
+        Parallel.forEach(chunks, t -> {
+            int r0 = t * CHUNK_ROWS;
+            int r1 = Math.min(rows, r0 + CHUNK_ROWS);
+            for (int ch = 0; ch < c; ch += Vec.L) {
+                VectorMask<Float> m = Vec.S.indexInRange(ch, c);
+                FloatVector mu = load(mean, ch, m);
+                FloatVector is = load(invStd, ch, m);
+                FloatVector sg = FloatVector.zero(Vec.S);
+                FloatVector sgx = FloatVector.zero(Vec.S);
+                for (int r = r0; r < r1; r++) {
+                    int i = r * c + ch;
+                    FloatVector g = grad(dy, reluOut, i, m);
+                    sg = sg.add(g);
+                    sgx = load(x, i, m).sub(mu).mul(is).fma(g, sgx);
+                }
+                sg.intoArray(partG, t * c + ch, m);
+                sgx.intoArray(partGx, t * c + ch, m);
+            }
+        });
+        double[] sumG = new double[c];
+        double[] sumGx = new double[c];
+        for (int t = 0; t < chunks; t++) {
+            for (int ch = 0; ch < c; ch++) {
+                sumG[ch] += partG[t * c + ch];
+                sumGx[ch] += partGx[t * c + ch];
+            }
+        }
         float[] a = new float[c];
         float[] b = new float[c];
         float[] cc = new float[c];
         for (int ch = 0; ch < c; ch++) {
             if (dbeta != null) {
-                dbeta[ch] = (float) sumDy[ch];
+                dbeta[ch] = (float) sumG[ch];
             }
             if (dgamma != null) {
-                dgamma[ch] = (float) sumDyXh[ch];
+                dgamma[ch] = (float) sumGx[ch];
             }
-            // dx = k·dy − k·mean(dy) − k·x̂·mean(dy·x̂), x̂ = (x − μ)·invStd, k = γ·invStd:
-            // dx = a·(dy − b) − c·(x − μ), b = mean(dy): centred first, so no cancellation when a is large
+            // dx = a·(g − b) − c·(x − μ) with k = γ·invStd: a = k, b = mean(g), c = k·invStd·mean(g·x̂)
             double k = gamma[ch] * (double) invStd[ch];
             a[ch] = (float) k;
-            cc[ch] = (float) (k * sumDyXh[ch] / rows * invStd[ch]);
-            b[ch] = (float) (sumDy[ch] / rows);
+            b[ch] = (float) (sumG[ch] / rows);
+            cc[ch] = (float) (k * sumGx[ch] / rows * invStd[ch]);
         }
         if (dx == null) {
             return;
         }
-        Parallel.forEach(chunks(rows), t -> {
+        Parallel.forEach(chunks, t -> {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             for (int ch = 0; ch < c; ch += Vec.L) {
                 VectorMask<Float> m = Vec.S.indexInRange(ch, c);
-                FloatVector av = FloatVector.fromArray(Vec.S, a, ch, m);
-                FloatVector bv = FloatVector.fromArray(Vec.S, b, ch, m);
-                FloatVector cv = FloatVector.fromArray(Vec.S, cc, ch, m);
-                FloatVector mu = FloatVector.fromArray(Vec.S, mean, ch, m);
+                FloatVector av = load(a, ch, m);
+                FloatVector bv = load(b, ch, m);
+                FloatVector cv = load(cc, ch, m);
+                FloatVector mu = load(mean, ch, m);
                 for (int r = r0; r < r1; r++) {
                     int i = r * c + ch;
-                    FloatVector g = FloatVector.fromArray(Vec.S, dy, i, m);
-                    FloatVector xc = FloatVector.fromArray(Vec.S, x, i, m).sub(mu);
-                    g.sub(bv).mul(av).sub(xc.mul(cv)).intoArray(dx, i, m);
+                    FloatVector xc = load(x, i, m).sub(mu);
+                    grad(dy, reluOut, i, m).sub(bv).mul(av).sub(xc.mul(cv)).intoArray(dx, i, m);
                 }
             }
         });

@@ -165,9 +165,11 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void batchNormTrain(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer y, Buffer saveMean,
-                               Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps) {
+                               Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps,
+                               boolean relu) {
         Layers.BatchStats st = Layers.batchStats(rows, c, v(x), eps);
-        set(y, Layers.batchNormApply(rows, c, v(x), v(gamma), v(beta), st.mean(), st.invStd()));
+        double[] out = Layers.batchNormApply(rows, c, v(x), v(gamma), v(beta), st.mean(), st.invStd());
+        set(y, relu ? Layers.relu(out) : out);
         set(saveMean, st.mean());
         set(saveInvStd, st.invStd());
         Layers.updateRunning(v(runMean), v(runVar), st, momentum);
@@ -175,18 +177,20 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void batchNormEval(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer runMean, Buffer runVar,
-                              float eps, Buffer y) {
+                              float eps, boolean relu, Buffer y) {
         double[] invStd = new double[c];
         for (int ch = 0; ch < c; ch++) {
             invStd[ch] = 1 / Math.sqrt(v(runVar)[ch] + eps);
         }
-        set(y, Layers.batchNormApply(rows, c, v(x), v(gamma), v(beta), v(runMean), invStd));
+        double[] out = Layers.batchNormApply(rows, c, v(x), v(gamma), v(beta), v(runMean), invStd);
+        set(y, relu ? Layers.relu(out) : out);
     }
 
     @Override
     public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd,
-                                  Buffer dy, Buffer dx, Buffer dgamma, Buffer dbeta) {
-        Layers.NormGrads g = Layers.batchNormBackward(rows, c, v(x), v(gamma), v(saveMean), v(saveInvStd), v(dy));
+                                  Buffer dy, Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta) {
+        double[] g0 = reluOutput == null ? v(dy) : Layers.reluBackward(v(reluOutput), v(dy));
+        Layers.NormGrads g = Layers.batchNormBackward(rows, c, v(x), v(gamma), v(saveMean), v(saveInvStd), g0);
         set(dx, g.dx());
         set(dgamma, g.dgamma());
         set(dbeta, g.dbeta());

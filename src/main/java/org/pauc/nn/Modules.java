@@ -1,0 +1,256 @@
+package org.pauc.nn;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Buffer;
+import org.pauc.oracle.layers.ConvShape;
+
+/** The layers of pauc's encoders, each a thin wrapper over one backend op (the oracle defines its meaning). */
+public final class Modules {
+    private Modules() {}
+
+    /** PyTorch's default initialisation of conv and linear layers: U(−1/√fan_in, 1/√fan_in) for weights and bias. */
+    static float[] uniform(SplittableRandom rng, int n, int fanIn) {
+        double bound = 1 / Math.sqrt(fanIn);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
+        }
+        return a;
+    }
+
+    static float[] constant(int n, float v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    /** conv k×k, NHWC, weights k×k×cin×cout, with bias. */
+    public static final class Conv2d implements Layer {
+        final int cin;
+        final int cout;
+        final int k;
+        final int stride;
+        final int pad;
+        final Param weight;
+        final Param bias;
+
+        public Conv2d(Backend be, SplittableRandom rng, String name, int cin, int cout, int k, int stride, int pad,
+                      boolean withBias) {
+            this.cin = cin;
+            this.cout = cout;
+            this.k = k;
+            this.stride = stride;
+            this.pad = pad;
+            int fanIn = cin * k * k;
+            weight = new Param(be, name + ".weight", new int[] {k, k, cin, cout}, true,
+                    uniform(rng, k * k * cin * cout, fanIn));
+            bias = withBias ? new Param(be, name + ".bias", new int[] {cout}, true, uniform(rng, cout, fanIn)) : null;
+        }
+
+        ConvShape shape(int n, Dims in) {
+            return new ConvShape(n, in.h(), in.w(), cin, cout, k, k, stride, pad);
+        }
+
+        @Override
+        public Dims output(Dims in) {
+            if (in.c() != cin) {
+                throw new IllegalArgumentException(describe() + ": input has " + in.c() + " channels, expected " + cin);
+            }
+            ConvShape s = shape(1, in);
+            return new Dims(s.oh(), s.ow(), cout);
+        }
+
+        @Override
+        public void forward(Backend be, int n, Dims in, Buffer x, Buffer y, boolean train) {
+            be.conv2d(shape(n, in), x, weight.value, bias == null ? null : bias.value, y);
+        }
+
+        @Override
+        public void backward(Backend be, int n, Dims in, Buffer x, Buffer y, Buffer dy, Buffer dx) {
+            be.conv2dBackward(shape(n, in), x, weight.value, dy, dx, weight.grad, bias == null ? null : bias.grad);
+        }
+
+        @Override
+        public List<Param> params() {
+            return bias == null ? List.of(weight) : List.of(weight, bias);
+        }
+
+        @Override
+        public String describe() {
+            return "conv" + k + "×" + k + "(" + cin + "→" + cout + ", stride " + stride + ", pad " + pad + ")";
+        }
+    }
+
+    /**
+     * Batch norm over the channels (2-D on images, 1-D on vectors), PyTorch's momentum 0.1 and eps 1e-5; optionally
+     * fused with the ReLU that follows it (one pass over memory instead of two, forward and backward).
+     */
+    public static final class BatchNorm implements Layer {
+        static final float MOMENTUM = 0.1f;
+        static final float EPS = 1e-5f;
+        final int c;
+        final boolean relu;
+        final Param gamma;
+        final Param beta;
+        final Param runMean;
+        final Param runVar;
+        final Buffer saveMean;
+        final Buffer saveInvStd;
+
+        public BatchNorm(Backend be, String name, int c, boolean relu) {
+            this.c = c;
+            this.relu = relu;
+            gamma = new Param(be, name + ".weight", new int[] {c}, true, constant(c, 1));
+            beta = new Param(be, name + ".bias", new int[] {c}, true, constant(c, 0));
+            runMean = new Param(be, name + ".running_mean", new int[] {c}, false, constant(c, 0));
+            runVar = new Param(be, name + ".running_var", new int[] {c}, false, constant(c, 1));
+            saveMean = be.allocate(c);
+            saveInvStd = be.allocate(c);
+        }
+
+        @Override
+        public Dims output(Dims in) {
+            if (in.c() != c) {
+                throw new IllegalArgumentException(describe() + ": input has " + in.c() + " channels");
+            }
+            return in;
+        }
+
+        @Override
+        public void forward(Backend be, int n, Dims in, Buffer x, Buffer y, boolean train) {
+            int rows = n * in.h() * in.w();
+            if (train) {
+                be.batchNormTrain(rows, c, x, gamma.value, beta.value, y, saveMean, saveInvStd, runMean.value,
+                        runVar.value, MOMENTUM, EPS, relu);
+            } else {
+                be.batchNormEval(rows, c, x, gamma.value, beta.value, runMean.value, runVar.value, EPS, relu, y);
+            }
+        }
+
+        @Override
+        public void backward(Backend be, int n, Dims in, Buffer x, Buffer y, Buffer dy, Buffer dx) {
+            be.batchNormBackward(n * in.h() * in.w(), c, x, gamma.value, saveMean, saveInvStd, dy, relu ? y : null, dx,
+                    gamma.grad, beta.grad);
+        }
+
+        @Override
+        public List<Param> params() {
+            return List.of(gamma, beta, runMean, runVar);
+        }
+
+        @Override
+        public String describe() {
+            return "batchnorm(" + c + ")" + (relu ? " → relu" : "");
+        }
+
+        @Override
+        public void close() {
+            Layer.super.close();
+            saveMean.close();
+            saveInvStd.close();
+        }
+    }
+
+    public static final class Relu implements Layer {
+        @Override
+        public Dims output(Dims in) {
+            return in;
+        }
+
+        @Override
+        public void forward(Backend be, int n, Dims in, Buffer x, Buffer y, boolean train) {
+            be.relu(n * in.size(), x, y);
+        }
+
+        @Override
+        public void backward(Backend be, int n, Dims in, Buffer x, Buffer y, Buffer dy, Buffer dx) {
+            if (dx != null) {
+                be.reluBackward(n * in.size(), y, dy, dx);
+            }
+        }
+
+        @Override
+        public List<Param> params() {
+            return List.of();
+        }
+
+        @Override
+        public String describe() {
+            return "relu";
+        }
+    }
+
+    public static final class GlobalAvgPool implements Layer {
+        @Override
+        public Dims output(Dims in) {
+            return new Dims(1, 1, in.c());
+        }
+
+        @Override
+        public void forward(Backend be, int n, Dims in, Buffer x, Buffer y, boolean train) {
+            be.globalAvgPool(n, in.h() * in.w(), in.c(), x, y);
+        }
+
+        @Override
+        public void backward(Backend be, int n, Dims in, Buffer x, Buffer y, Buffer dy, Buffer dx) {
+            if (dx != null) {
+                be.globalAvgPoolBackward(n, in.h() * in.w(), in.c(), dy, dx);
+            }
+        }
+
+        @Override
+        public List<Param> params() {
+            return List.of();
+        }
+
+        @Override
+        public String describe() {
+            return "global-avg-pool";
+        }
+    }
+
+    /** y = x·Wᵀ + b, W out×in. */
+    public static final class Linear implements Layer {
+        final int in;
+        final int out;
+        final Param weight;
+        final Param bias;
+
+        public Linear(Backend be, SplittableRandom rng, String name, int in, int out) {
+            this.in = in;
+            this.out = out;
+            weight = new Param(be, name + ".weight", new int[] {out, in}, true, uniform(rng, out * in, in));
+            bias = new Param(be, name + ".bias", new int[] {out}, true, uniform(rng, out, in));
+        }
+
+        @Override
+        public Dims output(Dims d) {
+            if (d.size() != in) {
+                throw new IllegalArgumentException(describe() + ": input has " + d.size() + " features");
+            }
+            return new Dims(1, 1, out);
+        }
+
+        @Override
+        public void forward(Backend be, int n, Dims d, Buffer x, Buffer y, boolean train) {
+            be.linear(n, in, out, x, weight.value, bias.value, y);
+        }
+
+        @Override
+        public void backward(Backend be, int n, Dims d, Buffer x, Buffer y, Buffer dy, Buffer dx) {
+            be.linearBackward(n, in, out, x, weight.value, dy, dx, weight.grad, bias.grad);
+        }
+
+        @Override
+        public List<Param> params() {
+            return List.of(weight, bias);
+        }
+
+        @Override
+        public String describe() {
+            return "linear(" + in + "→" + out + ")";
+        }
+    }
+}

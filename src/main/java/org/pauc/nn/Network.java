@@ -1,0 +1,129 @@
+package org.pauc.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Buffer;
+
+/**
+ * A chain of layers with its activation buffers. {@link #forward} keeps every activation of the last batch
+ * for {@link #backward}, which overwrites the parameters' gradients. Activations are allocated for the largest
+ * batch seen.
+ */
+public final class Network implements AutoCloseable {
+    private final List<Layer> layers;
+    private final Dims input;
+    private final List<Dims> dims = new ArrayList<>();
+    private final int backboneLayers;
+    private Buffer[] acts = new Buffer[0];
+    private Buffer[] grads = new Buffer[0];
+    private int capacity;
+
+    /**
+     * @param backboneLayers how many leading layers form the backbone (its output is the representation that
+     *                       evaluation uses); the rest is the projection head
+     */
+    public Network(Dims input, List<Layer> layers, int backboneLayers) {
+        this.input = input;
+        this.layers = List.copyOf(layers);
+        this.backboneLayers = backboneLayers;
+        Dims d = input;
+        dims.add(d);
+        for (Layer l : layers) {
+            d = l.output(d);
+            dims.add(d);
+        }
+    }
+
+    public Dims input() {
+        return input;
+    }
+
+    public Dims output() {
+        return dims.getLast();
+    }
+
+    public Dims backboneOutput() {
+        return dims.get(backboneLayers);
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    /** Every parameter and statistic in a fixed order. */
+    public List<Param> params() {
+        List<Param> ps = new ArrayList<>();
+        for (Layer l : layers) {
+            ps.addAll(l.params());
+        }
+        return ps;
+    }
+
+    public long trainableCount() {
+        return params().stream().filter(p -> p.trainable).mapToLong(Param::size).sum();
+    }
+
+    private void ensure(Backend be, int n) {
+        if (n <= capacity) {
+            return;
+        }
+        releaseActivations();
+        acts = new Buffer[layers.size() + 1];
+        grads = new Buffer[layers.size() + 1];
+        for (int i = 1; i <= layers.size(); i++) {
+            acts[i] = be.allocate(n * dims.get(i).size());
+            grads[i] = be.allocate(n * dims.get(i).size());
+        }
+        capacity = n;
+    }
+
+    /** Runs the network on x (n samples); returns the output buffer (owned by the network). */
+    public Buffer forward(Backend be, Buffer x, int n, boolean train) {
+        return forwardTo(be, x, n, train, layers.size());
+    }
+
+    /** Runs the backbone only and returns its output (the representation). */
+    public Buffer backbone(Backend be, Buffer x, int n) {
+        return forwardTo(be, x, n, false, backboneLayers);
+    }
+
+    private Buffer forwardTo(Backend be, Buffer x, int n, boolean train, int upTo) {
+        ensure(be, n);
+        acts[0] = x;
+        for (int i = 0; i < upTo; i++) {
+            layers.get(i).forward(be, n, dims.get(i), acts[i], acts[i + 1], train);
+        }
+        return acts[upTo];
+    }
+
+    /** Backpropagates dOut (the gradient of the output of the last forward) into every parameter gradient. */
+    public void backward(Backend be, Buffer dOut, int n) {
+        grads[layers.size()] = dOut;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            Buffer dx = i == 0 ? null : grads[i];
+            layers.get(i).backward(be, n, dims.get(i), acts[i], acts[i + 1], grads[i + 1], dx);
+        }
+    }
+
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < layers.size(); i++) {
+            b.append(i == backboneLayers ? " | " : i == 0 ? "" : " → ").append(layers.get(i).describe());
+        }
+        return b.toString();
+    }
+
+    private void releaseActivations() {
+        for (int i = 1; i < acts.length; i++) {
+            acts[i].close();
+            grads[i].close();
+        }
+    }
+
+    @Override
+    public void close() {
+        releaseActivations();
+        layers.forEach(Layer::close);
+    }
+}
