@@ -12,6 +12,8 @@ import org.pauc.oracle.layers.ConvShape;
 final class Conv {
     /** Target number of patch rows per chunk: large enough for an efficient GEMM, small enough for the cache. */
     private static final int CHUNK_ROWS = 2048;
+    /** Patch sizes (kh·kw·cin) up to this get their weight gradient by row-wise updates instead of a GEMM. */
+    private static final int SMALL_PATCH = 16;
 
     private Conv() {}
 
@@ -133,25 +135,35 @@ final class Conv {
         int cout = s.cout();
         int chunks = chunks(s);
         float[] partialW = new float[chunks * k * cout];
+        boolean smallPatch = k <= SMALL_PATCH;
+        float[] xp = smallPatch && s.pad() > 0
+                ? DirectConv.padded(s, x, s.h() + 2 * s.pad(), s.w() + 2 * s.pad()) : x;
         float[] partialB = db != null ? new float[chunks * cout] : null;
         Parallel.forEach(chunks, t -> {
             int n0 = t * per;
             int count = Math.min(per, s.n() - n0);
             int rows = count * rowsPerImage;
             int dyOff = n0 * rowsPerImage * cout;
-            float[] col;
-            int colOff;
+            float[] col = null;
+            int colOff = 0;
             if (isPointwise(s)) {
                 col = x;
                 colOff = n0 * s.h() * s.w() * s.cin();
-            } else {
+            } else if (!smallPatch || dx != null) {
                 col = scratch(COLS, rows * k);
-                colOff = 0;
-                im2col(s, x, n0, count, col);
+                if (!smallPatch) {
+                    im2col(s, x, n0, count, col);
+                }
             }
-            // dW_tᵀ = dy_tᵀ · col_t (cout × k): packs dy (the smaller matrix) as A and col rows as B
-            Gemm.gemm(true, false, cout, k, rows, 1f, dy, dyOff, cout, col, colOff, k, 0f, partialW, t * k * cout,
-                    k, false);
+            if (smallPatch) {
+                // A GEMM would waste most of its register block on so few patch values: direct row-wise sums.
+                int r0 = n0 * rowsPerImage;
+                DirectConv.weightGradSmall(s, xp, r0, r0 + rows, dy, partialW, t * k * cout);
+            } else {
+                // dW_tᵀ = dy_tᵀ · col_t (cout × k): packs dy (the smaller matrix) as A and col rows as B
+                Gemm.gemm(true, false, cout, k, rows, 1f, dy, dyOff, cout, col, colOff, k, 0f, partialW, t * k * cout,
+                        k, false);
+            }
             if (partialB != null) {
                 for (int r = 0; r < rows; r++) {
                     Vec.addInto(dy, dyOff + r * cout, partialB, t * cout, cout);
@@ -167,11 +179,15 @@ final class Conv {
                 }
             }
         });
-        float[] dwT = new float[k * cout];
-        Vec.sumPartials(partialW, chunks, k * cout, dwT);
-        for (int co = 0; co < cout; co++) {
-            for (int q = 0; q < k; q++) {
-                dw[q * cout + co] = dwT[co * k + q];
+        if (smallPatch) {
+            Vec.sumPartials(partialW, chunks, k * cout, dw);
+        } else {
+            float[] dwT = new float[k * cout];
+            Vec.sumPartials(partialW, chunks, k * cout, dwT);
+            for (int co = 0; co < cout; co++) {
+                for (int q = 0; q < k; q++) {
+                    dw[q * cout + co] = dwT[co * k + q];
+                }
             }
         }
         if (db != null) {

@@ -80,10 +80,64 @@ final class DirectConv {
         });
     }
 
+    /**
+     * Weight gradient for small patches (kh·kw·cin of a few values, e.g. the first layer of a grayscale model), read
+     * straight from the padded input: dW[tap·cin + ci, co] over rows [r0, r1) of output pixels = Σ_r
+     * xp[base_r + tapOffset + ci] · dy[r, co], one vector of output channels at a time in a register.
+     */
+    static void weightGradSmall(ConvShape s, float[] xp, int r0, int r1, float[] dy, float[] dw, int dwOff) {
+        int hp = s.h() + 2 * s.pad();
+        int wpd = s.w() + 2 * s.pad();
+        int cin = s.cin();
+        int cout = s.cout();
+        int oh = s.oh();
+        int ow = s.ow();
+        int[] base = new int[r1 - r0];
+        for (int r = r0; r < r1; r++) {
+            int ox = r % ow;
+            int oy = r / ow % oh;
+            int n = r / (ow * oh);
+            base[r - r0] = ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * cin;
+        }
+        for (int ky = 0; ky < s.kh(); ky++) {
+            for (int kx = 0; kx < s.kw(); kx++) {
+                for (int ci = 0; ci < cin; ci++) {
+                    int off = (ky * wpd + kx) * cin + ci;
+                    int q = (ky * s.kw() + kx) * cin + ci;
+                    for (int co = 0; co < cout; co += L) {
+                        jdk.incubator.vector.VectorMask<Float> m = Gemm.S.indexInRange(co, cout);
+                        // four independent accumulators hide the FMA latency; summed in a fixed order
+                        FloatVector a0 = FloatVector.zero(Gemm.S);
+                        FloatVector a1 = FloatVector.zero(Gemm.S);
+                        FloatVector a2 = FloatVector.zero(Gemm.S);
+                        FloatVector a3 = FloatVector.zero(Gemm.S);
+                        int r = r0;
+                        for (; r + 4 <= r1; r += 4) {
+                            int b = r - r0;
+                            a0 = FloatVector.fromArray(Gemm.S, dy, r * cout + co, m)
+                                    .fma(FloatVector.broadcast(Gemm.S, xp[base[b] + off]), a0);
+                            a1 = FloatVector.fromArray(Gemm.S, dy, (r + 1) * cout + co, m)
+                                    .fma(FloatVector.broadcast(Gemm.S, xp[base[b + 1] + off]), a1);
+                            a2 = FloatVector.fromArray(Gemm.S, dy, (r + 2) * cout + co, m)
+                                    .fma(FloatVector.broadcast(Gemm.S, xp[base[b + 2] + off]), a2);
+                            a3 = FloatVector.fromArray(Gemm.S, dy, (r + 3) * cout + co, m)
+                                    .fma(FloatVector.broadcast(Gemm.S, xp[base[b + 3] + off]), a3);
+                        }
+                        for (; r < r1; r++) {
+                            a0 = FloatVector.fromArray(Gemm.S, dy, r * cout + co, m)
+                                    .fma(FloatVector.broadcast(Gemm.S, xp[base[r - r0] + off]), a0);
+                        }
+                        a0.add(a1).add(a2.add(a3)).intoArray(dw, dwOff + q * cout + co, m);
+                    }
+                }
+            }
+        }
+    }
+
     private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[0]);
 
     /** x with pad zeros around every image: n × (h + 2·pad) × (w + 2·pad) × cin. */
-    private static float[] padded(ConvShape s, float[] x, int hp, int wpd) {
+    static float[] padded(ConvShape s, float[] x, int hp, int wpd) {
         int cin = s.cin();
         int size = s.n() * hp * wpd * cin;
         float[] xp = PADDED.get();
