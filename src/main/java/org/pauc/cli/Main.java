@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code pauc} command line: subcommands, one-line errors, exit codes. */
 @Command(name = "pauc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Prototypical contrastive self-supervised learning (MoCo v2, PCL, PAUC) on the JVM.",
-        subcommands = {GradcheckCommand.class, ReferenceCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, GradcheckCommand.class, ReferenceCommand.class, VerifyCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "The launcher also runs the test suite: ./pauc test"})
 public final class Main implements Runnable {
 
@@ -41,7 +42,7 @@ public final class Main implements Runnable {
             if (System.getenv("PAUC_DEBUG") != null) {
                 ex.printStackTrace(err);
             }
-            return ex instanceof IllegalArgumentException ? EXIT_USAGE : 1;
+            return ex instanceof IllegalArgumentException || ex instanceof org.pauc.data.DataException ? EXIT_USAGE : 1;
         });
         return cl.execute(args);
     }

@@ -61,15 +61,11 @@ final class Losses {
             if (hit) {
                 hits[0]++;
             }
-            // e_j = exp(l_j − max), summed in double
+            // e_j = exp(l_j − max), summed in double in column order. Scalar Math.exp on purpose: the vector EXP
+            // intrinsic and its interpreted fallback differ in the last bit, which would make a run's result depend
+            // on JIT timing; Math.exp gives the same bits compiled or interpreted.
             double sum = 0;
             j = 0;
-            FloatVector maxv = FloatVector.broadcast(Vec.S, max);
-            for (int bound = Vec.S.loopBound(width); j < bound; j += Vec.L) {
-                FloatVector e = FloatVector.fromArray(Vec.S, l, o + j).sub(maxv).lanewise(VectorOperators.EXP);
-                e.intoArray(l, o + j);
-                sum += e.reduceLanes(VectorOperators.ADD);
-            }
             for (; j < width; j++) {
                 float e = (float) Math.exp(l[o + j] - max);
                 l[o + j] = e;

@@ -1,7 +1,6 @@
 package org.pauc.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Small vectorised loops over float arrays shared by the CPU kernels. */
@@ -34,6 +33,22 @@ final class Vec {
         }
     }
 
+    /**
+     * The lanes of v added in lane order. Not {@code reduceLanes(ADD)}: its compiled form adds in a tree and its
+     * interpreted form in sequence, so a run's result would depend on when the JIT compiled the caller.
+     */
+    static float sumLanes(FloatVector v) {
+        float[] lanes = LANES.get();
+        v.intoArray(lanes, 0);
+        float s = 0;
+        for (int i = 0; i < L; i++) {
+            s += lanes[i];
+        }
+        return s;
+    }
+
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+
     /** Σ a[a0 + i]·b[b0 + i] over n elements, vector lanes summed at the end (a fixed order). */
     static float dot(float[] a, int a0, float[] b, int b0, int n) {
         FloatVector acc = FloatVector.zero(S);
@@ -41,7 +56,7 @@ final class Vec {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             acc = FloatVector.fromArray(S, a, a0 + i).fma(FloatVector.fromArray(S, b, b0 + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
             s += a[a0 + i] * b[b0 + i];
         }

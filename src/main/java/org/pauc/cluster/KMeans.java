@@ -1,0 +1,233 @@
+package org.pauc.cluster;
+
+import java.util.SplittableRandom;
+import org.pauc.cpu.Gemm;
+import org.pauc.cpu.Parallel;
+
+/**
+ * Lloyd's k-means with Euclidean distance on float features, for the E-step (PCL clusters the normalised
+ * features with Euclidean distance and keeps the centroids un-normalised for φ). Seeded k-means++ or random
+ * initialisation, a fixed number of iterations, several restarts keeping the lowest inertia. Assignment uses
+ * GEMM (‖c‖² − 2 x·c per block of points); an empty cluster takes the point farthest from its centroid, so every
+ * cluster keeps at least one member. K larger than the number of points is reduced to that number. Results do
+ * not depend on the thread count.
+ */
+public final class KMeans {
+
+    public enum Init { KMEANS_PLUS_PLUS, RANDOM }
+
+    /** k centroids (k×d, un-normalised means), each point's cluster, and Σ squared distances. */
+    public record Result(int k, float[] centroids, int[] assign, double inertia) {}
+
+    private static final int BLOCK = 1024;
+
+    private KMeans() {}
+
+    public static Result fit(float[] x, int n, int d, int k, int iterations, int restarts, Init init, long seed) {
+        if (n < 1) {
+            throw new IllegalArgumentException("k-means: no points to cluster");
+        }
+        if (k < 1 || iterations < 0 || restarts < 1) {
+            throw new IllegalArgumentException("k-means: need k ≥ 1, iterations ≥ 0, restarts ≥ 1; got k=" + k
+                    + " iterations=" + iterations + " restarts=" + restarts);
+        }
+        int kk = Math.min(k, n);
+        Result best = null;
+        for (int r = 0; r < restarts; r++) {
+            Result res = once(x, n, d, kk, iterations, init, new SplittableRandom(seed * 1_000_003L + r));
+            if (best == null || res.inertia() < best.inertia()) {
+                best = res;
+            }
+        }
+        return best;
+    }
+
+    private static Result once(float[] x, int n, int d, int k, int iterations, Init init, SplittableRandom rng) {
+        float[] c = init == Init.RANDOM ? randomInit(x, n, d, k, rng) : plusPlus(x, n, d, k, rng);
+        int[] assign = new int[n];
+        float[] dist = new float[n];
+        assign(x, n, d, c, k, assign, dist);
+        for (int it = 0; it < iterations; it++) {
+            update(x, n, d, c, k, assign, dist);
+            assign(x, n, d, c, k, assign, dist);
+        }
+        fillEmpty(x, n, d, c, k, assign, dist, sizes(assign, k));
+        double inertia = 0;
+        for (int i = 0; i < n; i++) {
+            inertia += dist[i];
+        }
+        return new Result(k, c, assign, inertia);
+    }
+
+    private static float sq(float[] a, int ao, float[] b, int bo, int d) {
+        float s = 0;
+        for (int j = 0; j < d; j++) {
+            float t = a[ao + j] - b[bo + j];
+            s += t * t;
+        }
+        return s;
+    }
+
+    private static float[] randomInit(float[] x, int n, int d, int k, SplittableRandom rng) {
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = i;
+        }
+        float[] c = new float[k * d];
+        for (int j = 0; j < k; j++) {
+            int t = j + rng.nextInt(n - j);
+            int s = perm[j];
+            perm[j] = perm[t];
+            perm[t] = s;
+            System.arraycopy(x, perm[j] * d, c, j * d, d);
+        }
+        return c;
+    }
+
+    /** k-means++: each next centre drawn with probability proportional to the squared distance to the nearest. */
+    private static float[] plusPlus(float[] x, int n, int d, int k, SplittableRandom rng) {
+        float[] c = new float[k * d];
+        int first = rng.nextInt(n);
+        System.arraycopy(x, first * d, c, 0, d);
+        float[] near = new float[n];
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        Parallel.forEach(blocks, b -> {
+            for (int i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
+                near[i] = sq(x, i * d, c, 0, d);
+            }
+        });
+        for (int j = 1; j < k; j++) {
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                total += near[i];
+            }
+            int pick;
+            if (total <= 0) {
+                pick = rng.nextInt(n);
+            } else {
+                double u = rng.nextDouble() * total;
+                pick = n - 1;
+                double acc = 0;
+                for (int i = 0; i < n; i++) {
+                    acc += near[i];
+                    if (acc > u) {
+                        pick = i;
+                        break;
+                    }
+                }
+            }
+            System.arraycopy(x, pick * d, c, j * d, d);
+            int cj = j;
+            Parallel.forEach(blocks, b -> {
+                for (int i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
+                    near[i] = Math.min(near[i], sq(x, i * d, c, cj * d, d));
+                }
+            });
+        }
+        return c;
+    }
+
+    /** Nearest centroid of every point (lowest index on ties) and its squared distance. */
+    static void assign(float[] x, int n, int d, float[] c, int k, int[] assign, float[] dist) {
+        float[] cn = new float[k];
+        for (int j = 0; j < k; j++) {
+            cn[j] = sq(c, j * d, new float[d], 0, d);
+        }
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        Parallel.forEach(blocks, b -> {
+            int i0 = b * BLOCK;
+            int rows = Math.min(BLOCK, n - i0);
+            float[] dots = new float[rows * k];
+            Gemm.gemm(false, true, rows, k, d, 1f, x, i0 * d, d, c, 0, d, 0f, dots, 0, k, false);
+            for (int r = 0; r < rows; r++) {
+                float xn = sq(x, (i0 + r) * d, new float[d], 0, d);
+                int best = 0;
+                float bestDist = Float.POSITIVE_INFINITY;
+                for (int j = 0; j < k; j++) {
+                    float dj = cn[j] - 2 * dots[r * k + j];
+                    if (dj < bestDist) {
+                        bestDist = dj;
+                        best = j;
+                    }
+                }
+                assign[i0 + r] = best;
+                dist[i0 + r] = Math.max(0f, bestDist + xn);
+            }
+        });
+    }
+
+    /** Centroids ← member means; an empty cluster takes the point farthest from its own centroid. */
+    static void update(float[] x, int n, int d, float[] c, int k, int[] assign, float[] dist) {
+        double[] sum = new double[k * d];
+        int[] size = new int[k];
+        for (int i = 0; i < n; i++) {
+            int j = assign[i];
+            size[j]++;
+            for (int t = 0; t < d; t++) {
+                sum[j * d + t] += x[i * d + t];
+            }
+        }
+        for (int j = 0; j < k; j++) {
+            if (size[j] == 0) {
+                int far = farthest(n, assign, dist, size);
+                if (far < 0) {
+                    continue;
+                }
+                int old = assign[far];
+                size[old]--;
+                for (int t = 0; t < d; t++) {
+                    sum[old * d + t] -= x[far * d + t];
+                    sum[j * d + t] = x[far * d + t];
+                }
+                size[j] = 1;
+                assign[far] = j;
+                dist[far] = 0;
+            }
+        }
+        for (int j = 0; j < k; j++) {
+            if (size[j] > 0) {
+                for (int t = 0; t < d; t++) {
+                    c[j * d + t] = (float) (sum[j * d + t] / size[j]);
+                }
+            }
+        }
+    }
+
+    /** The point farthest from its centroid among clusters of two or more (lowest index on ties), or −1. */
+    private static int farthest(int n, int[] assign, float[] dist, int[] size) {
+        int far = -1;
+        for (int i = 0; i < n; i++) {
+            if (size[assign[i]] > 1 && (far < 0 || dist[i] > dist[far])) {
+                far = i;
+            }
+        }
+        return far;
+    }
+
+    /** After the last assignment: every empty cluster takes the farthest point and moves its centroid onto it. */
+    private static void fillEmpty(float[] x, int n, int d, float[] c, int k, int[] assign, float[] dist, int[] size) {
+        for (int j = 0; j < k; j++) {
+            if (size[j] == 0) {
+                int far = farthest(n, assign, dist, size);
+                if (far < 0) {
+                    return;
+                }
+                size[assign[far]]--;
+                assign[far] = j;
+                size[j] = 1;
+                dist[far] = 0;
+                System.arraycopy(x, far * d, c, j * d, d);
+            }
+        }
+    }
+
+    /** Cluster sizes of an assignment. */
+    public static int[] sizes(int[] assign, int k) {
+        int[] s = new int[k];
+        for (int a : assign) {
+            s[a]++;
+        }
+        return s;
+    }
+
+}

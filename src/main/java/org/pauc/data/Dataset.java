@@ -1,0 +1,42 @@
+package org.pauc.data;
+
+/**
+ * Images in memory: n samples of h×w×c floats in [0, 1] (NHWC), with labels when known (−1 marks an unlabeled
+ * sample) and the class names.
+ */
+public record Dataset(String name, int n, int h, int w, int c, float[] pixels, int[] labels, String[] classes) {
+
+    public Dataset {
+        if (pixels.length != (long) n * h * w * c) {
+            throw new IllegalArgumentException(name + ": " + pixels.length + " pixel values for " + n + " images of "
+                    + h + "×" + w + "×" + c);
+        }
+        if (labels != null && labels.length != n) {
+            throw new IllegalArgumentException(name + ": " + labels.length + " labels for " + n + " images");
+        }
+    }
+
+    public int imageSize() {
+        return h * w * c;
+    }
+
+    public boolean labeled() {
+        if (labels == null) {
+            return false;
+        }
+        for (int l : labels) {
+            if (l < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first {@code count} samples (for quick runs and tests). */
+    public Dataset head(int count) {
+        int m = Math.min(count, n);
+        float[] p = java.util.Arrays.copyOf(pixels, m * imageSize());
+        int[] l = labels == null ? null : java.util.Arrays.copyOf(labels, m);
+        return new Dataset(name + "[:" + m + "]", m, h, w, c, p, l, classes);
+    }
+}

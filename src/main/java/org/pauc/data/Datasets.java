@@ -1,0 +1,86 @@
+package org.pauc.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where training and test data come from: the embedded Fashion-MNIST subset ({@value #SMALL}), the full
+ * Fashion-MNIST ({@value #FULL}, from Debian's dataset-fashion-mnist or a folder given with --data), or a folder of
+ * images.
+ */
+public final class Datasets {
+    public static final String SMALL = "fashion-mnist-small";
+    public static final String FULL = "fashion-mnist";
+    /** Where Debian's dataset-fashion-mnist package installs the four IDX files. */
+    public static final Path DEBIAN_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+    public static final String[] FASHION_CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+        "Shirt", "Sneaker", "Bag", "Ankle boot"};
+
+    private Datasets() {}
+
+    /** The train and test split of a dataset name or folder. */
+    public record Splits(Dataset train, Dataset test) {}
+
+    /**
+     * @param dataset {@value #SMALL}, {@value #FULL} or a folder of images
+     * @param data    a folder holding the IDX files (overrides the default location), or null
+     * @param home    the project folder, where small-datasets/ lives
+     */
+    public static Splits load(String dataset, Path data, Path home, int imageSize) throws DataException {
+        return switch (dataset) {
+            case SMALL -> idxPair(data != null ? data : home.resolve("small-datasets").resolve(SMALL), SMALL);
+            case FULL -> idxPair(data != null ? data : DEBIAN_FASHION_MNIST, FULL);
+            default -> {
+                Path folder = Path.of(dataset);
+                if (!Files.isDirectory(folder)) {
+                    throw new DataException("unknown dataset '" + dataset + "': expected " + SMALL + ", " + FULL
+                            + " or a folder of images");
+                }
+                yield ImageFolder.load(folder, imageSize);
+            }
+        };
+    }
+
+    /** A folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]. */
+    static Splits idxPair(Path dir, String name) throws DataException {
+        if (!Files.isDirectory(dir)) {
+            throw new DataException(dir, "no such folder" + (name.equals(FULL)
+                    ? " (install Debian's dataset-fashion-mnist, or give the IDX files' folder with --data)" : ""));
+        }
+        Dataset train = idx(dir, "train", name + "/train");
+        Dataset test = idx(dir, "t10k", name + "/test");
+        return new Splits(train, test);
+    }
+
+    private static Path find(Path dir, String stem) throws DataException {
+        for (String candidate : List.of(stem + ".gz", stem)) {
+            Path p = dir.resolve(candidate);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new DataException(dir.resolve(stem + ".gz"), "missing (nor " + stem + " without .gz)");
+    }
+
+    static Dataset idx(Path dir, String prefix, String name) throws DataException {
+        Path imagesFile = find(dir, prefix + "-images-idx3-ubyte");
+        Path labelsFile = find(dir, prefix + "-labels-idx1-ubyte");
+        Idx.Images images = Idx.readImages(imagesFile);
+        int[] labels = Idx.readLabels(labelsFile);
+        if (labels.length != images.count()) {
+            throw new DataException(labelsFile, labels.length + " labels for " + images.count() + " images in "
+                    + imagesFile.getFileName());
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] >= FASHION_CLASSES.length) {
+                throw new DataException(labelsFile, "label " + labels[i] + " at index " + i + " is not a class 0–9");
+            }
+        }
+        float[] pixels = new float[images.pixels().length];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (images.pixels()[i] & 0xff) / 255f;
+        }
+        return new Dataset(name, images.count(), images.rows(), images.cols(), 1, pixels, labels, FASHION_CLASSES);
+    }
+}

@@ -1,0 +1,100 @@
+package org.pauc.data;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * A folder of PNG/JPEG images resized to size×size RGB. Class subfolders give labels (sorted by name); images
+ * directly in the folder are unlabeled. A folder named "test" (with the same layout) is the test split;
+ * otherwise every image is a training image and the test split is empty.
+ */
+public final class ImageFolder {
+    private ImageFolder() {}
+
+    private static boolean isImage(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return Files.isRegularFile(p) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
+    }
+
+    static Datasets.Splits load(Path root, int size) throws DataException {
+        Path testDir = root.resolve("test");
+        Dataset train = split(root, root.getFileName() + "/train", size, Files.isDirectory(testDir) ? "test" : null);
+        Dataset test = Files.isDirectory(testDir) ? split(testDir, root.getFileName() + "/test", size, null)
+                : new Dataset(root.getFileName() + "/test", 0, size, size, 3, new float[0], new int[0], train.classes());
+        return new Datasets.Splits(train, test);
+    }
+
+    private static Dataset split(Path dir, String name, int size, String skip) throws DataException {
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        List<String> classes = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(dir)) {
+            List<Path> sorted = entries.sorted().toList();
+            for (Path p : sorted) {
+                if (isImage(p)) {
+                    files.add(p);
+                    labels.add(-1);
+                }
+            }
+            for (Path p : sorted) {
+                if (Files.isDirectory(p) && !p.getFileName().toString().equals(skip)) {
+                    int label = classes.size();
+                    classes.add(p.getFileName().toString());
+                    try (Stream<Path> inner = Files.list(p)) {
+                        for (Path f : inner.sorted().filter(ImageFolder::isImage).toList()) {
+                            files.add(f);
+                            labels.add(label);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new DataException(dir, "cannot list: " + e.getMessage());
+        }
+        if (files.isEmpty()) {
+            throw new DataException(dir, "no PNG or JPEG images (directly or in class subfolders)");
+        }
+        int per = size * size * 3;
+        float[] pixels = new float[files.size() * per];
+        for (int i = 0; i < files.size(); i++) {
+            readInto(files.get(i), size, pixels, i * per);
+        }
+        int[] l = labels.stream().mapToInt(Integer::intValue).toArray();
+        return new Dataset(name, files.size(), size, size, 3, pixels, l, classes.toArray(String[]::new));
+    }
+
+    private static void readInto(Path file, int size, float[] dst, int off) throws DataException {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new DataException(file, "unreadable image: " + e.getMessage());
+        }
+        if (img == null) {
+            throw new DataException(file, "unreadable image (not a PNG or JPEG ImageIO can decode)");
+        }
+        BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, size, size, null);
+        g.dispose();
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int rgb = scaled.getRGB(x, y);
+                int o = off + (y * size + x) * 3;
+                dst[o] = ((rgb >> 16) & 0xff) / 255f;
+                dst[o + 1] = ((rgb >> 8) & 0xff) / 255f;
+                dst[o + 2] = (rgb & 0xff) / 255f;
+            }
+        }
+    }
+}

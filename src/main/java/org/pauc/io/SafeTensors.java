@@ -1,0 +1,171 @@
+package org.pauc.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The safetensors format, F32 tensors only: an 8-byte little-endian header length N, N bytes of JSON
+ * ({"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {string: string}}),
+ * padded with spaces to a multiple of 8, then the little-endian data with no gaps. Readable by
+ * {@code safetensors.torch.load_file}. Writes are atomic: a temporary file in the same folder, fsync, rename.
+ */
+public final class SafeTensors {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A float tensor: shape and row-major data. */
+    public record Tensor(int[] shape, float[] data) {}
+
+    /** Tensors in file order, and the string metadata. */
+    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+
+    private SafeTensors() {}
+
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        ObjectNode meta = header.putObject("__metadata__");
+        metadata.forEach(meta::put);
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            ObjectNode t = header.putObject(e.getKey());
+            t.put("dtype", "F32");
+            var shape = t.putArray("shape");
+            long count = 1;
+            for (int s : e.getValue().shape()) {
+                shape.add(s);
+                count *= s;
+            }
+            if (count != e.getValue().data().length) {
+                throw new IllegalArgumentException("safetensors: " + e.getKey() + " has " + e.getValue().data().length
+                        + " values for its shape");
+            }
+            var offs = t.putArray("data_offsets");
+            offs.add(offset);
+            offs.add(offset + 4 * count);
+            offset += 4 * count;
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded);
+        head.put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            while (head.hasRemaining()) {
+                ch.write(head);
+            }
+            for (Tensor t : tensors.values()) {
+                ByteBuffer b = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(t.data());
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException ignored) {
+            // some file systems cannot fsync a directory; the rename itself is atomic
+        }
+    }
+
+    /** Reads and validates a file; every problem is an IOException naming the file and what is wrong. */
+    public static Contents read(Path file) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        if (all.length < 8) {
+            throw new IOException(file + ": not a safetensors file (shorter than its 8-byte header length)");
+        }
+        ByteBuffer buf = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+        long n = buf.getLong();
+        if (n < 2 || n > all.length - 8) {
+            throw new IOException(file + ": not a safetensors file (header length " + n + " for a file of " + all.length
+                    + " bytes)");
+        }
+        JsonNode header;
+        try {
+            header = JSON.readTree(new String(all, 8, (int) n, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IOException(file + ": not a safetensors file (its header is not JSON)");
+        }
+        if (header == null || !header.isObject()) {
+            throw new IOException(file + ": not a safetensors file (its header is not a JSON object)");
+        }
+        long dataStart = 8 + n;
+        long dataLength = all.length - dataStart;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<long[]> ranges = new ArrayList<>();
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("__metadata__")) {
+                e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                continue;
+            }
+            JsonNode t = e.getValue();
+            if (!"F32".equals(t.path("dtype").asText())) {
+                throw new IOException(file + ": tensor " + e.getKey() + " has dtype " + t.path("dtype").asText()
+                        + ", pauc reads F32 only");
+            }
+            JsonNode sh = t.path("shape");
+            JsonNode off = t.path("data_offsets");
+            if (!sh.isArray() || !off.isArray() || off.size() != 2) {
+                throw new IOException(file + ": tensor " + e.getKey() + " lacks a shape or data_offsets");
+            }
+            int[] shape = new int[sh.size()];
+            long count = 1;
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = sh.get(i).asInt();
+                count *= shape[i];
+            }
+            long begin = off.get(0).asLong();
+            long end = off.get(1).asLong();
+            if (begin < 0 || end < begin || end > dataLength || end - begin != 4 * count) {
+                throw new IOException(file + ": tensor " + e.getKey() + " has data_offsets [" + begin + ", " + end
+                        + "] outside the data or not matching its shape");
+            }
+            ranges.add(new long[] {begin, end});
+            float[] data = new float[(int) count];
+            ByteBuffer slice = ByteBuffer.wrap(all, (int) (dataStart + begin), (int) (end - begin))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            slice.asFloatBuffer().get(data);
+            tensors.put(e.getKey(), new Tensor(shape, data));
+        }
+        ranges.sort((a, b) -> Long.compare(a[0], b[0]));
+        long pos = 0;
+        for (long[] r : ranges) {
+            if (r[0] != pos) {
+                throw new IOException(file + ": tensor data has " + (r[0] < pos ? "overlaps" : "holes"));
+            }
+            pos = r[1];
+        }
+        if (pos != dataLength) {
+            throw new IOException(file + ": " + (dataLength - pos) + " bytes after the last tensor (truncated or corrupt)");
+        }
+        return new Contents(tensors, metadata);
+    }
+}

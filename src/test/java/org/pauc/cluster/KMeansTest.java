@@ -1,0 +1,75 @@
+package org.pauc.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.pauc.cpu.Parallel;
+
+class KMeansTest {
+
+    /** n points around k well-separated centres in d dimensions; labels by construction. */
+    static float[] blobs(int n, int d, int k, int[] labels, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % k;
+            for (int a = 0; a < d; a++) {
+                x[i * d + a] = (float) ((a == labels[i] ? 10 : 0) + 0.1 * r.nextGaussian());
+            }
+        }
+        return x;
+    }
+
+    @Test
+    void separatesWellSeparatedBlobsExactly() {
+        int n = 600;
+        int d = 8;
+        int k = 5;
+        int[] truth = new int[n];
+        float[] x = blobs(n, d, k, truth, 1);
+        for (KMeans.Init init : KMeans.Init.values()) {
+            KMeans.Result r = KMeans.fit(x, n, d, k, 20, 3, init, 0);
+            int[] map = new int[k];
+            java.util.Arrays.fill(map, -1);
+            for (int i = 0; i < n; i++) {
+                int c = r.assign()[i];
+                if (map[c] < 0) {
+                    map[c] = truth[i];
+                }
+                assertEquals(map[c], truth[i], "point " + i + " with " + init);
+            }
+        }
+    }
+
+    @Test
+    void moreClustersThanPointsAndEmptyClustersDoNotCrash() {
+        float[] x = {0, 0, 0, 0, 1, 1};
+        KMeans.Result r = KMeans.fit(x, 3, 2, 10, 5, 1, KMeans.Init.KMEANS_PLUS_PLUS, 3);
+        assertEquals(3, r.k());
+        for (int s : KMeans.sizes(r.assign(), r.k())) {
+            assertTrue(s >= 1, "every cluster keeps a member");
+        }
+        assertEquals(0, r.inertia(), 1e-6);
+    }
+
+    @Test
+    void sameResultForAnyThreadCount() {
+        int n = 3000;
+        int[] truth = new int[n];
+        float[] x = blobs(n, 16, 12, truth, 2);
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            KMeans.Result a = KMeans.fit(x, n, 16, 40, 10, 2, KMeans.Init.KMEANS_PLUS_PLUS, 5);
+            Parallel.setThreads(2);
+            KMeans.Result b = KMeans.fit(x, n, 16, 40, 10, 2, KMeans.Init.KMEANS_PLUS_PLUS, 5);
+            assertArrayEquals(a.assign(), b.assign());
+            assertArrayEquals(a.centroids(), b.centroids());
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}
