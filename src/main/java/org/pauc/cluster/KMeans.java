@@ -1,6 +1,9 @@
 package org.pauc.cluster;
 
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.pauc.cpu.Gemm;
 import org.pauc.cpu.Parallel;
 
@@ -20,6 +23,9 @@ public final class KMeans {
     public record Result(int k, float[] centroids, int[] assign, double inertia) {}
 
     private static final int BLOCK = 1024;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Blocks of points whose member sums are formed separately in the update step (a fixed number). */
+    private static final int UPDATE_BLOCKS = 16;
 
     private KMeans() {}
 
@@ -46,10 +52,14 @@ public final class KMeans {
         float[] c = init == Init.RANDOM ? randomInit(x, n, d, k, rng) : plusPlus(x, n, d, k, rng);
         int[] assign = new int[n];
         float[] dist = new float[n];
-        assign(x, n, d, c, k, assign, dist);
+        float[] xn = new float[n];
+        for (int i = 0; i < n; i++) {
+            xn[i] = norm2(x, i * d, d);
+        }
+        assign(x, xn, n, d, c, k, assign, dist);
         for (int it = 0; it < iterations; it++) {
             update(x, n, d, c, k, assign, dist);
-            assign(x, n, d, c, k, assign, dist);
+            assign(x, xn, n, d, c, k, assign, dist);
         }
         fillEmpty(x, n, d, c, k, assign, dist, sizes(assign, k));
         double inertia = 0;
@@ -127,46 +137,78 @@ public final class KMeans {
         return c;
     }
 
+    private static float norm2(float[] a, int off, int d) {
+        float s = 0;
+        for (int j = 0; j < d; j++) {
+            s += a[off + j] * a[off + j];
+        }
+        return s;
+    }
+
+    private static final ThreadLocal<float[]> DOTS = ThreadLocal.withInitial(() -> new float[0]);
+
     /** Nearest centroid of every point (lowest index on ties) and its squared distance. */
-    static void assign(float[] x, int n, int d, float[] c, int k, int[] assign, float[] dist) {
+    static void assign(float[] x, float[] xNorm, int n, int d, float[] c, int k, int[] assign, float[] dist) {
         float[] cn = new float[k];
         for (int j = 0; j < k; j++) {
-            cn[j] = sq(c, j * d, new float[d], 0, d);
+            cn[j] = norm2(c, j * d, d);
         }
         int blocks = (n + BLOCK - 1) / BLOCK;
         Parallel.forEach(blocks, b -> {
             int i0 = b * BLOCK;
             int rows = Math.min(BLOCK, n - i0);
-            float[] dots = new float[rows * k];
+            float[] dots = DOTS.get();
+            if (dots.length < rows * k) {
+                dots = new float[rows * k];
+                DOTS.set(dots);
+            }
             Gemm.gemm(false, true, rows, k, d, 1f, x, i0 * d, d, c, 0, d, 0f, dots, 0, k, false);
             for (int r = 0; r < rows; r++) {
-                float xn = sq(x, (i0 + r) * d, new float[d], 0, d);
+                // min over j of ‖c_j‖² − 2 x·c_j: the minimum with vectors (exact, order-free), then its first index
+                int o = r * k;
+                FloatVector mv = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+                int j = 0;
+                for (int bound = S.loopBound(k); j < bound; j += S.length()) {
+                    mv = mv.min(FloatVector.fromArray(S, cn, j)
+                            .sub(FloatVector.fromArray(S, dots, o + j).mul(2f)));
+                }
+                float bestDist = mv.reduceLanes(VectorOperators.MIN);
+                for (; j < k; j++) {
+                    bestDist = Math.min(bestDist, cn[j] - dots[o + j] * 2f);
+                }
                 int best = 0;
-                float bestDist = Float.POSITIVE_INFINITY;
-                for (int j = 0; j < k; j++) {
-                    float dj = cn[j] - 2 * dots[r * k + j];
-                    if (dj < bestDist) {
-                        bestDist = dj;
-                        best = j;
-                    }
+                while (best < k - 1 && cn[best] - dots[o + best] * 2f != bestDist) {
+                    best++;
                 }
                 assign[i0 + r] = best;
-                dist[i0 + r] = Math.max(0f, bestDist + xn);
+                dist[i0 + r] = Math.max(0f, bestDist + xNorm[i0 + r]);
             }
         });
     }
 
     /** Centroids ← member means; an empty cluster takes the point farthest from its own centroid. */
     static void update(float[] x, int n, int d, float[] c, int k, int[] assign, float[] dist) {
+        // member sums per block of points in float, in parallel; the blocks' sums added in order in double
+        int blocks = Math.min(UPDATE_BLOCKS, (n + BLOCK - 1) / BLOCK);
+        int per = (n + blocks - 1) / blocks;
+        float[] partial = new float[blocks * k * d];
+        Parallel.forEach(blocks, b -> {
+            int base = b * k * d;
+            for (int i = b * per; i < Math.min(n, (b + 1) * per); i++) {
+                int o = base + assign[i] * d;
+                for (int t = 0; t < d; t++) {
+                    partial[o + t] += x[i * d + t];
+                }
+            }
+        });
         double[] sum = new double[k * d];
-        int[] size = new int[k];
-        for (int i = 0; i < n; i++) {
-            int j = assign[i];
-            size[j]++;
-            for (int t = 0; t < d; t++) {
-                sum[j * d + t] += x[i * d + t];
+        for (int b = 0; b < blocks; b++) {
+            int base = b * k * d;
+            for (int q = 0; q < k * d; q++) {
+                sum[q] += partial[base + q];
             }
         }
+        int[] size = sizes(assign, k);
         for (int j = 0; j < k; j++) {
             if (size[j] == 0) {
                 int far = farthest(n, assign, dist, size);
