@@ -89,6 +89,9 @@ public interface Backend extends AutoCloseable {
     void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd, Buffer dy,
                            Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta);
 
+    /** y = a + b over n elements (y may be a or b): the residual connection. */
+    void add(int n, Buffer a, Buffer b, Buffer y);
+
     /** y = max(x, 0) over n elements (y may be x). */
     void relu(int n, Buffer x, Buffer y);
 

@@ -238,6 +238,12 @@ public final class Verify {
                 c.out("dx", dx);
                 return null;
             });
+            add("add", "n=" + n, inputs("a", gauss(n, 1), "b", gauss(n, 1)), c -> {
+                Buffer y = c.zeros(n);
+                c.be.add(n, c.in("a"), c.in("b"), y);
+                c.out("y", y);
+                return null;
+            });
             add("sgd", "n=" + n, inputs("p", gauss(n, 1), "g", gauss(n, 1), "v", gauss(n, 1)), c -> {
                 Buffer p = c.in("p");
                 Buffer v = c.in("v");

@@ -48,7 +48,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its checkpoint (same flags).")
     Path resume;
 
-    @Option(names = "--encoder", defaultValue = "small-cnn", description = "Encoder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--encoder", defaultValue = "small-cnn", description = "small-cnn or resnet18 (CIFAR-style stem) (default: ${DEFAULT-VALUE}).")
     String encoder;
     @Option(names = "--dim", defaultValue = "64", description = "Embedding width (default: ${DEFAULT-VALUE}).")
     int dim;

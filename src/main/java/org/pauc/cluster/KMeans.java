@@ -2,6 +2,8 @@ package org.pauc.cluster;
 
 import java.util.SplittableRandom;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.pauc.cpu.Gemm;
@@ -24,6 +26,8 @@ public final class KMeans {
 
     private static final int BLOCK = 1024;
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Ints with as many lanes as S, for the arg-min's indices. */
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
     /** Blocks of points whose member sums are formed separately in the update step (a fixed number). */
     private static final int UPDATE_BLOCKS = 16;
 
@@ -162,23 +166,31 @@ public final class KMeans {
                 dots = new float[rows * k];
                 DOTS.set(dots);
             }
-            Gemm.gemm(false, true, rows, k, d, 1f, x, i0 * d, d, c, 0, d, 0f, dots, 0, k, false);
-            for (int r = 0; r < rows; r++) {
-                // min over j of ‖c_j‖² − 2 x·c_j: the minimum with vectors (exact, order-free), then its first index
-                int o = r * k;
-                FloatVector mv = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
-                int j = 0;
-                for (int bound = S.loopBound(k); j < bound; j += S.length()) {
-                    mv = mv.min(FloatVector.fromArray(S, cn, j)
-                            .sub(FloatVector.fromArray(S, dots, o + j).mul(2f)));
+            // dotsᵀ (k × rows) = C · X_blockᵀ: the k centroids as the GEMM's rows, the points as its columns
+            Gemm.gemm(false, true, k, rows, d, 1f, c, 0, d, x, i0 * d, d, 0f, dots, 0, rows, false);
+            // arg-min down each column, a vector of points at a time; a strict < keeps the lowest index on ties
+            int r = 0;
+            for (int bound = S.loopBound(rows); r < bound; r += S.length()) {
+                FloatVector best = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+                IntVector bestIdx = IntVector.zero(I);
+                for (int j = 0; j < k; j++) {
+                    FloatVector dj = FloatVector.fromArray(S, dots, j * rows + r).mul(-2f).add(cn[j]);
+                    VectorMask<Float> less = dj.compare(VectorOperators.LT, best);
+                    best = best.blend(dj, less);
+                    bestIdx = bestIdx.blend(j, less.cast(I));
                 }
-                float bestDist = mv.reduceLanes(VectorOperators.MIN);
-                for (; j < k; j++) {
-                    bestDist = Math.min(bestDist, cn[j] - dots[o + j] * 2f);
-                }
+                bestIdx.intoArray(assign, i0 + r);
+                best.add(FloatVector.fromArray(S, xNorm, i0 + r)).max(0f).intoArray(dist, i0 + r);
+            }
+            for (; r < rows; r++) {
+                float bestDist = Float.POSITIVE_INFINITY;
                 int best = 0;
-                while (best < k - 1 && cn[best] - dots[o + best] * 2f != bestDist) {
-                    best++;
+                for (int j = 0; j < k; j++) {
+                    float dj = dots[j * rows + r] * -2f + cn[j];
+                    if (dj < bestDist) {
+                        bestDist = dj;
+                        best = j;
+                    }
                 }
                 assign[i0 + r] = best;
                 dist[i0 + r] = Math.max(0f, bestDist + xNorm[i0 + r]);

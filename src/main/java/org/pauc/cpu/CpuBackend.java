@@ -152,6 +152,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void add(int n, Buffer a, Buffer b, Buffer y) {
+        Elementwise.add(n, f(a), f(b), f(y));
+    }
+
+    @Override
     public void relu(int n, Buffer x, Buffer y) {
         Elementwise.relu(n, f(x), f(y));
     }

@@ -23,6 +23,18 @@ final class Elementwise {
         Parallel.forEach(chunks, t -> body.run(t * CHUNK, Math.min(n, (t + 1) * CHUNK)));
     }
 
+    static void add(int n, float[] a, float[] b, float[] y) {
+        chunked(n, (from, to) -> {
+            int i = from;
+            for (int bound = from + Vec.S.loopBound(to - from); i < bound; i += Vec.L) {
+                FloatVector.fromArray(Vec.S, a, i).add(FloatVector.fromArray(Vec.S, b, i)).intoArray(y, i);
+            }
+            for (; i < to; i++) {
+                y[i] = a[i] + b[i];
+            }
+        });
+    }
+
     static void relu(int n, float[] x, float[] y) {
         chunked(n, (from, to) -> {
             int i = from;

@@ -75,11 +75,8 @@ public final class Trainer {
         Files.createDirectories(out);
         try (Backend be = Backends.create(cfg.backend(), cfg.threads())) {
             Dims input = new Dims(train.h(), train.w(), train.c());
-            if (!cfg.encoder().equals("small-cnn")) {
-                throw new IllegalArgumentException("--encoder " + cfg.encoder() + " is not available (small-cnn is)");
-            }
-            Network q = Models.smallCnn(be, cfg.seed(), input, cfg.dim());
-            Network k = Models.smallCnn(be, cfg.seed(), input, cfg.dim());
+            Network q = Models.create(cfg.encoder(), be, cfg.seed(), input, cfg.dim());
+            Network k = Models.create(cfg.encoder(), be, cfg.seed(), input, cfg.dim());
             MocoLearner learner = new MocoLearner(be, q, k, cfg.queue(), cfg.seed() + 1,
                     new MocoLearner.Hyper((float) cfg.momentum(), (float) cfg.weightDecay(), (float) cfg.keyMomentum()));
             int start = 0;

@@ -197,6 +197,16 @@ public final class OracleBackend implements Backend {
     }
 
     @Override
+    public void add(int n, Buffer a, Buffer b, Buffer y) {
+        double[] av = v(a);
+        double[] bv = v(b);
+        double[] yv = v(y);
+        for (int i = 0; i < n; i++) {
+            yv[i] = av[i] + bv[i];
+        }
+    }
+
+    @Override
     public void relu(int n, Buffer x, Buffer y) {
         set(y, Layers.relu(Arrays.copyOf(v(x), n)));
     }

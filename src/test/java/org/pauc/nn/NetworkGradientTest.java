@@ -1,0 +1,98 @@
+package org.pauc.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Buffer;
+import org.pauc.backend.oracle.OracleBackend;
+
+/**
+ * The networks' backward passes (layer wiring, fused BN + ReLU, the residual block's two paths) against central
+ * finite differences of sum(dy ⊙ output), on the oracle backend (double precision inside).
+ */
+class NetworkGradientTest {
+
+    private static float[] gaussian(SplittableRandom r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    private static double objective(OracleBackend be, Network net, Buffer x, int n, float[] dy) {
+        double[] out = be.downloadExact(net.forward(be, x, n, true));
+        double s = 0;
+        for (int i = 0; i < out.length; i++) {
+            s += (double) dy[i] * out[i];
+        }
+        return s;
+    }
+
+    private static void check(Network net, OracleBackend be, int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Buffer x = be.upload(gaussian(r, n * net.input().size()));
+        float[] dy = gaussian(r, n * net.output().size());
+        net.forward(be, x, n, true);
+        net.backward(be, be.upload(dy), n);
+        int checked = 0;
+        for (Param p : net.params()) {
+            if (!p.trainable) {
+                continue;
+            }
+            float[] grad = be.download(p.grad);
+            float[] value = be.download(p.value);
+            for (int i = 0; i < value.length; i += Math.max(1, value.length / 5)) {
+                float saved = value[i];
+                value[i] = saved + 1e-3f;
+                double up = (double) value[i] - saved;     // the step actually taken in float
+                be.upload(value, 0, p.value, 0, value.length);
+                double plus = objective(be, net, x, n, dy);
+                value[i] = saved - 1e-3f;
+                double down = saved - (double) value[i];
+                be.upload(value, 0, p.value, 0, value.length);
+                double minus = objective(be, net, x, n, dy);
+                value[i] = saved;
+                be.upload(value, 0, p.value, 0, value.length);
+                double numeric = (plus - minus) / (up + down);
+                double err = Math.abs(numeric - grad[i]);
+                assertTrue(err <= 2e-3 + 2e-3 * Math.abs(numeric),
+                        p.name + "[" + i + "]: analytic " + grad[i] + ", numeric " + numeric);
+                checked++;
+            }
+        }
+        assertTrue(checked > 10, "checked " + checked + " parameter elements");
+    }
+
+    @Test
+    void residualBlockGradientsMatchFiniteDifferences() {
+        try (OracleBackend be = new OracleBackend()) {
+            SplittableRandom rng = new SplittableRandom(3);
+            Dims in = new Dims(5, 5, 2);
+            List<Layer> layers = List.of(new BasicBlock(be, rng, "b0", 2, 3, 2), new BasicBlock(be, rng, "b1", 3, 3, 1),
+                    new Modules.GlobalAvgPool(), new Modules.Linear(be, rng, "fc", 3, 2));
+            check(new Network(in, layers, 3), be, 4, 1);
+        }
+    }
+
+    @Test
+    void smallCnnGradientsMatchFiniteDifferences() {
+        try (OracleBackend be = new OracleBackend()) {
+            check(Models.smallCnn(be, 2, new Dims(6, 6, 1), 4), be, 3, 2);
+        }
+    }
+
+    @Test
+    void resnet18HasTheStandardParameterCount() {
+        try (Backend be = new org.pauc.cpu.CpuBackend(1)) {
+            Network net = Models.resnet18(be, 0, new Dims(32, 32, 3), 128);
+            // torchvision's resnet18 backbone with a 3×3 stem: 11 168 832 parameters; plus the 512-512-128 head
+            assertEquals(11_168_832L + 512 * 512 + 512 + 512 * 128 + 128, net.trainableCount());
+            assertEquals(512, net.backboneOutput().c());
+        }
+    }
+}
