@@ -13,6 +13,16 @@ public final class Objective {
     /** One granularity's buffers: C (k×d), φ (k), pos (n ids), neg (s ids). */
     public record ClusterBuffers(int k, int s, Buffer c, Buffer phi, Buffer pos, Buffer neg) {}
 
+    /**
+     * Which feature-decorrelation term the objective uses: LOSSES.md's {@code correlation} of the normalised
+     * queries ("offdiag", the contract's pauc_objective), or {@code cross_correlation} between the normalised
+     * queries and the keys ("cross_view"), the keys being a constant target as everywhere in MoCo (the momentum
+     * encoder gets no gradient), with the off-diagonal weight lambdaOff.
+     */
+    public record Decorrelation(boolean crossView, double lambdaOff) {
+        public static final Decorrelation OFFDIAG = new Decorrelation(false, 5e-3);
+    }
+
     /** Unweighted terms (proto and align averaged over granularities), the total, and the accuracies. */
     public record Terms(double infoNce, double protoNce, double align, double uniformity, double correlation,
                         double total, double accInst, double accProto) {}
@@ -26,6 +36,13 @@ public final class Objective {
     public static Terms evaluate(Backend be, int n, int d, Buffer u, Buffer k, int r, Buffer queue,
                                  List<ClusterBuffers> clusterings, PaucObjective.Params p, Buffer v, Buffer dv,
                                  Buffer du) {
+        return evaluate(be, n, d, u, k, r, queue, clusterings, p, Decorrelation.OFFDIAG, v, dv, du);
+    }
+
+    /** As above, with the decorrelation variant chosen. */
+    public static Terms evaluate(Backend be, int n, int d, Buffer u, Buffer k, int r, Buffer queue,
+                                 List<ClusterBuffers> clusterings, PaucObjective.Params p, Decorrelation decorrelation,
+                                 Buffer v, Buffer dv, Buffer du) {
         be.l2Normalize(n, d, u, v, 1e-12f);
         Buffer g = du != null ? dv : null;
         if (g != null) {
@@ -49,7 +66,13 @@ public final class Objective {
             }
         }
         double unif = p.lambdaUnif() != 0 ? be.uniformity(n, d, v, (float) p.t(), g, (float) p.lambdaUnif()) : 0;
-        double corr = p.lambdaCorr() != 0 ? be.correlation(n, d, v, (float) p.eps(), g, (float) p.lambdaCorr()) : 0;
+        double corr = 0;
+        if (p.lambdaCorr() != 0) {
+            corr = decorrelation.crossView()
+                    ? be.crossCorrelation(n, d, v, k, (float) decorrelation.lambdaOff(), (float) p.eps(), g, null,
+                            (float) p.lambdaCorr())
+                    : be.correlation(n, d, v, (float) p.eps(), g, (float) p.lambdaCorr());
+        }
         if (du != null) {
             be.l2NormalizeBackward(n, d, u, g, du, 1e-12f);
         }

@@ -80,8 +80,12 @@ final class TrainCommand implements Callable<Integer> {
     double eps;
     @Option(names = "--uniformity", defaultValue = "pairwise", description = "Uniformity variant: pairwise (default: ${DEFAULT-VALUE}).")
     String uniformity;
-    @Option(names = "--correlation", defaultValue = "offdiag", description = "Correlation variant: offdiag or none (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--correlation", defaultValue = "offdiag",
+            description = "Decorrelation variant: offdiag (correlation of the queries), cross_view (cross_correlation of "
+                    + "queries and keys) or none (default: ${DEFAULT-VALUE}).")
     String correlation;
+    @Option(names = "--lambda-off", defaultValue = "5e-3", description = "Off-diagonal weight of cross_view (default: ${DEFAULT-VALUE}).")
+    double lambdaOff;
     @Option(names = "--clusters", split = ",", defaultValue = "200,400,800", description = "K per granularity (default: ${DEFAULT-VALUE}).")
     List<Integer> clusters;
     @Option(names = "--kmeans-iterations", defaultValue = "20", description = "k-means iterations (default: ${DEFAULT-VALUE}).")
@@ -130,7 +134,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = new TrainConfig(method, dataset, data == null ? null : data.toString(), imageSize, epochs,
                 warmupEpochs, batchSize, seed, threads, backend, encoder, dim, lr, momentum, weightDecay, keyMomentum,
                 queue, tau, lambdaProto, lambdaAlign, lambdaUnif, lambdaCorr, alpha, t, eps, uniformity, correlation,
-                clusters, kmeansIterations, kmeansRestarts, kmeansInit, negPrototypes, phiAlpha, limit, aug);
+                lambdaOff, clusters, kmeansIterations, kmeansRestarts, kmeansInit, negPrototypes, phiAlpha, limit, aug);
         Path dir = resume != null ? resume : out != null ? out : Path.of("runs", method + "-" + seed);
         if (resume != null && out != null && !out.equals(resume)) {
             throw new IllegalArgumentException("give either --out or --resume (the run directory), not two different ones");

@@ -37,13 +37,12 @@ public final class Gemm {
         if (k == 0 || alpha == 0) {
             return;
         }
-        run(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc, parallel, false);
+        run(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc, parallel);
     }
 
-    /** C += α·op(A)·op(B), blocked; A is packed per block, or read from the packed-panel layout when prepacked. */
+    /** C += α·op(A)·op(B), blocked: B packed per (column block, k slice), A per task. */
     private static void run(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int offA, int lda,
-                            float[] b, int offB, int ldb, float[] c, int offC, int ldc, boolean parallel,
-                            boolean prepacked) {
+                            float[] b, int offB, int ldb, float[] c, int offC, int ldc, boolean parallel) {
         int mBlocks = (m + MC - 1) / MC;
         for (int jc = 0; jc < n; jc += NC) {
             final int nc = Math.min(NC, n - jc);
@@ -69,8 +68,7 @@ public final class Gemm {
                     int firstPanel = g * panelsPerGroup;
                     int lastPanel = Math.min(panels, firstPanel + panelsPerGroup);
                     if (firstPanel < lastPanel) {
-                        rowBlock(ta, m, k, nc, kc, p0, i0, j0, firstPanel, lastPanel, alpha, a, offA, lda, pb, c, offC, ldc,
-                                prepacked);
+                        rowBlock(ta, m, nc, kc, p0, i0, j0, firstPanel, lastPanel, alpha, a, offA, lda, pb, c, offC, ldc);
                     }
                 });
             }
@@ -85,33 +83,6 @@ public final class Gemm {
                 body.accept(t);
             }
         }
-    }
-
-    /**
-     * C (m×n) = A·op(B) + β·C where A is given already packed as {@link #packedPanelsSize panels}: for each block of
-     * MR rows, k·MR values, p-major (value (i, p) at ((i / MR)·k + p)·MR + i % MR), rows past m zero. Lets a
-     * caller (im2col) write A straight into the kernel's layout. Runs on the calling thread.
-     */
-    public static void gemmPrepackedA(int m, int n, int k, float[] packedA, boolean tb, float[] b, int offB, int ldb,
-                                      float beta, float[] c, int offC, int ldc) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        scale(c, offC, ldc, m, n, beta);
-        if (k == 0) {
-            return;
-        }
-        run(false, tb, m, n, k, 1f, packedA, 0, 0, b, offB, ldb, c, offC, ldc, false, true);
-    }
-
-    /** Size of the packed-panel layout of an m×k matrix for {@link #gemmPrepackedA}. */
-    public static int packedPanelsSize(int m, int k) {
-        return (m + MR - 1) / MR * MR * k;
-    }
-
-    /** Index of element (i, p) of an m×k matrix in the packed-panel layout. */
-    public static int packedIndex(int i, int p, int k) {
-        return (i / MR * k + p) * MR + i % MR;
     }
 
     /** Convenience form for dense matrices: lda, ldb, ldc are the row lengths of the stored matrices. */
@@ -150,24 +121,19 @@ public final class Gemm {
     }
 
     /** Rows i0 … i0+MC of C, column panels [firstPanel, lastPanel) of the packed B, for one KC slice of k. */
-    private static void rowBlock(boolean ta, int m, int k, int nc, int kc, int p0, int i0, int j0, int firstPanel,
+    private static void rowBlock(boolean ta, int m, int nc, int kc, int p0, int i0, int j0, int firstPanel,
                                  int lastPanel, float alpha, float[] a, int offA, int lda, float[] pb,
-                                 float[] c, int offC, int ldc, boolean prepacked) {
+                                 float[] c, int offC, int ldc) {
         int mc = Math.min(MC, m - i0);
-        float[] pa;
-        if (prepacked) {
-            pa = a;
-        } else {
-            pa = PACK_A.get();
-            packA(ta, a, offA, lda, i0, mc, p0, kc, alpha, pa);
-        }
+        float[] pa = PACK_A.get();
+        packA(ta, a, offA, lda, i0, mc, p0, kc, alpha, pa);
         for (int pnl = firstPanel; pnl < lastPanel; pnl++) {
             int jr = pnl * NR;
             int nr = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
                 int cOff = offC + (i0 + ir) * ldc + j0 + jr;
-                int aOff = prepacked ? ((i0 + ir) / MR * k + p0) * MR : ir * kc;
+                int aOff = ir * kc;
                 if (mr == MR && nr == NR) {
                     kernel(kc, pa, aOff, pb, jr * kc, c, cOff, ldc);
                 } else {

@@ -112,6 +112,12 @@ public final class MocoLearner implements AutoCloseable {
      */
     public Objective.Terms step(Buffer view1, Buffer view2, int n, List<Objective.ClusterBuffers> clusterings,
                                 PaucObjective.Params objective, float lr) {
+        return step(view1, view2, n, clusterings, objective, Objective.Decorrelation.OFFDIAG, lr);
+    }
+
+    /** As above, with the decorrelation variant chosen. */
+    public Objective.Terms step(Buffer view1, Buffer view2, int n, List<Objective.ClusterBuffers> clusterings,
+                                PaucObjective.Params objective, Objective.Decorrelation decorrelation, float lr) {
         ensure(n);
         Buffer u = query.forward(be, view1, n, true);
         List<Param> qp = query.params();
@@ -123,8 +129,8 @@ public final class MocoLearner implements AutoCloseable {
         }
         Buffer kRaw = key.forward(be, view2, n, true);
         be.l2Normalize(n, dim, kRaw, keys, 1e-12f);
-        Objective.Terms terms = Objective.evaluate(be, n, dim, u, keys, queueLength, queue, clusterings, objective, v,
-                dv, du);
+        Objective.Terms terms = Objective.evaluate(be, n, dim, u, keys, queueLength, queue, clusterings, objective,
+                decorrelation, v, dv, du);
         query.backward(be, du, n);
         for (Param p : qp) {
             if (p.trainable) {

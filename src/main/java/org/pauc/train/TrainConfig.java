@@ -15,7 +15,7 @@ public record TrainConfig(
         long seed, int threads, String backend, String encoder, int dim,
         double lr, double momentum, double weightDecay, double keyMomentum, int queue,
         double tau, double lambdaProto, double lambdaAlign, double lambdaUnif, double lambdaCorr, double alpha,
-        double t, double eps, String uniformity, String correlation,
+        double t, double eps, String uniformity, String correlation, double lambdaOff,
         List<Integer> clusters, int kmeansIterations, int kmeansRestarts, String kmeansInit, int negPrototypes,
         double phiAlpha, int limit, Augment.Config augment) {
 
@@ -40,8 +40,9 @@ public record TrainConfig(
         if (!List.of("pairwise").contains(uniformity)) {
             throw new IllegalArgumentException("--uniformity must be pairwise, got '" + uniformity + "'");
         }
-        if (!List.of("offdiag", "none").contains(correlation)) {
-            throw new IllegalArgumentException("--correlation must be offdiag or none, got '" + correlation + "'");
+        if (!List.of("offdiag", "cross_view", "none").contains(correlation)) {
+            throw new IllegalArgumentException("--correlation must be offdiag, cross_view or none, got '" + correlation
+                    + "'");
         }
         KMeans.Init.valueOf(kmeansInit.toUpperCase(java.util.Locale.ROOT).replace("++", "_PLUS_PLUS").replace("-", "_"));
     }
@@ -65,8 +66,13 @@ public record TrainConfig(
     public TrainConfig withThreads(int n) {
         return new TrainConfig(method, dataset, data, imageSize, epochs, warmupEpochs, batchSize, seed, n, backend,
                 encoder, dim, lr, momentum, weightDecay, keyMomentum, queue, tau, lambdaProto, lambdaAlign, lambdaUnif,
-                lambdaCorr, alpha, t, eps, uniformity, correlation, clusters, kmeansIterations, kmeansRestarts,
+                lambdaCorr, alpha, t, eps, uniformity, correlation, lambdaOff, clusters, kmeansIterations, kmeansRestarts,
                 kmeansInit, negPrototypes, phiAlpha, limit, augment);
+    }
+
+    /** The decorrelation term's variant (LOSSES.md: correlation "offdiag" or cross_correlation "cross_view"). */
+    public org.pauc.backend.Objective.Decorrelation decorrelation() {
+        return new org.pauc.backend.Objective.Decorrelation(correlation.equals("cross_view"), lambdaOff);
     }
 
     public boolean usesPrototypes() {

@@ -183,7 +183,7 @@ public final class Trainer {
                 for (int m = 0; m < protos.size(); m++) {
                     cls.add(batchPrototypes(cfg, be, protos.get(m), order, s, b, epoch, m, idBuffers));
                 }
-                Objective.Terms terms = learner.step(v1, v2, b, cls, cfg.objective(), (float) lr);
+                Objective.Terms terms = learner.step(v1, v2, b, cls, cfg.objective(), cfg.decorrelation(), (float) lr);
                 idBuffers.forEach(Buffer::close);
                 idBuffers.clear();
                 if (!Double.isFinite(terms.total())) {

@@ -22,8 +22,12 @@ class TrainerTest {
     static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
 
     static TrainConfig config(String method, int epochs) {
+        return config(method, epochs, "offdiag");
+    }
+
+    static TrainConfig config(String method, int epochs, String correlation) {
         return new TrainConfig(method, Datasets.SMALL, null, 28, epochs, 1, 32, 3, 2, "cpu", "small-cnn", 32, 0.05, 0.9,
-                1e-4, 0.99, 64, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", "offdiag", List.of(8, 16), 5, 1,
+                1e-4, 0.99, 64, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", correlation, 5e-3, List.of(8, 16), 5, 1,
                 "kmeans++", 16, 10, 384, Augment.Config.DEFAULT);
     }
 
@@ -34,8 +38,10 @@ class TrainerTest {
     @Test
     void everyMethodTrainsWithFiniteFallingLosses(@TempDir Path dir) throws IOException {
         Dataset d = data();
-        for (String method : List.of("moco", "pcl", "pauc")) {
-            List<Trainer.EpochLog> logs = Trainer.run(config(method, 4), d, dir.resolve(method), false, QUIET);
+        for (String run : List.of("moco", "pcl", "pauc", "pauc cross_view")) {
+            String method = run.split(" ")[0];
+            TrainConfig cfg = run.contains(" ") ? config(method, 4, run.split(" ")[1]) : config(method, 4);
+            List<Trainer.EpochLog> logs = Trainer.run(cfg, d, dir.resolve(run.replace(' ', '-')), false, QUIET);
             assertEquals(4, logs.size());
             for (Trainer.EpochLog l : logs) {
                 assertTrue(Double.isFinite(l.loss()), method + " " + l);
@@ -45,8 +51,8 @@ class TrainerTest {
             if (!method.equals("moco")) {
                 assertTrue(logs.get(1).protoNce() > 0 && logs.get(0).protoNce() == 0, method + " prototypes after warm-up");
             }
-            assertTrue(Files.isRegularFile(dir.resolve(method).resolve("log.jsonl")));
-            assertEquals(4, Files.readAllLines(dir.resolve(method).resolve("log.jsonl")).size());
+            Path log = dir.resolve(run.replace(' ', '-')).resolve("log.jsonl");
+            assertEquals(4, Files.readAllLines(log).size());
         }
     }
 
@@ -80,7 +86,7 @@ class TrainerTest {
         assertTrue(e.getMessage().contains("fewer than the batch size 32"), e.getMessage());
         Dataset d = data();
         TrainConfig many = new TrainConfig("pcl", Datasets.SMALL, null, 28, 1, 0, 32, 0, 2, "cpu", "small-cnn", 32, 0.05,
-                0.9, 1e-4, 0.99, 64, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", "offdiag", List.of(1000), 5, 1,
+                0.9, 1e-4, 0.99, 64, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", "offdiag", 5e-3, List.of(1000), 5, 1,
                 "kmeans++", 16, 10, 0, Augment.Config.DEFAULT);
         e = assertThrows(IllegalArgumentException.class, () -> Trainer.run(many, d, dir, false, QUIET));
         assertTrue(e.getMessage().contains("fewer than the cluster count 1000"), e.getMessage());
