@@ -47,24 +47,9 @@ public final class LayerOps {
     }
 
     /** A layer: y = forward(inputs), and the gradient of sum(dy ⊙ y) w.r.t. each differentiated input. */
-    private abstract static class LayerOp extends NamedOp {
-        private final List<String> inputs;
-        private final List<String> grads;
-
+    private abstract static class LayerOp extends FixedOp {
         LayerOp(String name, Map<String, Double> defaults, List<String> inputs, List<String> grads) {
-            super(name, defaults);
-            this.inputs = inputs;
-            this.grads = grads;
-        }
-
-        @Override
-        public List<String> inputNames(Set<String> present) {
-            return inputs;
-        }
-
-        @Override
-        public List<String> gradInputs(Set<String> present) {
-            return grads;
+            super(name, defaults, inputs, grads);
         }
 
         @Override

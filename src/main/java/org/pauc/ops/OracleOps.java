@@ -79,40 +79,6 @@ public final class OracleOps {
         return out;
     }
 
-    /** An op whose inputs and differentiated inputs are fixed lists. */
-    private abstract static class FixedOp extends NamedOp {
-        private final List<String> inputs;
-        private final List<String> grads;
-
-        FixedOp(String name, Map<String, Double> defaults, List<String> inputs, List<String> grads) {
-            super(name, defaults);
-            this.inputs = inputs;
-            this.grads = grads;
-        }
-
-        @Override
-        public List<String> inputNames(Set<String> present) {
-            return inputs;
-        }
-
-        @Override
-        public List<String> gradInputs(Set<String> present) {
-            return grads;
-        }
-
-        Mat mat(Map<String, Tensor> in, String n) {
-            return in.get(n).asMat(at(n));
-        }
-
-        int[] ids(Map<String, Tensor> in, String n) {
-            return in.get(n).asIndices(at(n));
-        }
-
-        double[] vec(Map<String, Tensor> in, String n) {
-            return in.get(n).asVector(at(n));
-        }
-    }
-
     private static final class L2NormalizeOp extends FixedOp {
         L2NormalizeOp() {
             super(L2Normalize.OP, params("eps", L2Normalize.DEFAULT_EPS), List.of("x", "dy"), List.of("x"));
