@@ -1,0 +1,177 @@
+package org.pauc.eval;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Buffer;
+import org.pauc.cluster.KMeans;
+import org.pauc.data.Augment;
+import org.pauc.data.Dataset;
+import org.pauc.io.SafeTensors;
+import org.pauc.nn.Dims;
+import org.pauc.nn.Models;
+import org.pauc.nn.Network;
+import org.pauc.nn.Param;
+import org.pauc.train.Checkpoint;
+import org.pauc.train.TrainConfig;
+
+/**
+ * Evaluates a representation on a labelled train/test split: weighted kNN (cosine, k, T), the linear probe
+ * ({@link LinearProbe}), NMI and AMI of k-means with K = the number of classes on the test features, and
+ * Wang–Isola alignment (two augmentations of each test image, α = 2) and uniformity (t = 2) of the normalised
+ * embeddings.
+ */
+public final class Evaluator {
+
+    /** How images become features: the representation (for kNN, probe, clustering) and the embedding. */
+    public interface Representation {
+        String name();
+
+        /** n × featureDim() representation of n images (h×w×c each). */
+        float[] features(float[] images, int n);
+
+        int featureDim();
+
+        /** n × embeddingDim() embedding (before normalisation) for alignment and uniformity. */
+        float[] embeddings(float[] images, int n);
+
+        int embeddingDim();
+    }
+
+    /** Raw pixels: the representation and the embedding are the image itself. */
+    public static Representation pixels(Dataset ds) {
+        int size = ds.imageSize();
+        return new Representation() {
+            public String name() {
+                return "raw pixels";
+            }
+
+            public float[] features(float[] images, int n) {
+                return java.util.Arrays.copyOf(images, n * size);
+            }
+
+            public int featureDim() {
+                return size;
+            }
+
+            public float[] embeddings(float[] images, int n) {
+                return features(images, n);
+            }
+
+            public int embeddingDim() {
+                return size;
+            }
+        };
+    }
+
+    /** An encoder on a backend: the backbone output is the representation, the head's output the embedding. */
+    public static Representation encoder(String name, Backend be, Network net) {
+        int size = net.input().size();
+        return new Representation() {
+            public String name() {
+                return name;
+            }
+
+            private float[] run(float[] images, int n, boolean backbone, int dim) {
+                float[] out = new float[n * dim];
+                int b = 256;
+                try (Buffer x = be.allocate(b * size)) {
+                    for (int i0 = 0; i0 < n; i0 += b) {
+                        int m = Math.min(b, n - i0);
+                        be.upload(images, i0 * size, x, 0, m * size);
+                        Buffer y = backbone ? net.backbone(be, x, m) : net.forward(be, x, m, false);
+                        be.download(y, 0, out, i0 * dim, m * dim);
+                    }
+                }
+                return out;
+            }
+
+            public float[] features(float[] images, int n) {
+                return run(images, n, true, featureDim());
+            }
+
+            public int featureDim() {
+                return net.backboneOutput().size();
+            }
+
+            public float[] embeddings(float[] images, int n) {
+                return run(images, n, false, embeddingDim());
+            }
+
+            public int embeddingDim() {
+                return net.output().size();
+            }
+        };
+    }
+
+    /** The configuration a checkpoint was trained with. */
+    public static TrainConfig config(Path checkpoint) throws IOException {
+        return TrainConfig.fromJson(Checkpoint.read(checkpoint).metadata().get("config"));
+    }
+
+    /** The query encoder of a checkpoint; fails with one line when the file is not a compatible checkpoint. */
+    public static Network load(Path checkpoint, Backend be, Dataset data) throws IOException {
+        SafeTensors.Contents c = Checkpoint.read(checkpoint);
+        TrainConfig cfg = TrainConfig.fromJson(c.metadata().get("config"));
+        Dims in = new Dims(data.h(), data.w(), data.c());
+        Network net = Models.create(cfg.encoder(), be, cfg.seed(), in, cfg.dim());
+        for (Param p : net.params()) {
+            SafeTensors.Tensor t = c.tensors().get("encoder_q." + p.name);
+            if (t == null || t.data().length != p.size()) {
+                net.close();
+                throw new IOException(checkpoint + ": no tensor encoder_q." + p.name + " of " + p.size()
+                        + " values: the checkpoint does not fit " + data.h() + "×" + data.w() + "×" + data.c() + " images");
+            }
+            be.upload(t.data(), 0, p.value, 0, p.size());
+        }
+        return net;
+    }
+
+    /** Settings of an evaluation. */
+    public record Settings(int k, double temperature, long seed) {
+        public static final Settings DEFAULT = new Settings(200, 0.07, 0);
+    }
+
+    /** Every metric of one representation, by name, in a fixed order. */
+    public static Map<String, Double> evaluate(Representation r, Dataset train, Dataset test, Settings s) {
+        if (!train.labeled() || !test.labeled()) {
+            throw new IllegalArgumentException("evaluation needs labels on the train and test images");
+        }
+        int classes = train.classes().length;
+        int d = r.featureDim();
+        float[] ftr = r.features(train.pixels(), train.n());
+        float[] fte = r.features(test.pixels(), test.n());
+        float[] ntr = Metrics.normalizeRows(ftr, train.n(), d);
+        float[] nte = Metrics.normalizeRows(fte, test.n(), d);
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("knn_top1", Metrics.knn(ntr, train.labels(), train.n(), nte, test.labels(), test.n(), d, s.k(),
+                s.temperature(), classes));
+        m.put("linear_probe_top1", LinearProbe.accuracy(ftr, train.labels(), train.n(), fte, test.labels(), test.n(), d,
+                classes, s.seed()));
+        KMeans.Result km = KMeans.fit(nte, test.n(), d, classes, 50, 5, KMeans.Init.KMEANS_PLUS_PLUS, s.seed());
+        m.put("nmi", Metrics.nmi(test.labels(), km.assign()));
+        m.put("ami", Metrics.ami(test.labels(), km.assign()));
+        Augment aug = new Augment(Augment.Config.DEFAULT, s.seed());
+        int size = test.imageSize();
+        float[] v1 = new float[test.n() * size];
+        float[] v2 = new float[test.n() * size];
+        for (int i = 0; i < test.n(); i++) {
+            aug.view(test, i, 0, 0, v1, i * size);
+            aug.view(test, i, 0, 1, v2, i * size);
+        }
+        int e = r.embeddingDim();
+        float[] e1 = Metrics.normalizeRows(r.embeddings(v1, test.n()), test.n(), e);
+        float[] e2 = Metrics.normalizeRows(r.embeddings(v2, test.n()), test.n(), e);
+        m.put("alignment", Metrics.alignment(e1, e2, test.n(), e, 2));
+        m.put("uniformity", Metrics.uniformity(Metrics.normalizeRows(r.embeddings(test.pixels(), test.n()), test.n(), e),
+                test.n(), e, 2));
+        return m;
+    }
+
+    /** The names of the metrics, in table order. */
+    public static final List<String> METRICS = List.of("knn_top1", "linear_probe_top1", "nmi", "ami", "alignment",
+            "uniformity");
+}

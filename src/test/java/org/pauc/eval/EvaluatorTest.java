@@ -1,0 +1,59 @@
+package org.pauc.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pauc.backend.Backend;
+import org.pauc.cpu.CpuBackend;
+import org.pauc.data.Augment;
+import org.pauc.data.Dataset;
+import org.pauc.data.Datasets;
+import org.pauc.nn.Network;
+import org.pauc.train.Checkpoint;
+import org.pauc.train.TrainConfig;
+import org.pauc.train.Trainer;
+
+class EvaluatorTest {
+
+    @Test
+    void evaluatesACheckpointAndTheRawPixelBaseline(@TempDir Path dir) throws IOException {
+        Datasets.Splits s = Datasets.load(Datasets.SMALL, null, Path.of("."), 28);
+        Dataset train = s.train().head(600);
+        Dataset test = s.test().head(200);
+        TrainConfig cfg = new TrainConfig("moco", Datasets.SMALL, null, 28, 1, 0, 64, 1, 2, "cpu", "small-cnn", 32, 0.05,
+                0.9, 1e-4, 0.99, 128, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", "offdiag", 5e-3, List.of(8), 5, 1,
+                "kmeans++", 16, 10, 0, Augment.Config.DEFAULT);
+        Trainer.run(cfg, train, dir, false, new java.io.PrintStream(new java.io.ByteArrayOutputStream()));
+        Evaluator.Settings settings = new Evaluator.Settings(20, 0.07, 0);
+        try (Backend be = new CpuBackend(2); Network net = Evaluator.load(dir.resolve(Checkpoint.FILE), be, train)) {
+            Map<String, Double> m = Evaluator.evaluate(Evaluator.encoder("checkpoint", be, net), train, test, settings);
+            assertEquals(Evaluator.METRICS, List.copyOf(m.keySet()));
+            for (String k : List.of("knn_top1", "linear_probe_top1", "nmi", "ami")) {
+                assertTrue(m.get(k) > 0.1 && m.get(k) <= 1, k + " = " + m.get(k));
+            }
+            assertTrue(m.get("alignment") >= 0 && m.get("alignment") <= 4, "alignment " + m.get("alignment"));
+            assertTrue(m.get("uniformity") <= 0 && m.get("uniformity") >= -4, "uniformity " + m.get("uniformity"));
+        }
+        Map<String, Double> raw = Evaluator.evaluate(Evaluator.pixels(train), train, test, settings);
+        assertTrue(raw.get("knn_top1") > 0.5, "raw-pixel kNN on Fashion-MNIST is far above chance: " + raw);
+    }
+
+    @Test
+    void aFileThatIsNotACheckpointIsAClearError(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("x.safetensors");
+        Files.writeString(f, "not a checkpoint");
+        Dataset d = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(10);
+        try (Backend be = new CpuBackend(1)) {
+            var e = assertThrows(IOException.class, () -> Evaluator.load(f, be, d));
+            assertTrue(e.getMessage().contains("not a safetensors file"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package org.pauc.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Each metric on a tiny input with a known answer (the NMI/AMI references are scikit-learn 1.2's values). */
+class MetricsTest {
+
+    @Test
+    void nmiAndAmiOfAPerfectClusteringAreOneWhateverTheClusterNames() {
+        int[] labels = {0, 0, 1, 1, 2, 2, 2};
+        int[] clusters = {2, 2, 0, 0, 1, 1, 1};
+        assertEquals(1, Metrics.nmi(labels, clusters), 1e-12);
+        assertEquals(1, Metrics.ami(labels, clusters), 1e-12);
+    }
+
+    @Test
+    void nmiAndAmiMatchScikitLearn() {
+        int[] a = {0, 0, 1, 1, 2, 2, 2, 0, 1, 2};
+        int[] b = {1, 1, 0, 0, 2, 2, 0, 1, 0, 1};
+        // sklearn.metrics.normalized_mutual_info_score / adjusted_mutual_info_score (arithmetic mean)
+        assertEquals(0.5961618204194684, Metrics.nmi(a, b), 1e-12);
+        assertEquals(0.44783659769663364, Metrics.ami(a, b), 1e-10);
+        assertEquals(0.8, Metrics.nmi(new int[] {0, 0, 1, 1}, new int[] {0, 0, 1, 2}), 1e-12);
+        assertEquals(0.5714285714285715, Metrics.ami(new int[] {0, 0, 1, 1}, new int[] {0, 0, 1, 2}), 1e-10);
+    }
+
+    @Test
+    void amiOfARandomClusteringIsNearZero() {
+        SplittableRandom r = new SplittableRandom(1);
+        int[] a = new int[2000];
+        int[] b = new int[2000];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextInt(10);
+            b[i] = r.nextInt(10);
+        }
+        assertEquals(0, Metrics.ami(a, b), 0.01);
+        assertTrue(Metrics.nmi(a, b) > Metrics.ami(a, b), "NMI is not adjusted for chance");
+    }
+
+    /** Two classes on opposite sides of the sphere, with noise. */
+    private static float[] separable(int n, int d, int[] labels, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % 2;
+            for (int a = 0; a < d; a++) {
+                x[i * d + a] = (float) ((a == 0 ? (labels[i] == 0 ? 3 : -3) : 0) + 0.3 * r.nextGaussian());
+            }
+        }
+        return x;
+    }
+
+    @Test
+    void knnAndTheLinearProbeAreExactOnSeparablePoints() {
+        int d = 5;
+        int[] ltr = new int[300];
+        int[] lte = new int[100];
+        float[] tr = separable(300, d, ltr, 1);
+        float[] te = separable(100, d, lte, 2);
+        float[] ntr = Metrics.normalizeRows(tr, 300, d);
+        float[] nte = Metrics.normalizeRows(te, 100, d);
+        assertEquals(1.0, Metrics.knn(ntr, ltr, 300, nte, lte, 100, d, 200, 0.07, 2));
+        assertEquals(1.0, LinearProbe.accuracy(tr, ltr, 300, te, lte, 100, d, 2, 0));
+        // labels unrelated to the features: chance level
+        int[] shuffled = lte.clone();
+        for (int i = 0; i < shuffled.length; i += 2) {
+            shuffled[i] = 1 - shuffled[i];
+        }
+        assertEquals(0.5, Metrics.knn(ntr, ltr, 300, nte, shuffled, 100, d, 200, 0.07, 2), 1e-12);
+    }
+
+    @Test
+    void alignmentAndUniformityHaveTheirClosedForms() {
+        float[] x = {1, 0, -1, 0};
+        assertEquals(0, Metrics.alignment(x, x.clone(), 2, 2, 2), 0);
+        assertEquals(4, Metrics.alignment(x, new float[] {-1, 0, 1, 0}, 2, 2, 2), 1e-12);
+        assertEquals(-8, Metrics.uniformity(x, 2, 2, 2), 1e-12);
+    }
+}
