@@ -54,7 +54,8 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the dataset has no test images to evaluate on");
         }
         var out = spec.commandLine().getOut();
-        Evaluator.Settings settings = new Evaluator.Settings(k, temperature, seed);
+        Evaluator.Settings settings = new Evaluator.Settings(k, temperature, seed,
+                Evaluator.config(checkpoint).usesPrototypes() ? Evaluator.config(checkpoint).clusters().get(0) : 200);
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
         try (Backend be = Backends.create(backend, threads); Network trained = Evaluator.load(checkpoint, be, splits.train())) {
             Dims in = new Dims(splits.train().h(), splits.train().w(), splits.train().c());
@@ -75,6 +76,13 @@ final class EvalCommand implements Callable<Integer> {
             Map<String, Double> m = e.getValue();
             out.printf("%-16s %10.4f %10.4f %8.4f %8.4f %10.4f %11.4f%n", e.getKey(), m.get("knn_top1"),
                     m.get("linear_probe_top1"), m.get("nmi"), m.get("ami"), m.get("alignment"), m.get("uniformity"));
+        }
+        out.printf("%n%-16s %10s %10s %10s %10s %10s   (K = %d on the training features)%n", "coagulation", "raw φ",
+                "dispersion", "intra-unif", "separation", "eff. rank", settings.clusters());
+        for (var e : results.entrySet()) {
+            Map<String, Double> m = e.getValue();
+            out.printf("%-16s %10.4f %10.4f %10.4f %10.4f %10.4f%n", e.getKey(), m.get("raw_phi"), m.get("dispersion"),
+                    m.get("intra_uniformity"), m.get("separation_ratio"), m.get("effective_rank"));
         }
         Path target = json != null ? json : checkpoint.toAbsolutePath().getParent().resolve("eval.json");
         Map<String, Object> doc = new LinkedHashMap<>();

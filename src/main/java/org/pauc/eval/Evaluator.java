@@ -131,8 +131,8 @@ public final class Evaluator {
     }
 
     /** Settings of an evaluation. */
-    public record Settings(int k, double temperature, long seed) {
-        public static final Settings DEFAULT = new Settings(200, 0.07, 0);
+    public record Settings(int k, double temperature, long seed, int clusters) {
+        public static final Settings DEFAULT = new Settings(200, 0.07, 0, 200);
     }
 
     /** Every metric of one representation, by name, in a fixed order. */
@@ -168,10 +168,14 @@ public final class Evaluator {
         m.put("alignment", Metrics.alignment(e1, e2, test.n(), e, 2));
         m.put("uniformity", Metrics.uniformity(Metrics.normalizeRows(r.embeddings(test.pixels(), test.n()), test.n(), e),
                 test.n(), e, 2));
+        // coagulation on the normalised training features, clustered as the run's first granularity
+        int kc = Math.min(s.clusters(), train.n());
+        KMeans.Result cl = KMeans.fit(ntr, train.n(), d, kc, 20, 1, KMeans.Init.KMEANS_PLUS_PLUS, s.seed());
+        m.putAll(Coagulation.measure(ntr, train.n(), d, cl.centroids(), cl.assign(), cl.k()));
         return m;
     }
 
     /** The names of the metrics, in table order. */
     public static final List<String> METRICS = List.of("knn_top1", "linear_probe_top1", "nmi", "ami", "alignment",
-            "uniformity");
+            "uniformity", "raw_phi", "dispersion", "intra_uniformity", "separation_ratio", "effective_rank");
 }

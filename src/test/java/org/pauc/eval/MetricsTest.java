@@ -80,4 +80,29 @@ class MetricsTest {
         assertEquals(4, Metrics.alignment(x, new float[] {-1, 0, 1, 0}, 2, 2, 2), 1e-12);
         assertEquals(-8, Metrics.uniformity(x, 2, 2, 2), 1e-12);
     }
+
+    @Test
+    void coagulationMeasuresSeparateTightFromSpreadClusters() {
+        // two tight clusters at opposite poles of the circle, members a few degrees apart
+        int n = 40;
+        float[] x = new float[n * 2];
+        int[] assign = new int[n];
+        for (int i = 0; i < n; i++) {
+            assign[i] = i % 2;
+            double angle = (assign[i] == 0 ? 0 : Math.PI) + 0.01 * (i / 2 - 10);
+            x[2 * i] = (float) Math.cos(angle);
+            x[2 * i + 1] = (float) Math.sin(angle);
+        }
+        float[] c = {1, 0, -1, 0};
+        var tight = Coagulation.measure(x, n, 2, c, assign, 2);
+        double want = 0;
+        for (int j = 0; j < n / 2; j++) {
+            want += (2 - 2 * Math.cos(0.01 * (j - 10))) / (n / 2);
+        }
+        assertEquals(want, tight.get("dispersion"), 1e-6, tight.toString());
+        assertTrue(tight.get("separation_ratio") < 0.1, tight.toString());
+        // effective rank of points on a line through their mean is 1; of a full-rank isotropic set, about d
+        assertEquals(1, Coagulation.effectiveRank(new double[] {0, 0, 1, 1, 2, 2, 3, 3}, 4, 2), 1e-9);
+        assertEquals(2, Coagulation.effectiveRank(new double[] {1, 0, -1, 0, 0, 1, 0, -1}, 4, 2), 1e-9);
+    }
 }
