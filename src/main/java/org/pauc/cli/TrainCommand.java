@@ -31,6 +31,9 @@ final class TrainCommand implements Callable<Integer> {
     int imageSize;
     @Option(names = "--limit", defaultValue = "0", description = "Train on the first N images only; 0 = all (default: ${DEFAULT-VALUE}).")
     int limit;
+    @Option(names = "--knn-every", defaultValue = "0",
+            description = "Every N epochs, kNN top-1 (k = 200, T = 0.07) of the backbone on the test split, logged; 0 = off (default: ${DEFAULT-VALUE}).")
+    int knnEvery;
     @Option(names = "--epochs", defaultValue = "20", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
     @Option(names = "--warmup-epochs", defaultValue = "2", description = "Epochs of InfoNCE only before the prototypes start (default: ${DEFAULT-VALUE}).")
@@ -134,16 +137,21 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = new TrainConfig(method, dataset, data == null ? null : data.toString(), imageSize, epochs,
                 warmupEpochs, batchSize, seed, threads, backend, encoder, dim, lr, momentum, weightDecay, keyMomentum,
                 queue, tau, lambdaProto, lambdaAlign, lambdaUnif, lambdaCorr, alpha, t, eps, uniformity, correlation,
-                lambdaOff, clusters, kmeansIterations, kmeansRestarts, kmeansInit, negPrototypes, phiAlpha, limit, aug);
+                lambdaOff, clusters, kmeansIterations, kmeansRestarts, kmeansInit, negPrototypes, phiAlpha, limit,
+                knnEvery, aug);
         Path dir = resume != null ? resume : out != null ? out : Path.of("runs", method + "-" + seed);
         if (resume != null && out != null && !out.equals(resume)) {
             throw new IllegalArgumentException("give either --out or --resume (the run directory), not two different ones");
         }
-        Dataset train = Datasets.load(dataset, data, home(), imageSize).train();
-        if (limit > 0) {
-            train = train.head(limit);
+        Datasets.Splits splits = Datasets.load(dataset, data, home(), imageSize);
+        Dataset train = limit > 0 ? splits.train().head(limit) : splits.train();
+        Dataset monitor = knnEvery > 0 && splits.test().n() > 0 && train.labeled() && splits.test().labeled()
+                ? splits.test() : null;
+        if (knnEvery > 0 && monitor == null) {
+            System.out.println("no labelled test split: --knn-every is ignored");
         }
-        Trainer.run(cfg, train, dir, resume != null, new java.io.PrintStream(System.out, true));
+        Trainer.run(cfg, train, dir, resume != null, new java.io.PrintStream(System.out, true), Integer.MAX_VALUE,
+                monitor);
         spec.commandLine().getOut().println("run directory: " + dir);
         return 0;
     }

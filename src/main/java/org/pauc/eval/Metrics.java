@@ -1,6 +1,5 @@
 package org.pauc.eval;
 
-import java.util.Arrays;
 import org.pauc.cpu.Gemm;
 
 /**
@@ -60,21 +59,53 @@ public final class Metrics {
         return (double) hits / nTest;
     }
 
-    /** Indices of the k largest values of a[off … off+n) (lower index first among equal values). */
+    /** Indices of the k largest values of a[off … off+n) (lower index first among equal values), in any order. */
     static int[] topK(float[] a, int off, int n, int k) {
-        Integer[] idx = new Integer[n];
+        // a heap of the k best so far, its root the worst of them ("worse" = smaller value, or larger index)
+        int[] heap = new int[k];
+        int size = 0;
         for (int i = 0; i < n; i++) {
-            idx[i] = i;
+            if (size < k) {
+                heap[size] = i;
+                int c = size++;
+                while (c > 0 && worse(a, off, heap[c], heap[(c - 1) / 2])) {
+                    int p = (c - 1) / 2;
+                    int t = heap[c];
+                    heap[c] = heap[p];
+                    heap[p] = t;
+                    c = p;
+                }
+            } else if (worse(a, off, heap[0], i)) {
+                heap[0] = i;
+                int c = 0;
+                while (true) {
+                    int l = 2 * c + 1;
+                    int r = l + 1;
+                    int w = c;
+                    if (l < size && worse(a, off, heap[l], heap[w])) {
+                        w = l;
+                    }
+                    if (r < size && worse(a, off, heap[r], heap[w])) {
+                        w = r;
+                    }
+                    if (w == c) {
+                        break;
+                    }
+                    int t = heap[c];
+                    heap[c] = heap[w];
+                    heap[w] = t;
+                    c = w;
+                }
+            }
         }
-        Arrays.sort(idx, (x, y) -> {
-            int c = Float.compare(a[off + y], a[off + x]);
-            return c != 0 ? c : Integer.compare(x, y);
-        });
-        int[] out = new int[k];
-        for (int i = 0; i < k; i++) {
-            out[i] = idx[i];
-        }
-        return out;
+        return java.util.Arrays.copyOf(heap, size);
+    }
+
+    /** Whether element x ranks below element y: a smaller value, or the same value and a larger index. */
+    private static boolean worse(float[] a, int off, int x, int y) {
+        float vx = a[off + x];
+        float vy = a[off + y];
+        return vx < vy || (vx == vy && x > y);
     }
 
     /** Contingency table of two labelings with values in [0, ka) and [0, kb). */

@@ -17,7 +17,7 @@ public record TrainConfig(
         double tau, double lambdaProto, double lambdaAlign, double lambdaUnif, double lambdaCorr, double alpha,
         double t, double eps, String uniformity, String correlation, double lambdaOff,
         List<Integer> clusters, int kmeansIterations, int kmeansRestarts, String kmeansInit, int negPrototypes,
-        double phiAlpha, int limit, Augment.Config augment) {
+        double phiAlpha, int limit, int knnEvery, Augment.Config augment) {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -67,7 +67,7 @@ public record TrainConfig(
         return new TrainConfig(method, dataset, data, imageSize, epochs, warmupEpochs, batchSize, seed, n, backend,
                 encoder, dim, lr, momentum, weightDecay, keyMomentum, queue, tau, lambdaProto, lambdaAlign, lambdaUnif,
                 lambdaCorr, alpha, t, eps, uniformity, correlation, lambdaOff, clusters, kmeansIterations, kmeansRestarts,
-                kmeansInit, negPrototypes, phiAlpha, limit, augment);
+                kmeansInit, negPrototypes, phiAlpha, limit, knnEvery, augment);
     }
 
     /** The decorrelation term's variant (LOSSES.md: correlation "offdiag" or cross_correlation "cross_view"). */

@@ -41,7 +41,7 @@ public final class Trainer {
     /** One epoch's averages. */
     public record EpochLog(int epoch, double lr, double loss, double infoNce, double protoNce, double align,
                            double uniformity, double correlation, double accInst, double accProto,
-                           double samplesPerSecond, double kmeansSeconds, double seconds) {}
+                           double samplesPerSecond, double kmeansSeconds, double seconds, Double knnTop1) {}
 
     /** Thrown when the loss stops being finite; the last good checkpoint stays. */
     public static final class DivergedException extends IOException {
@@ -55,12 +55,21 @@ public final class Trainer {
     /** Trains on an already loaded dataset; returns the logs of the epochs run now. */
     public static List<EpochLog> run(TrainConfig cfg, Dataset train, Path out, boolean resume, PrintStream console)
             throws IOException {
-        return run(cfg, train, out, resume, console, Integer.MAX_VALUE);
+        return run(cfg, train, out, resume, console, Integer.MAX_VALUE, null);
     }
 
-    /** As {@link #run(TrainConfig, Dataset, Path, boolean, PrintStream)}, stopping after epoch {@code stopAfter}. */
+    /** As above, stopping after epoch {@code stopAfter}. */
     public static List<EpochLog> run(TrainConfig cfg, Dataset train, Path out, boolean resume, PrintStream console,
                                      int stopAfter) throws IOException {
+        return run(cfg, train, out, resume, console, stopAfter, null);
+    }
+
+    /**
+     * As above; with a labelled {@code monitor} split and {@code --knn-every N}, every N epochs the backbone's
+     * weighted kNN top-1 (k = 200, T = 0.07) on it is logged.
+     */
+    public static List<EpochLog> run(TrainConfig cfg, Dataset train, Path out, boolean resume, PrintStream console,
+                                     int stopAfter, Dataset monitor) throws IOException {
         if (train.n() < cfg.batchSize()) {
             throw new IllegalArgumentException("the dataset has " + train.n() + " training images, fewer than the batch size "
                     + cfg.batchSize());
@@ -110,6 +119,11 @@ public final class Trainer {
             try {
                 for (int epoch = start; epoch < Math.min(cfg.epochs(), stopAfter); epoch++) {
                     EpochLog log = epoch(cfg, train, be, learner, epoch, prefetch, console);
+                    if (monitor != null && cfg.knnEvery() > 0 && (epoch + 1) % cfg.knnEvery() == 0) {
+                        double knn = monitorKnn(be, q, train, monitor);
+                        console.printf("epoch %d/%d  kNN top-1 on %s: %.4f%n", epoch + 1, cfg.epochs(), monitor.name(), knn);
+                        log = withKnn(log, knn);
+                    }
                     logs.add(log);
                     Checkpoint.save(out, be, learner, cfg, epoch + 1);
                     Files.writeString(out.resolve("log.jsonl"), TrainConfig.JSON.writeValueAsString(log) + "\n",
@@ -123,6 +137,21 @@ public final class Trainer {
             }
             return logs;
         }
+    }
+
+    private static EpochLog withKnn(EpochLog l, double knn) {
+        return new EpochLog(l.epoch(), l.lr(), l.loss(), l.infoNce(), l.protoNce(), l.align(), l.uniformity(),
+                l.correlation(), l.accInst(), l.accProto(), l.samplesPerSecond(), l.kmeansSeconds(), l.seconds(), knn);
+    }
+
+    /** Weighted kNN top-1 of the backbone's features (InstDisc's monitor: k = 200, T = 0.07). */
+    private static double monitorKnn(Backend be, Network query, Dataset train, Dataset test) {
+        org.pauc.eval.Evaluator.Representation r = org.pauc.eval.Evaluator.encoder("query", be, query);
+        int d = r.featureDim();
+        float[] ftr = org.pauc.eval.Metrics.normalizeRows(r.features(train.pixels(), train.n()), train.n(), d);
+        float[] fte = org.pauc.eval.Metrics.normalizeRows(r.features(test.pixels(), test.n()), test.n(), d);
+        return org.pauc.eval.Metrics.knn(ftr, train.labels(), train.n(), fte, test.labels(), test.n(), d, 200, 0.07,
+                train.classes().length);
     }
 
     /** Same run: every setting equal except the thread count (results do not depend on it). */
@@ -204,7 +233,7 @@ public final class Trainer {
         double trainSeconds = (System.nanoTime() - ts) / 1e9;
         EpochLog log = new EpochLog(epoch + 1, lr, sums[0] / steps, sums[1] / steps, sums[2] / steps, sums[3] / steps,
                 sums[4] / steps, sums[5] / steps, sums[6] / steps, sums[7] / steps, steps * b / trainSeconds,
-                kmeansSeconds, (System.nanoTime() - t0) / 1e9);
+                kmeansSeconds, (System.nanoTime() - t0) / 1e9, null);
         protos.forEach(p -> {
             p.centroids().close();
             p.phi().close();

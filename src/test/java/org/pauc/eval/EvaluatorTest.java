@@ -30,7 +30,7 @@ class EvaluatorTest {
         Dataset test = s.test().head(200);
         TrainConfig cfg = new TrainConfig("moco", Datasets.SMALL, null, 28, 1, 0, 64, 1, 2, "cpu", "small-cnn", 32, 0.05,
                 0.9, 1e-4, 0.99, 128, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", "offdiag", 5e-3, List.of(8), 5, 1,
-                "kmeans++", 16, 10, 0, Augment.Config.DEFAULT);
+                "kmeans++", 16, 10, 0, 0, Augment.Config.DEFAULT);
         Trainer.run(cfg, train, dir, false, new java.io.PrintStream(new java.io.ByteArrayOutputStream()));
         Evaluator.Settings settings = new Evaluator.Settings(20, 0.07, 0, 10);
         try (Backend be = new CpuBackend(2); Network net = Evaluator.load(dir.resolve(Checkpoint.FILE), be, train)) {

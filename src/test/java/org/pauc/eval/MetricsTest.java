@@ -105,4 +105,26 @@ class MetricsTest {
         assertEquals(1, Coagulation.effectiveRank(new double[] {0, 0, 1, 1, 2, 2, 3, 3}, 4, 2), 1e-9);
         assertEquals(2, Coagulation.effectiveRank(new double[] {1, 0, -1, 0, 0, 1, 0, -1}, 4, 2), 1e-9);
     }
+
+    @Test
+    void topKKeepsTheLargestValuesAndTheLowerIndexOnTies() {
+        float[] a = {0.5f, 0.9f, 0.1f, 0.9f, 0.7f, 0.9f};
+        int[] top = Metrics.topK(a, 0, a.length, 3);
+        java.util.Arrays.sort(top);
+        assertEquals("[1, 3, 5]", java.util.Arrays.toString(top));
+        int[] two = Metrics.topK(a, 0, a.length, 2);
+        java.util.Arrays.sort(two);
+        assertEquals("[1, 3]", java.util.Arrays.toString(two));
+        SplittableRandom r = new SplittableRandom(3);
+        float[] big = new float[1000];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (float) r.nextGaussian();
+        }
+        float[] sorted = big.clone();
+        java.util.Arrays.sort(sorted);
+        float threshold = sorted[1000 - 200];
+        for (int i : Metrics.topK(big, 0, 1000, 200)) {
+            assertTrue(big[i] >= threshold);
+        }
+    }
 }

@@ -28,7 +28,7 @@ class TrainerTest {
     static TrainConfig config(String method, int epochs, String correlation) {
         return new TrainConfig(method, Datasets.SMALL, null, 28, epochs, 1, 32, 3, 2, "cpu", "small-cnn", 32, 0.05, 0.9,
                 1e-4, 0.99, 64, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", correlation, 5e-3, List.of(8, 16), 5, 1,
-                "kmeans++", 16, 10, 384, Augment.Config.DEFAULT);
+                "kmeans++", 16, 10, 384, 0, Augment.Config.DEFAULT);
     }
 
     static Dataset data() throws IOException {
@@ -80,6 +80,22 @@ class TrainerTest {
     }
 
     @Test
+    void theKnnMonitorIsLoggedEveryNEpochs(@TempDir Path dir) throws IOException {
+        TrainConfig c = config("moco", 2);
+        TrainConfig every = new TrainConfig(c.method(), c.dataset(), c.data(), c.imageSize(), 2, c.warmupEpochs(),
+                c.batchSize(), c.seed(), c.threads(), c.backend(), c.encoder(), c.dim(), c.lr(), c.momentum(),
+                c.weightDecay(), c.keyMomentum(), c.queue(), c.tau(), c.lambdaProto(), c.lambdaAlign(), c.lambdaUnif(),
+                c.lambdaCorr(), c.alpha(), c.t(), c.eps(), c.uniformity(), c.correlation(), c.lambdaOff(), c.clusters(),
+                c.kmeansIterations(), c.kmeansRestarts(), c.kmeansInit(), c.negPrototypes(), c.phiAlpha(), c.limit(), 2,
+                c.augment());
+        Dataset test = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).test().head(100);
+        List<Trainer.EpochLog> logs = Trainer.run(every, data(), dir, false, QUIET, Integer.MAX_VALUE, test);
+        assertEquals(null, logs.get(0).knnTop1());
+        assertTrue(logs.get(1).knnTop1() > 0.1 && logs.get(1).knnTop1() <= 1, logs.get(1).toString());
+        assertTrue(Files.readAllLines(dir.resolve("log.jsonl")).get(1).contains("\"knnTop1\":"));
+    }
+
+    @Test
     void badSettingsAreClearErrors(@TempDir Path dir) throws IOException {
         Dataset small = data().head(20);
         var e = assertThrows(IllegalArgumentException.class, () -> Trainer.run(config("pcl", 1), small, dir, false, QUIET));
@@ -87,7 +103,7 @@ class TrainerTest {
         Dataset d = data();
         TrainConfig many = new TrainConfig("pcl", Datasets.SMALL, null, 28, 1, 0, 32, 0, 2, "cpu", "small-cnn", 32, 0.05,
                 0.9, 1e-4, 0.99, 64, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", "offdiag", 5e-3, List.of(1000), 5, 1,
-                "kmeans++", 16, 10, 0, Augment.Config.DEFAULT);
+                "kmeans++", 16, 10, 0, 0, Augment.Config.DEFAULT);
         e = assertThrows(IllegalArgumentException.class, () -> Trainer.run(many, d, dir, false, QUIET));
         assertTrue(e.getMessage().contains("fewer than the cluster count 1000"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> config("simclr", 1));
