@@ -57,7 +57,10 @@ final class EvalCommand implements Callable<Integer> {
         Evaluator.Settings settings = new Evaluator.Settings(k, temperature, seed,
                 Evaluator.config(checkpoint).usesPrototypes() ? Evaluator.config(checkpoint).clusters().get(0) : 200);
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
+        Path plotDir = checkpoint.toAbsolutePath().getParent().resolve("plots");
+        List<Path> plots = new java.util.ArrayList<>();
         try (Backend be = Backends.create(backend, threads); Network trained = Evaluator.load(checkpoint, be, splits.train())) {
+            plots.addAll(plot(be, trained, splits, settings.clusters(), plotDir));
             Dims in = new Dims(splits.train().h(), splits.train().w(), splits.train().c());
             try (Network random = Models.create(Evaluator.config(checkpoint).encoder(), be, seed, in,
                     trained.output().size())) {
@@ -94,6 +97,43 @@ final class EvalCommand implements Callable<Integer> {
         doc.put("results", results);
         Files.writeString(target, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
         out.println("results: " + target);
+        for (Path p : plots) {
+            out.println("plot: " + p);
+        }
         return 0;
+    }
+
+    /** Training curves (from log.jsonl beside the checkpoint), PCA of the test features, cluster sizes and φ. */
+    private List<Path> plot(Backend be, Network net, Datasets.Splits splits, int k, Path dir) throws java.io.IOException {
+        List<Path> written = new java.util.ArrayList<>();
+        Path curves = dir.resolve("training.png");
+        if (org.pauc.eval.Plots.trainingCurves(checkpoint.toAbsolutePath().getParent().resolve("log.jsonl"), curves)) {
+            written.add(curves);
+        }
+        Evaluator.Representation r = Evaluator.encoder("checkpoint", be, net);
+        int d = r.featureDim();
+        var test = splits.test();
+        float[] fte = org.pauc.eval.Metrics.normalizeRows(r.features(test.pixels(), test.n()), test.n(), d);
+        Path pca = dir.resolve("pca.png");
+        org.pauc.eval.Plots.pca(fte, test.n(), d, test.labels(), test.classes(), "Test features (backbone), PCA", pca);
+        written.add(pca);
+        var train = splits.train();
+        float[] ftr = org.pauc.eval.Metrics.normalizeRows(r.features(train.pixels(), train.n()), train.n(), d);
+        var km = org.pauc.cluster.KMeans.fit(ftr, train.n(), d, Math.min(k, train.n()), 20, 1,
+                org.pauc.cluster.KMeans.Init.KMEANS_PLUS_PLUS, seed);
+        double[] fd = new double[ftr.length];
+        for (int i = 0; i < fd.length; i++) {
+            fd[i] = ftr[i];
+        }
+        double[] cd = new double[km.centroids().length];
+        for (int i = 0; i < cd.length; i++) {
+            cd[i] = km.centroids()[i];
+        }
+        double[] raw = org.pauc.oracle.Concentration.raw(new org.pauc.oracle.Mat(train.n(), d, fd),
+                new org.pauc.oracle.Mat(km.k(), d, cd), km.assign(), 10);
+        Path clusters = dir.resolve("clusters.png");
+        org.pauc.eval.Plots.clusters(org.pauc.cluster.KMeans.sizes(km.assign(), km.k()), raw, clusters);
+        written.add(clusters);
+        return written;
     }
 }
