@@ -168,19 +168,30 @@ public final class Metrics {
         return m;
     }
 
+    /** The statistics of two labelings that NMI and AMI share. */
+    private record Pair(long n, long[] a, long[] b, double ha, double hb, double mi) {
+        static Pair of(int[] labels, int[] clusters) {
+            long n = labels.length;
+            long[][] m = contingency(labels, clusters, max(labels) + 1, max(clusters) + 1);
+            long[] a = rowSums(m);
+            long[] b = colSums(m);
+            return new Pair(n, a, b, entropy(a, n), entropy(b, n), mutualInformation(m, a, b, n));
+        }
+
+        /** Both labelings are a single cluster: they agree perfectly. */
+        boolean trivial() {
+            return ha == 0 && hb == 0;
+        }
+    }
+
     /** Normalised mutual information with the arithmetic mean of the entropies (scikit-learn's default). */
     public static double nmi(int[] labels, int[] clusters) {
-        long n = labels.length;
-        long[][] m = contingency(labels, clusters, max(labels) + 1, max(clusters) + 1);
-        long[] a = rowSums(m);
-        long[] b = colSums(m);
-        double ha = entropy(a, n);
-        double hb = entropy(b, n);
-        if (ha == 0 && hb == 0) {
+        Pair p = Pair.of(labels, clusters);
+        if (p.trivial()) {
             return 1;
         }
-        double mean = (ha + hb) / 2;
-        return mean == 0 ? 0 : mutualInformation(m, a, b, n) / mean;
+        double mean = (p.ha() + p.hb()) / 2;
+        return mean == 0 ? 0 : p.mi() / mean;
     }
 
     /**
@@ -188,19 +199,13 @@ public final class Metrics {
      * (MI − E[MI]) / (mean(H_a, H_b) − E[MI]), E[MI] under the hypergeometric model of random labelings.
      */
     public static double ami(int[] labels, int[] clusters) {
-        long n = labels.length;
-        long[][] m = contingency(labels, clusters, max(labels) + 1, max(clusters) + 1);
-        long[] a = rowSums(m);
-        long[] b = colSums(m);
-        double ha = entropy(a, n);
-        double hb = entropy(b, n);
-        if (ha == 0 && hb == 0) {
+        Pair p = Pair.of(labels, clusters);
+        if (p.trivial()) {
             return 1;
         }
-        double mi = mutualInformation(m, a, b, n);
-        double emi = expectedMutualInformation(a, b, n);
-        double denom = (ha + hb) / 2 - emi;
-        return denom == 0 ? 0 : (mi - emi) / denom;
+        double emi = expectedMutualInformation(p.a(), p.b(), p.n());
+        double denom = (p.ha() + p.hb()) / 2 - emi;
+        return denom == 0 ? 0 : (p.mi() - emi) / denom;
     }
 
     private static double logFactorial(long k) {
