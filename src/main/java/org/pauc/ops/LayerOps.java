@@ -18,8 +18,10 @@ public final class LayerOps {
     private static final Map<String, NamedOp> OPS = new LinkedHashMap<>();
 
     static {
-        for (NamedOp op : List.of(new GemmOp(), new Conv2dOp(), new BatchNormOp(), new ReluOp(), new MaxPoolOp(),
-                new AvgPoolOp(), new GlobalAvgPoolOp(), new LinearOp())) {
+        for (NamedOp op : List.of(new GemmOp(), new Conv2dOp(), new BatchNormOp(), new ReluOp(),
+                new PoolOp("max_pool", Layers::maxPool, Layers::maxPoolBackward),
+                new PoolOp("avg_pool", Layers::avgPool, (sh, x, dy) -> Layers.avgPoolBackward(sh, dy)),
+                new GlobalAvgPoolOp(), new LinearOp())) {
             OPS.put(op.name(), op);
         }
     }
@@ -238,37 +240,34 @@ public final class LayerOps {
         return new PoolShape(x[0], x[1], x[2], x[3], p.get("kernel").intValue(), p.get("stride").intValue());
     }
 
-    private static final class MaxPoolOp extends LayerOp {
-        MaxPoolOp() {
-            super("max_pool", OracleOps.params("kernel", 2, "stride", 2), List.of("x", "dy"), List.of("x"));
+    /** A k×k pooling (params kernel, stride): forward(s, x) and backward(s, x, dy) from the oracle's Layers. */
+    private static final class PoolOp extends LayerOp {
+        interface Forward {
+            double[] apply(PoolShape s, double[] x);
+        }
+
+        interface Backward {
+            double[] apply(PoolShape s, double[] x, double[] dy);
+        }
+
+        private final Forward forward;
+        private final Backward backward;
+
+        PoolOp(String name, Forward forward, Backward backward) {
+            super(name, OracleOps.params("kernel", 2, "stride", 2), List.of("x", "dy"), List.of("x"));
+            this.forward = forward;
+            this.backward = backward;
         }
 
         @Override
         Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
             PoolShape s = pool(in, p);
-            return tensor(Layers.maxPool(s, d(in, "x")), s.n(), s.oh(), s.ow(), s.c());
+            return tensor(forward.apply(s, d(in, "x")), s.n(), s.oh(), s.ow(), s.c());
         }
 
         @Override
         Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
-            return Map.of("x", Layers.maxPoolBackward(pool(in, p), d(in, "x"), d(in, "dy")));
-        }
-    }
-
-    private static final class AvgPoolOp extends LayerOp {
-        AvgPoolOp() {
-            super("avg_pool", OracleOps.params("kernel", 2, "stride", 2), List.of("x", "dy"), List.of("x"));
-        }
-
-        @Override
-        Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
-            PoolShape s = pool(in, p);
-            return tensor(Layers.avgPool(s, d(in, "x")), s.n(), s.oh(), s.ow(), s.c());
-        }
-
-        @Override
-        Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
-            return Map.of("x", Layers.avgPoolBackward(pool(in, p), d(in, "dy")));
+            return Map.of("x", backward.apply(pool(in, p), d(in, "x"), d(in, "dy")));
         }
     }
 
