@@ -51,6 +51,37 @@ def gemm(args):
                               "unit": "GFLOP/s"}), flush=True)
 
 
+def moco_step(q, k, x1, x2, queue_length=4096):
+    """One MoCo v2 step as a closure: q trains (SGD lr 0.03, momentum 0.9, wd 1e-4), k follows with m = 0.99,
+    InfoNCE at τ = 0.2 against a queue of unit keys; the tensors' device is the step's device."""
+    import torch
+    import torch.nn.functional as F
+    k.load_state_dict(q.state_dict())
+    for p in k.parameters():
+        p.requires_grad = False
+    opt = torch.optim.SGD(q.parameters(), lr=0.03, momentum=0.9, weight_decay=1e-4)
+    n = x1.shape[0]
+    queue = F.normalize(torch.randn(queue_length, 64, device=x1.device), dim=1)
+    target = torch.zeros(n, dtype=torch.long, device=x1.device)
+    ptr = [0]
+
+    def one():
+        qv = F.normalize(q(x1), dim=1)
+        with torch.no_grad():
+            for pk, pq in zip(k.parameters(), q.parameters()):
+                pk.mul_(0.99).add_(pq.detach(), alpha=0.01)
+            kv = F.normalize(k(x2), dim=1)
+        logits = torch.cat([(qv * kv).sum(1, keepdim=True), qv @ queue.T], 1) / 0.2
+        loss = F.cross_entropy(logits, target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        queue[ptr[0]:ptr[0] + n] = kv
+        ptr[0] = (ptr[0] + n) % queue_length
+
+    return one
+
+
 def step(args):
     import torch
     import torch.nn as nn
@@ -67,31 +98,10 @@ def step(args):
         layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 64)]
         return nn.Sequential(*layers).to(memory_format=torch.channels_last)
 
-    q, k = encoder(), encoder()
-    k.load_state_dict(q.state_dict())
-    for p in k.parameters():
-        p.requires_grad = False
-    opt = torch.optim.SGD(q.parameters(), lr=0.03, momentum=0.9, weight_decay=1e-4)
-    queue = F.normalize(torch.randn(4096, 64), dim=1)
     n = 256
     x1 = torch.rand(n, 1, 28, 28).to(memory_format=torch.channels_last)
     x2 = torch.rand(n, 1, 28, 28).to(memory_format=torch.channels_last)
-    ptr = [0]
-
-    def one():
-        qv = F.normalize(q(x1), dim=1)
-        with torch.no_grad():
-            for pk, pq in zip(k.parameters(), q.parameters()):
-                pk.mul_(0.99).add_(pq.detach(), alpha=0.01)
-            kv = F.normalize(k(x2), dim=1)
-        logits = torch.cat([(qv * kv).sum(1, keepdim=True), qv @ queue.T], 1) / 0.2
-        loss = F.cross_entropy(logits, torch.zeros(n, dtype=torch.long))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        queue[ptr[0]:ptr[0] + n] = kv
-        ptr[0] = (ptr[0] + n) % 4096
-
+    one = moco_step(encoder(), encoder(), x1, x2)
     s = median_time(one, args.repeats, warmup=5)
     print(json.dumps({"peer": "torch", "name": "moco step bench-model b256", "median_s": s, "unit_per_s": n / s,
                       "unit": "samples/s", "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)

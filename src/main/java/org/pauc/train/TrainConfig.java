@@ -64,10 +64,27 @@ public record TrainConfig(
 
     /** The same run with another thread count (the results do not depend on it). */
     public TrainConfig withThreads(int n) {
-        return new TrainConfig(method, dataset, data, imageSize, epochs, warmupEpochs, batchSize, seed, n, backend,
-                encoder, dim, lr, momentum, weightDecay, keyMomentum, queue, tau, lambdaProto, lambdaAlign, lambdaUnif,
-                lambdaCorr, alpha, t, eps, uniformity, correlation, lambdaOff, clusters, kmeansIterations, kmeansRestarts,
-                kmeansInit, negPrototypes, phiAlpha, limit, knnEvery, augment);
+        return with("threads", n);
+    }
+
+    /** The same run on another backend. */
+    public TrainConfig withBackend(String name) {
+        return with("backend", name);
+    }
+
+    /** A copy with one field (by its JSON name) replaced; the constructor validates it again. */
+    @SuppressWarnings("unchecked")
+    public TrainConfig with(String field, Object value) {
+        java.util.Map<String, Object> m = JSON.convertValue(this, java.util.Map.class);
+        if (!m.containsKey(field)) {
+            throw new IllegalArgumentException("no setting named " + field);
+        }
+        m.put(field, value);
+        try {
+            return JSON.convertValue(m, TrainConfig.class);
+        } catch (IllegalArgumentException e) {
+            throw e.getCause() instanceof IllegalArgumentException c ? c : e;
+        }
     }
 
     /** The decorrelation term's variant (LOSSES.md: correlation "offdiag" or cross_correlation "cross_view"). */

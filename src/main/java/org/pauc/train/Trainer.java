@@ -43,6 +43,12 @@ public final class Trainer {
                            double uniformity, double correlation, double accInst, double accProto,
                            double samplesPerSecond, double kmeansSeconds, double seconds, Double knnTop1) {}
 
+    /** Receives every training step's loss terms: (epoch, step within the epoch, terms), 0-based. */
+    @FunctionalInterface
+    public interface StepListener {
+        void step(int epoch, int step, Objective.Terms terms);
+    }
+
     /** Thrown when the loss stops being finite; the last good checkpoint stays. */
     public static final class DivergedException extends IOException {
         DivergedException(String message) {
@@ -70,6 +76,12 @@ public final class Trainer {
      */
     public static List<EpochLog> run(TrainConfig cfg, Dataset train, Path out, boolean resume, PrintStream console,
                                      int stopAfter, Dataset monitor) throws IOException {
+        return run(cfg, train, out, resume, console, stopAfter, monitor, null);
+    }
+
+    /** As above, telling {@code steps} (when non-null) the loss terms of every step. */
+    public static List<EpochLog> run(TrainConfig cfg, Dataset train, Path out, boolean resume, PrintStream console,
+                                     int stopAfter, Dataset monitor, StepListener steps) throws IOException {
         if (train.n() < cfg.batchSize()) {
             throw new IllegalArgumentException("the dataset has " + train.n() + " training images, fewer than the batch size "
                     + cfg.batchSize());
@@ -118,7 +130,7 @@ public final class Trainer {
             });
             try {
                 for (int epoch = start; epoch < Math.min(cfg.epochs(), stopAfter); epoch++) {
-                    EpochLog log = epoch(cfg, train, be, learner, epoch, prefetch, console);
+                    EpochLog log = epoch(cfg, train, be, learner, epoch, prefetch, console, steps);
                     if (monitor != null && cfg.knnEvery() > 0 && (epoch + 1) % cfg.knnEvery() == 0) {
                         double knn = monitorKnn(be, q, train, monitor);
                         console.printf("epoch %d/%d  kNN top-1 on %s: %.4f%n", epoch + 1, cfg.epochs(), monitor.name(), knn);
@@ -172,7 +184,8 @@ public final class Trainer {
     record Prototypes(int k, int[] assign, Buffer centroids, Buffer phi) {}
 
     private static EpochLog epoch(TrainConfig cfg, Dataset train, Backend be, MocoLearner learner, int epoch,
-                                  ExecutorService prefetch, PrintStream console) throws IOException {
+                                  ExecutorService prefetch, PrintStream console, StepListener listener)
+            throws IOException {
         long t0 = System.nanoTime();
         double lr = learningRate(cfg, epoch);
         List<Prototypes> protos = new ArrayList<>();
@@ -223,6 +236,9 @@ public final class Trainer {
                     terms.correlation(), terms.accInst(), terms.accProto()};
                 for (int i = 0; i < t.length; i++) {
                     sums[i] += t[i];
+                }
+                if (listener != null) {
+                    listener.step(epoch, s, terms);
                 }
                 progress.step(s + 1, terms.total());
             }

@@ -1,0 +1,110 @@
+package org.pauc.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Backends;
+import org.pauc.backend.Buffer;
+import org.pauc.nn.Dims;
+import org.pauc.nn.Models;
+import org.pauc.nn.Network;
+import org.pauc.oracle.PaucObjective;
+import org.pauc.train.MocoLearner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Times SGEMM and MoCo v2 training steps on a backend (medians of timed repeats after warm-up, "
+                + "each followed by a synchronize), one JSON line per measurement, for comparison with "
+                + "bench/gpu_peers.py and bench/peers.py. CPU numbers for the README come from JMH (bench/run-jmh.sh)."})
+final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "Backend (default: ${DEFAULT-VALUE}).")
+    String backend;
+    @Option(names = "--threads", defaultValue = "2", description = "CPU threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+    @Option(names = "--gemm", split = ",", paramLabel = "N", description = "Square SGEMM sizes N (N×N×N).")
+    List<Integer> gemm = new ArrayList<>();
+    @Option(names = "--step", split = ",", paramLabel = "MODEL",
+            description = "Training steps: bench-model (small-cnn, 28×28×1) and/or resnet18 (32×32×3).")
+    List<String> steps = new ArrayList<>();
+    @Option(names = "--batch-size", defaultValue = "256", description = "Batch of the training step (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--repeats", defaultValue = "20", description = "Timed repeats (default: ${DEFAULT-VALUE}).")
+    int repeats;
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed repeats first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    private double median(Backend be, Runnable r) {
+        for (int i = 0; i < warmup; i++) {
+            r.run();
+        }
+        be.synchronize();
+        double[] t = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            be.synchronize();
+            t[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        java.util.Arrays.sort(t);
+        return repeats % 2 == 1 ? t[repeats / 2] : (t[repeats / 2 - 1] + t[repeats / 2]) / 2;
+    }
+
+    private static float[] random(int n, SplittableRandom r) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextDouble();
+        }
+        return x;
+    }
+
+    @Override
+    public Integer call() {
+        if (repeats < 1 || warmup < 0) {
+            throw new IllegalArgumentException("need --repeats >= 1 and --warmup >= 0");
+        }
+        var o = spec.commandLine().getOut();
+        try (Backend be = Backends.create(backend, threads)) {
+            o.println("{\"peer\": \"pauc\", \"info\": \"" + be.description() + "\"}");
+            SplittableRandom rng = new SplittableRandom(1);
+            for (int n : gemm) {
+                try (Buffer a = be.upload(random(n * n, rng)); Buffer b = be.upload(random(n * n, rng));
+                     Buffer c = be.allocate(n * n)) {
+                    double s = median(be, () -> be.gemm(false, false, n, n, n, 1f, a, b, 0f, c));
+                    o.printf("{\"peer\": \"pauc\", \"name\": \"sgemm %dx%dx%d:NN\", \"median_s\": %.6e, \"unit_per_s\": %.3f, \"unit\": \"GFLOP/s\"}%n",
+                            n, n, n, s, 2.0 * n * n * n / s / 1e9);
+                    o.flush();
+                }
+            }
+            for (String model : steps) {
+                Dims in = switch (model) {
+                    case "bench-model" -> new Dims(28, 28, 1);
+                    case "resnet18" -> new Dims(32, 32, 3);
+                    default -> throw new IllegalArgumentException("--step takes bench-model or resnet18, got '" + model + "'");
+                };
+                String encoder = model.equals("resnet18") ? "resnet18" : "small-cnn";
+                Network q = Models.create(encoder, be, 1, in, 64);
+                Network k = Models.create(encoder, be, 1, in, 64);
+                PaucObjective.Params moco = new PaucObjective.Params(0.2, 1, 0, 0, 0, 2, 2, 1e-5);
+                try (MocoLearner learner = new MocoLearner(be, q, k, 4096, 2, new MocoLearner.Hyper(0.9f, 1e-4f, 0.99f));
+                     Buffer v1 = be.upload(random(batch * in.size(), rng));
+                     Buffer v2 = be.upload(random(batch * in.size(), rng))) {
+                    double s = median(be, () -> learner.step(v1, v2, batch, List.of(), moco, 0.03f));
+                    o.printf("{\"peer\": \"pauc\", \"name\": \"moco step %s b%d\", \"median_s\": %.6e, \"unit_per_s\": %.1f, \"unit\": \"samples/s\"}%n",
+                            model, batch, s, batch / s);
+                    o.flush();
+                } finally {
+                    q.close();
+                    k.close();
+                }
+            }
+        }
+        return 0;
+    }
+}

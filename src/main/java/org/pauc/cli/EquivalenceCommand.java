@@ -1,0 +1,53 @@
+package org.pauc.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.pauc.data.Dataset;
+import org.pauc.data.Datasets;
+import org.pauc.train.Equivalence;
+import org.pauc.train.TrainConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "equivalence", mixinStandardHelpOptions = true,
+        description = {"Trains the same short PAUC run (same seed, data and augmentations) on two backends and compares "
+                + "the total loss step by step: one line per step, then the largest relative difference.",
+                "A step agrees when |a - b| <= 5e-3 * max(|a|, |b|). Exit code 1 when any step does not."})
+final class EquivalenceCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--backend", defaultValue = "cuda", description = "The backend under test (default: ${DEFAULT-VALUE}).")
+    String backend;
+    @Option(names = "--against", defaultValue = "cpu", description = "The backend it is compared with (default: ${DEFAULT-VALUE}).")
+    String against;
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs, the first of them warm-up (default: ${DEFAULT-VALUE}).")
+    int epochs;
+    @Option(names = "--images", defaultValue = "1024", description = "Training images of the embedded subset (default: ${DEFAULT-VALUE}).")
+    int images;
+    @Option(names = "--batch-size", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--out", defaultValue = "runs/equivalence", paramLabel = "DIR", description = "Where both runs are written (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        var o = spec.commandLine().getOut();
+        TrainConfig cfg = Equivalence.config(epochs, batch, images);
+        Dataset train = Datasets.load(cfg.dataset(), null, TrainCommand.home(), 28).train().head(images);
+        Files.createDirectories(out);
+        var quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        Equivalence.Result r = Equivalence.run(cfg, backend, against, train, out, quiet);
+        o.printf("%-6s %-5s %14s %14s %10s%n", "epoch", "step", backend, against, "rel diff");
+        for (Equivalence.Row row : r.rows()) {
+            o.printf("%-6d %-5d %14.7f %14.7f %10.2e%s%n", row.epoch() + 1, row.step() + 1, row.a(), row.b(),
+                    row.relDiff(), row.relDiff() <= Equivalence.RTOL ? "" : "  FAIL");
+        }
+        o.printf("%d steps, largest relative difference %.3e (tolerance %.0e): %s%n", r.rows().size(), r.maxRelDiff(),
+                Equivalence.RTOL, r.ok() ? "PASS" : "FAIL");
+        o.flush();
+        return r.ok() ? 0 : 1;
+    }
+}

@@ -1,0 +1,27 @@
+package org.pauc.cuda;
+
+import org.pauc.backend.Backend;
+import org.pauc.backend.BackendProvider;
+
+/** The cuda backend; preferred by {@code --backend auto} when a device and the libraries are present. */
+public final class CudaBackendProvider implements BackendProvider {
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public int priority() {
+        return 20;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return CudaRuntime.unavailableReason();
+    }
+
+    @Override
+    public Backend create(int threads) {
+        return new CudaBackend();
+    }
+}
