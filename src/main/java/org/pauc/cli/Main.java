@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pauc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Prototypical contrastive self-supervised learning (MoCo v2, PCL, PAUC) on the JVM.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GradcheckCommand.class, ReferenceCommand.class, VerifyCommand.class,
-            EquivalenceCommand.class, BenchCommand.class,
+            ExperimentCommand.class, EquivalenceCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "The launcher also runs the test suite: ./pauc test"})
 public final class Main implements Runnable {

@@ -130,15 +130,27 @@ final class TrainCommand implements Callable<Integer> {
         return Path.of(h != null ? h : ".");
     }
 
-    @Override
-    public Integer call() throws Exception {
+    /** The run these flags describe. */
+    TrainConfig config() {
         Augment.Config aug = new Augment.Config(cropMin, cropMax, flip, jitter, brightness, contrast, saturation,
                 grayscale, blur, blurSigmaMin, blurSigmaMax);
-        TrainConfig cfg = new TrainConfig(method, dataset, data == null ? null : data.toString(), imageSize, epochs,
+        return new TrainConfig(method, dataset, data == null ? null : data.toString(), imageSize, epochs,
                 warmupEpochs, batchSize, seed, threads, backend, encoder, dim, lr, momentum, weightDecay, keyMomentum,
                 queue, tau, lambdaProto, lambdaAlign, lambdaUnif, lambdaCorr, alpha, t, eps, uniformity, correlation,
                 lambdaOff, clusters, kmeansIterations, kmeansRestarts, kmeansInit, negPrototypes, phiAlpha, limit,
                 knnEvery, aug);
+    }
+
+    /** The configuration of {@code pauc train ARGS} (defaults for every flag not given); one-line errors. */
+    static TrainConfig parse(java.util.List<String> args) {
+        TrainCommand c = new TrainCommand();
+        new CommandLine(c).parseArgs(args.toArray(String[]::new));
+        return c.config();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig cfg = config();
         Path dir = resume != null ? resume : out != null ? out : Path.of("runs", method + "-" + seed);
         if (resume != null && out != null && !out.equals(resume)) {
             throw new IllegalArgumentException("give either --out or --resume (the run directory), not two different ones");

@@ -34,9 +34,16 @@ public record Dataset(String name, int n, int h, int w, int c, float[] pixels, i
 
     /** The first {@code count} samples (for quick runs and tests). */
     public Dataset head(int count) {
-        int m = Math.min(count, n);
-        float[] p = java.util.Arrays.copyOf(pixels, m * imageSize());
-        int[] l = labels == null ? null : java.util.Arrays.copyOf(labels, m);
-        return new Dataset(name + "[:" + m + "]", m, h, w, c, p, l, classes);
+        return slice(0, Math.min(count, n));
+    }
+
+    /** Samples [from, to), named name[from:to]. */
+    public Dataset slice(int from, int to) {
+        if (from < 0 || to > n || from > to) {
+            throw new IllegalArgumentException("no samples [" + from + ", " + to + ") in " + name + " of " + n);
+        }
+        float[] p = java.util.Arrays.copyOfRange(pixels, from * imageSize(), to * imageSize());
+        int[] l = labels == null ? null : java.util.Arrays.copyOfRange(labels, from, to);
+        return new Dataset(name + "[" + (from == 0 ? "" : from) + ":" + to + "]", to - from, h, w, c, p, l, classes);
     }
 }

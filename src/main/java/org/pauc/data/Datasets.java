@@ -42,6 +42,18 @@ public final class Datasets {
         };
     }
 
+    /**
+     * Only the test split of an IDX dataset (the t10k files; the training files need not be there), or the test
+     * split of a folder dataset.
+     */
+    public static Dataset loadTest(String dataset, Path data, Path home, int imageSize) throws DataException {
+        return switch (dataset) {
+            case SMALL -> idx(data != null ? data : home.resolve("small-datasets").resolve(SMALL), "t10k", SMALL + "/test");
+            case FULL -> idx(data != null ? data : DEBIAN_FASHION_MNIST, "t10k", FULL + "/test");
+            default -> load(dataset, data, home, imageSize).test();
+        };
+    }
+
     /** A folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]. */
     static Splits idxPair(Path dir, String name) throws DataException {
         if (!Files.isDirectory(dir)) {

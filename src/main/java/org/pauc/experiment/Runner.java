@@ -1,0 +1,206 @@
+package org.pauc.experiment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Backends;
+import org.pauc.data.Dataset;
+import org.pauc.data.Datasets;
+import org.pauc.eval.Evaluator;
+import org.pauc.nn.Network;
+import org.pauc.train.Checkpoint;
+import org.pauc.train.TrainConfig;
+import org.pauc.train.Trainer;
+
+/**
+ * Runs every (configuration, seed) of a {@link Spec}: trains into OUT/CONFIG/seed-S (resuming from the checkpoint
+ * there, so an interrupted experiment continues where it stopped), then evaluates the finished checkpoint and
+ * writes eval.json beside it. A run whose eval.json exists is done and is skipped. Runs go {@code parallel} at a
+ * time; each one's output goes to train.log in its folder.
+ */
+public final class Runner {
+    /** The evaluation of one finished run, as written to eval.json. */
+    public record RunResult(String config, long seed, int epochs, double trainSeconds, Map<String, Double> metrics) {}
+
+    private Runner() {}
+
+    /** The data of an experiment: training images, and the labelled images runs are evaluated on. */
+    public record Data(Dataset train, Dataset eval) {}
+
+    public static Data data(Spec spec, TrainConfig base, Path home, Path evalData) throws IOException {
+        Dataset all = Datasets.load(base.dataset(), base.data() == null ? null : Path.of(base.data()), home,
+                base.imageSize()).train();
+        if (base.limit() > 0) {
+            all = all.head(base.limit());
+        }
+        int v = spec.eval().validation();
+        if (v > 0) {
+            if (v >= all.n()) {
+                throw new IllegalArgumentException("experiment: a validation split of " + v + " leaves no training images");
+            }
+            return new Data(all.slice(0, all.n() - v), all.slice(all.n() - v, all.n()));
+        }
+        String ds = spec.eval().dataset() == null ? base.dataset() : spec.eval().dataset();
+        Path dir = evalData != null ? evalData : spec.eval().data() == null ? null : Path.of(spec.eval().data());
+        return new Data(all, Datasets.loadTest(ds, dir, home, base.imageSize()));
+    }
+
+    public static Path runDir(Path out, String config, long seed) {
+        return out.resolve(config).resolve("seed-" + seed);
+    }
+
+    /**
+     * Runs what is not done yet and returns every finished run's result.
+     *
+     * @param parse turns `pauc train` arguments into a configuration (the CLI's own parser)
+     */
+    public static List<RunResult> run(Spec spec, Path out, Function<List<String>, TrainConfig> parse, String backend,
+                                      int threads, int parallel, Data data, PrintStream console) throws IOException {
+        Files.createDirectories(out);
+        List<Runnable> jobs = new ArrayList<>();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        // seed-major: every configuration's first seed before any second seed
+        for (long seed : spec.seeds()) {
+            for (Spec.Config c : spec.configs()) {
+                List<String> args = new ArrayList<>(spec.trainArgs(c));
+                args.addAll(List.of("--seed", Long.toString(seed), "--backend", backend, "--threads",
+                        Integer.toString(threads)));
+                TrainConfig cfg = parse.apply(args);
+                Path dir = runDir(out, c.name(), seed);
+                if (Files.isRegularFile(dir.resolve("eval.json"))) {
+                    continue;
+                }
+                String label = c.name() + " seed " + seed;
+                jobs.add(() -> {
+                    try {
+                        long t0 = System.nanoTime();
+                        console.println("start  " + label);
+                        RunResult r = trainAndEvaluate(c.name(), cfg, dir, data);
+                        console.printf("done   %s in %.0f s: linear %.4f, kNN %.4f%n", label, (System.nanoTime() - t0) / 1e9,
+                                r.metrics().get("linear_probe_top1"), r.metrics().get("knn_top1"));
+                    } catch (Exception e) {
+                        failures.add(label + ": " + e.getMessage());
+                        console.println("FAILED " + label + ": " + e.getMessage() + " (see " + dir.resolve("train.log") + ")");
+                    }
+                });
+            }
+        }
+        console.println(spec.name() + ": " + jobs.size() + " run(s) to do, " + parallel + " at a time, in " + out);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            jobs.forEach(j -> fs.add(pool.submit(j)));
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } catch (Exception e) {
+            throw new IOException("experiment interrupted: " + e.getMessage(), e);
+        } finally {
+            pool.shutdownNow();
+        }
+        if (!failures.isEmpty()) {
+            console.println(failures.size() + " run(s) failed; rerun the same command to retry them");
+        }
+        return collect(spec, out);
+    }
+
+    private static RunResult trainAndEvaluate(String name, TrainConfig cfg, Path dir, Data data) throws IOException {
+        Files.createDirectories(dir);
+        try (PrintStream log = new PrintStream(Files.newOutputStream(dir.resolve("train.log"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true,
+                StandardCharsets.UTF_8)) {
+            Trainer.run(cfg, data.train(), dir, true, log);
+            Path ckpt = dir.resolve(Checkpoint.FILE);
+            int done = Integer.parseInt(Checkpoint.read(ckpt).metadata().get("epochs_done"));
+            if (done != cfg.epochs()) {
+                throw new IOException("the run stopped after " + done + " of " + cfg.epochs() + " epochs");
+            }
+            Map<String, Double> metrics;
+            try (Backend be = Backends.create(cfg.backend(), cfg.threads());
+                 Network net = Evaluator.load(ckpt, be, data.train())) {
+                log.println("evaluating on " + data.eval().name() + " (" + data.eval().n() + " images)");
+                metrics = Evaluator.evaluate(Evaluator.encoder("checkpoint", be, net), data.train(), data.eval(),
+                        new Evaluator.Settings(200, 0.07, cfg.seed(), 200));
+            }
+            RunResult r = new RunResult(name, cfg.seed(), done, trainSeconds(dir), metrics);
+            Path tmp = dir.resolve("eval.json.tmp");
+            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r) + "\n");
+            Files.move(tmp, dir.resolve("eval.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return r;
+        }
+    }
+
+    /**
+     * The context rows of a report, once per experiment (baselines.json): raw pixels and a randomly initialised encoder
+     * of the runs' architecture, evaluated with the same protocol on the same data.
+     */
+    public static Map<String, Map<String, Double>> baselines(Path out, TrainConfig base, Data data) throws IOException {
+        Path file = out.resolve("baselines.json");
+        if (Files.isRegularFile(file)) {
+            return JSON.readValue(file.toFile(), new com.fasterxml.jackson.core.type.TypeReference<>() {});
+        }
+        Map<String, Map<String, Double>> m = new LinkedHashMap<>();
+        Evaluator.Settings settings = new Evaluator.Settings(200, 0.07, 0, 200);
+        m.put("raw pixels", Evaluator.evaluate(Evaluator.pixels(data.train()), data.train(), data.eval(), settings));
+        try (Backend be = Backends.create(base.backend(), base.threads());
+             Network random = org.pauc.nn.Models.create(base.encoder(), be, 0,
+                     new org.pauc.nn.Dims(data.train().h(), data.train().w(), data.train().c()), base.dim())) {
+            m.put("random encoder", Evaluator.evaluate(Evaluator.encoder("random", be, random), data.train(), data.eval(),
+                    settings));
+        }
+        Files.createDirectories(out);
+        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m) + "\n");
+        return m;
+    }
+
+    /** Σ of the epochs' wall-clock seconds in log.jsonl (k-means included; resumed runs add up). */
+    static double trainSeconds(Path dir) throws IOException {
+        double s = 0;
+        for (String line : Files.readAllLines(dir.resolve("log.jsonl"))) {
+            if (!line.isBlank()) {
+                s += JSON.readTree(line).path("seconds").asDouble();
+            }
+        }
+        return s;
+    }
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Every finished run of the spec (those with an eval.json), in spec order. */
+    public static List<RunResult> collect(Spec spec, Path out) throws IOException {
+        List<RunResult> rs = new ArrayList<>();
+        for (Spec.Config c : spec.configs()) {
+            for (long seed : spec.seeds()) {
+                Path f = runDir(out, c.name(), seed).resolve("eval.json");
+                if (Files.isRegularFile(f)) {
+                    rs.add(JSON.readValue(f.toFile(), RunResult.class));
+                }
+            }
+        }
+        return rs;
+    }
+
+    /** metric → value maps in a stable order, for reports. */
+    static Map<String, Double> ordered(Map<String, Double> m) {
+        Map<String, Double> o = new LinkedHashMap<>();
+        for (String k : Evaluator.METRICS) {
+            if (m.containsKey(k)) {
+                o.put(k, m.get(k));
+            }
+        }
+        return o;
+    }
+}
