@@ -53,6 +53,10 @@ final class EvalCommand implements Callable<Integer> {
         if (splits.test().n() == 0) {
             throw new IllegalArgumentException("the dataset has no test images to evaluate on");
         }
+        if (!splits.train().labeled() || !splits.test().labeled()) {
+            throw new IllegalArgumentException("evaluation needs labels on the train and test images: a folder dataset "
+                    + "takes them from class subfolders");
+        }
         var out = spec.commandLine().getOut();
         Evaluator.Settings settings = new Evaluator.Settings(k, temperature, seed,
                 Evaluator.config(checkpoint).usesPrototypes() ? Evaluator.config(checkpoint).clusters().get(0) : 200);

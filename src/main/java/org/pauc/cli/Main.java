@@ -29,6 +29,11 @@ public final class Main implements Runnable {
     }
 
     /** Runs the command line with the given streams and returns the exit code (tests call this). */
+    /** The configuration of {@code pauc train ARGS}: every flag's default where not given (as the experiment runner needs). */
+    public static org.pauc.train.TrainConfig trainConfig(java.util.List<String> args) {
+        return TrainCommand.parse(args);
+    }
+
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);

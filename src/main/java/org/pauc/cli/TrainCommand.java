@@ -38,7 +38,7 @@ final class TrainCommand implements Callable<Integer> {
     int epochs;
     @Option(names = "--warmup-epochs", defaultValue = "2", description = "Epochs of InfoNCE only before the prototypes start (default: ${DEFAULT-VALUE}).")
     int warmupEpochs;
-    @Option(names = "--batch-size", defaultValue = "256", description = "Batch size; the last partial batch of an epoch is dropped (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "64", description = "Batch size; the last partial batch of an epoch is dropped (default: ${DEFAULT-VALUE}).")
     int batchSize;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -55,7 +55,7 @@ final class TrainCommand implements Callable<Integer> {
     String encoder;
     @Option(names = "--dim", defaultValue = "64", description = "Embedding width (default: ${DEFAULT-VALUE}).")
     int dim;
-    @Option(names = "--lr", defaultValue = "0.03", description = "Learning rate, cosine schedule (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.06", description = "Learning rate, cosine schedule (default: ${DEFAULT-VALUE}).")
     double lr;
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum;
@@ -69,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
     double tau;
     @Option(names = "--lambda-proto", defaultValue = "1", description = "ProtoNCE weight (default: ${DEFAULT-VALUE}).")
     double lambdaProto;
-    @Option(names = "--lambda-align", defaultValue = "0.5", description = "PAUC alignment weight (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lambda-align", defaultValue = "2", description = "PAUC alignment weight (default: ${DEFAULT-VALUE}).")
     double lambdaAlign;
     @Option(names = "--lambda-unif", defaultValue = "1", description = "PAUC uniformity weight (default: ${DEFAULT-VALUE}).")
     double lambdaUnif;

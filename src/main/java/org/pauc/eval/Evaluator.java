@@ -138,7 +138,8 @@ public final class Evaluator {
     /** Every metric of one representation, by name, in a fixed order. */
     public static Map<String, Double> evaluate(Representation r, Dataset train, Dataset test, Settings s) {
         if (!train.labeled() || !test.labeled()) {
-            throw new IllegalArgumentException("evaluation needs labels on the train and test images");
+            throw new IllegalArgumentException("evaluation needs labels on the train and test images (" + train.name() + ", "
+                    + test.name() + "): a folder dataset takes them from class subfolders");
         }
         int classes = train.classes().length;
         int d = r.featureDim();

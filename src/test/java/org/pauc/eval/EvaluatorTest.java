@@ -24,6 +24,15 @@ import org.pauc.train.Trainer;
 class EvaluatorTest {
 
     @Test
+    void unlabelledImagesAreAOneLineError() throws IOException {
+        Dataset labelled = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).test().head(20);
+        Dataset unlabelled = new Dataset("folder", 20, 28, 28, 1, labelled.pixels(), null, null);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Evaluator.evaluate(Evaluator.pixels(labelled), labelled, unlabelled, Evaluator.Settings.DEFAULT));
+        assertTrue(e.getMessage().startsWith("evaluation needs labels") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
     void evaluatesACheckpointAndTheRawPixelBaseline(@TempDir Path dir) throws IOException {
         Datasets.Splits s = Datasets.load(Datasets.SMALL, null, Path.of("."), 28);
         Dataset train = s.train().head(600);

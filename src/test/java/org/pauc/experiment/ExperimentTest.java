@@ -1,0 +1,109 @@
+package org.pauc.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pauc.train.TrainConfig;
+
+/** Specs, the runner's resume and reporting rules, and the statistics of the report. */
+class ExperimentTest {
+
+    private static Path spec(Path dir, String json) throws IOException {
+        return Files.writeString(dir.resolve("spec.json"), json);
+    }
+
+    private static final String TINY = """
+            {"name": "tiny",
+             "train": {"epochs": 1, "batch-size": 32, "limit": 160, "queue": 64, "warmup-epochs": 0,
+                       "clusters": [4, 8], "neg-prototypes": 4, "dim": 16},
+             "configs": [{"name": "moco", "method": "moco"},
+                         {"name": "pcl", "method": "pauc", "lambda-align": 0, "lambda-unif": 0, "lambda-corr": 0}],
+             "seeds": [3, 4],
+             "eval": {"validation": 64}}
+            """;
+
+    static TrainConfig parse(List<String> args) {
+        return org.pauc.cli.Main.trainConfig(args);
+    }
+
+    @Test
+    void aSpecTurnsIntoTrainFlagsPerConfiguration(@TempDir Path dir) throws IOException {
+        Spec s = Spec.read(spec(dir, TINY));
+        assertEquals(List.of(3L, 4L), s.seeds());
+        List<String> args = s.trainArgs(s.configs().get(1));
+        assertEquals("--clusters", args.get(args.indexOf("--clusters")));
+        assertEquals("4,8", args.get(args.indexOf("--clusters") + 1));
+        assertEquals("0", args.get(args.indexOf("--lambda-align") + 1));
+        assertEquals(64, s.eval().validation());
+    }
+
+    @Test
+    void badSpecsAreOneLineErrors(@TempDir Path dir) throws IOException {
+        var reserved = assertThrows(IllegalArgumentException.class, () -> Spec.read(spec(dir,
+                "{\"name\": \"x\", \"configs\": [{\"name\": \"a\", \"backend\": \"cpu\"}], \"seeds\": [0]}")));
+        assertEquals("experiment: --backend is set by the runner, not the spec", reserved.getMessage());
+        var twice = assertThrows(IllegalArgumentException.class, () -> Spec.read(spec(dir,
+                "{\"name\": \"x\", \"configs\": [{\"name\": \"a\"}, {\"name\": \"a\"}], \"seeds\": [0]}")));
+        assertTrue(twice.getMessage().contains("used twice"), twice.getMessage());
+        var key = assertThrows(IllegalArgumentException.class, () -> Spec.read(spec(dir,
+                "{\"name\": \"x\", \"config\": [], \"seeds\": [0]}")));
+        assertTrue(key.getMessage().contains("unknown key \"config\""), key.getMessage());
+        var json = assertThrows(IllegalArgumentException.class, () -> Spec.read(spec(dir, "{\"name\": ")));
+        assertTrue(json.getMessage().contains("is not valid JSON") && !json.getMessage().contains("\n"), json.getMessage());
+    }
+
+    @Test
+    void runsResumeSkipFinishedOnesAndReportOnlyFinishedBudgets(@TempDir Path dir) throws IOException {
+        Spec s = Spec.read(spec(dir, TINY));
+        Path out = dir.resolve("out");
+        Runner.Data data = Runner.data(s, parse(s.trainArgs(s.configs().get(0))), Path.of("."), null);
+        assertEquals(96, data.train().n());
+        assertEquals(64, data.eval().n());
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        List<Runner.RunResult> first = Runner.run(s, out, ExperimentTest::parse, "cpu", 1, 2, data, quiet);
+        assertEquals(4, first.size());
+        for (Runner.RunResult r : first) {
+            assertEquals(1, r.epochs());
+            assertTrue(r.metrics().get("linear_probe_top1") > 0 && r.trainSeconds() > 0, r.toString());
+        }
+        // a finished run is skipped: its eval.json is kept as it is
+        Path done = Runner.runDir(out, "pcl", 4).resolve("eval.json");
+        String before = Files.readString(done);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Runner.run(s, out, ExperimentTest::parse, "cpu", 1, 1, data, new PrintStream(log));
+        assertTrue(log.toString().contains("0 run(s) to do"), log.toString());
+        assertEquals(before, Files.readString(done));
+        // a run without eval.json (an unfinished budget) is not reported
+        Files.delete(done);
+        assertEquals(3, Runner.collect(s, out).size());
+        String md = Report.write(s, Runner.collect(s, out), Map.of(), out, "pcl", false);
+        assertTrue(md.contains("| pcl | 1 |") && md.contains("| moco | 2 |"), md);
+        assertTrue(Files.readString(out.resolve("results.csv")).lines().count() == 4);
+    }
+
+    @Test
+    void intervalsUseStudentsT() {
+        Report.Estimate e = Report.estimate(List.of(1.0, 2.0, 3.0));
+        assertEquals(2.0, e.mean(), 1e-12);
+        assertEquals(4.303 * 1.0 / Math.sqrt(3), e.halfWidth(), 1e-12); // sd = 1, t(0.975, 2) = 4.303
+        assertTrue(Double.isNaN(Report.estimate(List.of(5.0)).halfWidth()));
+        assertEquals(12.706, Report.t975(1), 0);
+        assertEquals(1.96, Report.t975(500), 0);
+        var runs = List.of(
+                new Runner.RunResult("a", 0, 1, 1, Map.of("knn_top1", 0.5)), new Runner.RunResult("a", 1, 1, 1, Map.of("knn_top1", 0.7)),
+                new Runner.RunResult("b", 0, 1, 1, Map.of("knn_top1", 0.4)), new Runner.RunResult("b", 1, 1, 1, Map.of("knn_top1", 0.6)));
+        Report.Estimate d = Report.paired(runs, "a", "b", "knn_top1");
+        assertEquals(0.1, d.mean(), 1e-12);
+        assertEquals(0.0, d.halfWidth(), 1e-12); // the same difference on both seeds
+    }
+}
