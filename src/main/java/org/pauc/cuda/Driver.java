@@ -4,9 +4,11 @@ import static org.pauc.cuda.Native.INT;
 import static org.pauc.cuda.Native.LONG;
 import static org.pauc.cuda.Native.PTR;
 
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -23,7 +25,7 @@ final class Driver {
     private final MethodHandle cuInit, cuDeviceGetCount, cuDeviceGet, cuDeviceGetAttribute, cuDeviceGetName,
             cuDevicePrimaryCtxRetain, cuCtxSetCurrent, cuStreamCreate, cuStreamSynchronize, cuMemAlloc, cuMemFree,
             cuMemAllocHost, cuMemFreeHost, cuMemcpyHtoDAsync, cuMemcpyDtoHAsync, cuMemcpyDtoDAsync, cuMemsetD32Async,
-            cuModuleLoadData, cuModuleGetFunction, cuLaunchKernel, cuGetErrorString, cuGetErrorName, cuMemGetInfo,
+            cuModuleLoadData, cuModuleGetFunction, cuLaunchKernel, cuGetErrorString, cuGetErrorName,
             cuDriverGetVersion;
 
     Driver(SymbolLookup lib) {
@@ -51,7 +53,6 @@ final class Driver {
         cuLaunchKernel = Native.fn(lib, l, "cuLaunchKernel", INT, PTR, INT, INT, INT, INT, INT, INT, INT, PTR, PTR, PTR);
         cuGetErrorString = Native.fn(lib, l, "cuGetErrorString", INT, INT, PTR);
         cuGetErrorName = Native.fn(lib, l, "cuGetErrorName", INT, INT, PTR);
-        cuMemGetInfo = Native.fn(lib, l, "cuMemGetInfo_v2", INT, PTR, PTR);
     }
 
     /** The driver's name and description of a CUresult, e.g. "CUDA_ERROR_OUT_OF_MEMORY: out of memory". */
@@ -72,6 +73,49 @@ final class Driver {
         }
     }
 
+    /** A native call returning a CUresult. */
+    @FunctionalInterface
+    interface Call {
+        int invoke() throws Throwable;
+    }
+
+    /** A native call that writes its result through the pointer {@code out} and returns a CUresult. */
+    @FunctionalInterface
+    interface OutCall {
+        int invoke(MemorySegment out) throws Throwable;
+    }
+
+    /** Runs a call and checks its CUresult. */
+    private void run(String name, Call c) {
+        int code;
+        try {
+            code = c.invoke();
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        check(name, code);
+    }
+
+    /** Runs a call with an out-parameter of the given layout, checks it, and reads the result. */
+    private Object out(String name, ValueLayout layout, OutCall c) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment o = a.allocate(layout);
+            int code;
+            try {
+                code = c.invoke(o);
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            }
+            check(name, code);
+            return switch (layout) {
+                case ValueLayout.OfInt i -> o.get(i, 0);
+                case ValueLayout.OfLong l -> o.get(l, 0);
+                case AddressLayout p -> o.get(p, 0);
+                default -> throw new IllegalArgumentException("unsupported out layout " + layout);
+            };
+        }
+    }
+
     /** cuInit(0); the raw CUresult, so that "no device" can be told apart. */
     int init() {
         try {
@@ -82,198 +126,93 @@ final class Driver {
     }
 
     int driverVersion() {
-        return intOut("cuDriverGetVersion", cuDriverGetVersion);
+        return (int) out("cuDriverGetVersion", INT, o -> (int) cuDriverGetVersion.invoke(o));
     }
 
     int deviceCount() {
-        return intOut("cuDeviceGetCount", cuDeviceGetCount);
-    }
-
-    private int intOut(String call, MethodHandle h) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(INT);
-            check(call, (int) h.invoke(out));
-            return out.get(INT, 0);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return (int) out("cuDeviceGetCount", INT, o -> (int) cuDeviceGetCount.invoke(o));
     }
 
     int device(int ordinal) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(INT);
-            check("cuDeviceGet", (int) cuDeviceGet.invoke(out, ordinal));
-            return out.get(INT, 0);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return (int) out("cuDeviceGet", INT, o -> (int) cuDeviceGet.invoke(o, ordinal));
     }
 
     int attribute(int attr, int dev) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(INT);
-            check("cuDeviceGetAttribute", (int) cuDeviceGetAttribute.invoke(out, attr, dev));
-            return out.get(INT, 0);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return (int) out("cuDeviceGetAttribute", INT, o -> (int) cuDeviceGetAttribute.invoke(o, attr, dev));
     }
 
     String deviceName(int dev) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(256);
-            check("cuDeviceGetName", (int) cuDeviceGetName.invoke(out, 256, dev));
-            return out.getString(0);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+            MemorySegment name = a.allocate(256);
+            run("cuDeviceGetName", () -> (int) cuDeviceGetName.invoke(name, 256, dev));
+            return name.getString(0);
         }
     }
 
     MemorySegment primaryContext(int dev) {
-        return handleOut("cuDevicePrimaryCtxRetain", cuDevicePrimaryCtxRetain, dev);
-    }
-
-    private MemorySegment handleOut(String call, MethodHandle h, int arg) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(PTR);
-            check(call, (int) h.invoke(out, arg));
-            return out.get(PTR, 0);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return (MemorySegment) out("cuDevicePrimaryCtxRetain", PTR, o -> (int) cuDevicePrimaryCtxRetain.invoke(o, dev));
     }
 
     void setCurrent(MemorySegment ctx) {
-        try {
-            check("cuCtxSetCurrent", (int) cuCtxSetCurrent.invoke(ctx));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        run("cuCtxSetCurrent", () -> (int) cuCtxSetCurrent.invoke(ctx));
     }
 
     MemorySegment streamCreate() {
-        return handleOut("cuStreamCreate", cuStreamCreate, 0);
+        return (MemorySegment) out("cuStreamCreate", PTR, o -> (int) cuStreamCreate.invoke(o, 0));
     }
 
     void streamSynchronize(MemorySegment stream) {
-        try {
-            check("cuStreamSynchronize", (int) cuStreamSynchronize.invoke(stream));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        run("cuStreamSynchronize", () -> (int) cuStreamSynchronize.invoke(stream));
     }
 
     long memAlloc(long bytes) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(LONG);
-            int r = (int) cuMemAlloc.invoke(out, bytes);
-            if (r != 0) {
-                throw new CudaException("cuMemAlloc_v2(" + bytes + " bytes) failed: " + describe(r));
-            }
-            return out.get(LONG, 0);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return (long) out("cuMemAlloc_v2(" + bytes + " bytes)", LONG, o -> (int) cuMemAlloc.invoke(o, bytes));
     }
 
     void memFree(long ptr) {
-        try {
-            check("cuMemFree_v2", (int) cuMemFree.invoke(ptr));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        run("cuMemFree_v2", () -> (int) cuMemFree.invoke(ptr));
     }
 
     /** Page-locked host memory of the given size. */
     MemorySegment memAllocHost(long bytes) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(PTR);
-            check("cuMemAllocHost_v2", (int) cuMemAllocHost.invoke(out, bytes));
-            return out.get(PTR, 0).reinterpret(bytes);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return ((MemorySegment) out("cuMemAllocHost_v2", PTR, o -> (int) cuMemAllocHost.invoke(o, bytes))).reinterpret(bytes);
     }
 
     void memFreeHost(MemorySegment p) {
-        try {
-            check("cuMemFreeHost", (int) cuMemFreeHost.invoke(p));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        run("cuMemFreeHost", () -> (int) cuMemFreeHost.invoke(p));
     }
 
     void copyHtoD(long dst, MemorySegment src, long bytes, MemorySegment stream) {
-        try {
-            check("cuMemcpyHtoDAsync_v2", (int) cuMemcpyHtoDAsync.invoke(dst, src, bytes, stream));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        run("cuMemcpyHtoDAsync_v2", () -> (int) cuMemcpyHtoDAsync.invoke(dst, src, bytes, stream));
     }
 
     void copyDtoH(MemorySegment dst, long src, long bytes, MemorySegment stream) {
-        try {
-            check("cuMemcpyDtoHAsync_v2", (int) cuMemcpyDtoHAsync.invoke(dst, src, bytes, stream));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        run("cuMemcpyDtoHAsync_v2", () -> (int) cuMemcpyDtoHAsync.invoke(dst, src, bytes, stream));
     }
 
     void copyDtoD(long dst, long src, long bytes, MemorySegment stream) {
-        try {
-            check("cuMemcpyDtoDAsync_v2", (int) cuMemcpyDtoDAsync.invoke(dst, src, bytes, stream));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        run("cuMemcpyDtoDAsync_v2", () -> (int) cuMemcpyDtoDAsync.invoke(dst, src, bytes, stream));
     }
 
     void memsetD32(long dst, int value, long count, MemorySegment stream) {
-        try {
-            check("cuMemsetD32Async", (int) cuMemsetD32Async.invoke(dst, value, count, stream));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        run("cuMemsetD32Async", () -> (int) cuMemsetD32Async.invoke(dst, value, count, stream));
     }
 
     MemorySegment moduleLoadData(MemorySegment image) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(PTR);
-            check("cuModuleLoadData", (int) cuModuleLoadData.invoke(out, image));
-            return out.get(PTR, 0);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return (MemorySegment) out("cuModuleLoadData", PTR, o -> (int) cuModuleLoadData.invoke(o, image));
     }
 
     MemorySegment function(MemorySegment module, String name) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(PTR);
-            check("cuModuleGetFunction(" + name + ")", (int) cuModuleGetFunction.invoke(out, module, a.allocateFrom(name)));
-            return out.get(PTR, 0);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+            MemorySegment cName = a.allocateFrom(name);
+            return (MemorySegment) out("cuModuleGetFunction(" + name + ")", PTR,
+                    o -> (int) cuModuleGetFunction.invoke(o, module, cName));
         }
     }
 
     void launch(String name, MemorySegment f, int gx, int gy, int gz, int bx, int by, int bz, int shared,
                 MemorySegment stream, MemorySegment params) {
-        try {
-            check("cuLaunchKernel(" + name + ")",
-                    (int) cuLaunchKernel.invoke(f, gx, gy, gz, bx, by, bz, shared, stream, params, MemorySegment.NULL));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-    }
-
-    /** {free, total} device memory in bytes. */
-    long[] memInfo() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment f = a.allocate(LONG);
-            MemorySegment t = a.allocate(LONG);
-            check("cuMemGetInfo_v2", (int) cuMemGetInfo.invoke(f, t));
-            return new long[] {f.get(LONG, 0), t.get(LONG, 0)};
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        run("cuLaunchKernel(" + name + ")",
+                () -> (int) cuLaunchKernel.invoke(f, gx, gy, gz, bx, by, bz, shared, stream, params, MemorySegment.NULL));
     }
 }
