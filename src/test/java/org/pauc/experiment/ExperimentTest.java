@@ -92,6 +92,23 @@ class ExperimentTest {
     }
 
     @Test
+    void anInterruptedRunResumesFromItsCheckpoint(@TempDir Path dir) throws IOException {
+        Spec s = Spec.read(spec(dir, TINY.replace("\"epochs\": 1", "\"epochs\": 2").replace("\"seeds\": [3, 4]", "\"seeds\": [3]")));
+        Path out = dir.resolve("out");
+        Runner.Data data = Runner.data(s, parse(s.trainArgs(s.configs().get(0))), Path.of("."), null);
+        Spec.Config moco = s.configs().get(0);
+        java.util.ArrayList<String> args = new java.util.ArrayList<>(s.trainArgs(moco));
+        args.addAll(List.of("--seed", "3", "--backend", "cpu", "--threads", "1"));
+        Path run = Runner.runDir(out, "moco", 3);
+        // the run is killed after its first epoch: a checkpoint, no evaluation
+        org.pauc.train.Trainer.run(parse(args), data.train(), run, false, new PrintStream(new ByteArrayOutputStream()), 1);
+        assertTrue(Runner.collect(s, out).isEmpty(), "an unfinished run is not a result");
+        Runner.run(s, out, ExperimentTest::parse, "cpu", 1, 1, data, new PrintStream(new ByteArrayOutputStream()));
+        assertTrue(Files.readString(run.resolve("train.log")).contains("resuming " + run + " after epoch 1 of 2"));
+        assertEquals(2, Runner.collect(s, out).stream().filter(r -> r.config().equals("moco")).findFirst().orElseThrow().epochs());
+    }
+
+    @Test
     void intervalsUseStudentsT() {
         Report.Estimate e = Report.estimate(List.of(1.0, 2.0, 3.0));
         assertEquals(2.0, e.mean(), 1e-12);
