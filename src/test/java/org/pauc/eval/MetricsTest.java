@@ -107,6 +107,26 @@ class MetricsTest {
     }
 
     @Test
+    void coagulationOfTwoPairsHasClosedForms() {
+        // cluster 0: angles ±θ around (1, 0); cluster 1: ±θ around (−1, 0); centroids (±1, 0)
+        double th = 0.3;
+        float cs = (float) Math.cos(th);
+        float sn = (float) Math.sin(th);
+        float[] x = {cs, sn, cs, -sn, -cs, sn, -cs, -sn};
+        var m = Coagulation.measure(x, 4, 2, new float[] {1, 0, -1, 0}, new int[] {0, 0, 1, 1}, 2);
+        // φ_c = mean ||x − c|| / ln(|c| + 10), ||x − c|| = 2 sin(θ/2)
+        assertEquals(2 * Math.sin(th / 2) / Math.log(12), m.get("raw_phi"), 1e-6, m.toString());
+        // 2 − 2 x·ĉ = 2 − 2 cos θ
+        assertEquals(2 - 2 * Math.cos(th), m.get("dispersion"), 1e-6, m.toString());
+        // one pair per cluster at squared distance (2 sin θ)²: log exp(−2·4 sin²θ)
+        assertEquals(-8 * Math.sin(th) * Math.sin(th), m.get("intra_uniformity"), 1e-6, m.toString());
+        // within-cluster distance 2 sin θ over the centroid distance 2
+        assertEquals(Math.sin(th), m.get("separation_ratio"), 1e-6, m.toString());
+        // each cluster's centred features lie on a line
+        assertEquals(1, m.get("effective_rank"), 1e-6, m.toString());
+    }
+
+    @Test
     void topKKeepsTheLargestValuesAndTheLowerIndexOnTies() {
         float[] a = {0.5f, 0.9f, 0.1f, 0.9f, 0.7f, 0.9f};
         int[] top = Metrics.topK(a, 0, a.length, 3);
