@@ -70,12 +70,7 @@ final class ExperimentCommand implements Callable<Integer> {
             Runner.baselines(dir, configs.get(0).withBackend(backend).withThreads(threads), data);
         }
         int expected = s.configs().size() * s.seeds().size();
-        java.nio.file.Path bl = dir.resolve("baselines.json");
-        java.util.Map<String, java.util.Map<String, Double>> baselines = java.nio.file.Files.isRegularFile(bl)
-                ? new com.fasterxml.jackson.databind.ObjectMapper().readValue(bl.toFile(),
-                        new com.fasterxml.jackson.core.type.TypeReference<>() {})
-                : java.util.Map.of();
-        String md = Report.write(s, runs, baselines, dir, reference, !noPlots);
+        String md = Report.write(s, runs, Runner.readBaselines(dir), dir, reference, !noPlots);
         o.println();
         o.print(md);
         o.println();

@@ -499,18 +499,19 @@ public final class CudaBackend implements Backend {
         elementwise("relu_backward", n, n, p(y), p(dy), p(dx));
     }
 
-    private void pool(String kernel, PoolShape s, long total, long in, long in2, long out) {
-        if (in2 == -1L) {
-            elementwise(kernel, total, s.n(), s.h(), s.w(), s.c(), s.k(), s.stride(), s.oh(), s.ow(), in, out);
-        } else {
-            elementwise(kernel, total, s.n(), s.h(), s.w(), s.c(), s.k(), s.stride(), s.oh(), s.ow(), in, in2, out);
-        }
+    /** A pooling kernel over {@code total} elements: the shape's eight integers, then the given buffers. */
+    private void pool(String kernel, PoolShape s, long total, Long... buffers) {
+        Object[] args = new Object[8 + buffers.length];
+        Object[] dims = {s.n(), s.h(), s.w(), s.c(), s.k(), s.stride(), s.oh(), s.ow()};
+        System.arraycopy(dims, 0, args, 0, 8);
+        System.arraycopy(buffers, 0, args, 8, buffers.length);
+        elementwise(kernel, total, args);
     }
 
     @Override
     public synchronized void maxPool(PoolShape s, Buffer x, Buffer y) {
         enter();
-        pool("maxpool_fwd", s, s.outputSize(), p(x), -1L, p(y));
+        pool("maxpool_fwd", s, s.outputSize(), p(x), p(y));
     }
 
     @Override
@@ -522,13 +523,13 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void avgPool(PoolShape s, Buffer x, Buffer y) {
         enter();
-        pool("avgpool_fwd", s, s.outputSize(), p(x), -1L, p(y));
+        pool("avgpool_fwd", s, s.outputSize(), p(x), p(y));
     }
 
     @Override
     public synchronized void avgPoolBackward(PoolShape s, Buffer dy, Buffer dx) {
         enter();
-        pool("avgpool_bwd", s, s.inputSize(), p(dy), -1L, p(dx));
+        pool("avgpool_bwd", s, s.inputSize(), p(dy), p(dx));
     }
 
     @Override

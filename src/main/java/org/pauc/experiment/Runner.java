@@ -150,7 +150,7 @@ public final class Runner {
     public static Map<String, Map<String, Double>> baselines(Path out, TrainConfig base, Data data) throws IOException {
         Path file = out.resolve("baselines.json");
         if (Files.isRegularFile(file)) {
-            return JSON.readValue(file.toFile(), new com.fasterxml.jackson.core.type.TypeReference<>() {});
+            return readBaselines(out);
         }
         Map<String, Map<String, Double>> m = new LinkedHashMap<>();
         Evaluator.Settings settings = new Evaluator.Settings(200, 0.07, 0, 200);
@@ -164,6 +164,14 @@ public final class Runner {
         Files.createDirectories(out);
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m) + "\n");
         return m;
+    }
+
+    /** The baselines an earlier run of the experiment wrote, or none. */
+    public static Map<String, Map<String, Double>> readBaselines(Path out) throws IOException {
+        Path file = out.resolve("baselines.json");
+        return Files.isRegularFile(file)
+                ? JSON.readValue(file.toFile(), new com.fasterxml.jackson.core.type.TypeReference<>() {})
+                : Map.of();
     }
 
     /** Σ of the epochs' wall-clock seconds in log.jsonl (k-means included; resumed runs add up). */
@@ -191,16 +199,5 @@ public final class Runner {
             }
         }
         return rs;
-    }
-
-    /** metric → value maps in a stable order, for reports. */
-    static Map<String, Double> ordered(Map<String, Double> m) {
-        Map<String, Double> o = new LinkedHashMap<>();
-        for (String k : Evaluator.METRICS) {
-            if (m.containsKey(k)) {
-                o.put(k, m.get(k));
-            }
-        }
-        return o;
     }
 }
