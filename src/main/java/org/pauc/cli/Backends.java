@@ -1,6 +1,6 @@
 package org.pauc.cli;
 
-import org.pauc.backend.BackendEvaluator;
+import org.pauc.verify.BackendEvaluator;
 import org.pauc.ops.OpEvaluator;
 
 /** The evaluators that {@code reference check --backend NAME} can select: the oracle, or any backend. */

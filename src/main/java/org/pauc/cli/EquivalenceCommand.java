@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
-import org.pauc.train.Equivalence;
-import org.pauc.train.TrainConfig;
+import org.pauc.verify.Equivalence;
+import org.pauc.config.TrainConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,7 +36,7 @@ final class EquivalenceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var o = spec.commandLine().getOut();
         TrainConfig cfg = Equivalence.config(epochs, batch, images);
-        Dataset train = Datasets.load(cfg.dataset(), null, TrainCommand.home(), 28).train().head(images);
+        Dataset train = Datasets.load(cfg.data().dataset(), null, TrainCommand.home(), 28).train().head(images);
         Files.createDirectories(out);
         var quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
         Equivalence.Result r = Equivalence.run(cfg, backend, against, train, out, quiet);

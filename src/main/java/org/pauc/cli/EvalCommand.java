@@ -3,13 +3,17 @@ package org.pauc.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
+import org.pauc.checkpoint.Checkpoint;
+import org.pauc.config.TrainConfig;
 import org.pauc.data.Datasets;
+import org.pauc.eval.Plots;
 import org.pauc.eval.Evaluator;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
@@ -49,6 +53,13 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Checkpoint.Contents ckpt = Checkpoint.read(checkpoint);
+        Path target = json != null ? json : checkpoint.toAbsolutePath().getParent().resolve("eval.json");
+        Path targetDir = target.toAbsolutePath().getParent();
+        if (!Files.isDirectory(targetDir) || !Files.isWritable(targetDir)) {
+            throw new IllegalArgumentException("--json " + target + ": the folder " + targetDir
+                    + " does not exist or is not writable");
+        }
         Datasets.Splits splits = Datasets.load(dataset, data, TrainCommand.home(), imageSize);
         if (splits.test().n() == 0) {
             throw new IllegalArgumentException("the dataset has no test images to evaluate on");
@@ -58,18 +69,20 @@ final class EvalCommand implements Callable<Integer> {
                     + "takes them from class subfolders");
         }
         var out = spec.commandLine().getOut();
+        TrainConfig cfg = ckpt.config();
         Evaluator.Settings settings = new Evaluator.Settings(k, temperature, seed,
-                Evaluator.config(checkpoint).usesPrototypes() ? Evaluator.config(checkpoint).clusters().get(0) : 200);
+                cfg.usesPrototypes() ? cfg.clustering().clusters().get(0) : 200);
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
-        Path plotDir = checkpoint.toAbsolutePath().getParent().resolve("plots");
-        List<Path> plots = new java.util.ArrayList<>();
-        try (Backend be = Backends.create(backend, threads); Network trained = Evaluator.load(checkpoint, be, splits.train())) {
-            plots.addAll(plot(be, trained, splits, settings.clusters(), plotDir));
+        Path runDir = checkpoint.toAbsolutePath().getParent();
+        List<Path> plots = new ArrayList<>();
+        try (Backend be = Backends.create(backend, threads); Network trained = Evaluator.load(ckpt, be, splits.train())) {
+            Evaluator.Representation mine = Evaluator.encoder("checkpoint", be, trained);
+            plots.addAll(Plots.forEncoder(mine, splits.train(), splits.test(), settings.clusters(), seed,
+                    runDir.resolve("log.jsonl"), runDir.resolve("plots")));
             Dims in = new Dims(splits.train().h(), splits.train().w(), splits.train().c());
-            try (Network random = Models.create(Evaluator.config(checkpoint).encoder(), be, seed, in,
-                    trained.output().size())) {
-                List<Evaluator.Representation> reps = List.of(Evaluator.encoder("checkpoint", be, trained),
-                        Evaluator.encoder("random encoder", be, random), Evaluator.pixels(splits.train()));
+            try (Network random = Models.create(cfg.model().encoder().label(), be, seed, in, trained.output().size())) {
+                List<Evaluator.Representation> reps = List.of(mine, Evaluator.encoder("random encoder", be, random),
+                        Evaluator.pixels(splits.train()));
                 for (Evaluator.Representation r : reps) {
                     out.println("evaluating " + r.name() + " …");
                     out.flush();
@@ -91,7 +104,6 @@ final class EvalCommand implements Callable<Integer> {
             out.printf("%-16s %10.4f %10.4f %10.4f %10.4f %10.4f%n", e.getKey(), m.get("raw_phi"), m.get("dispersion"),
                     m.get("intra_uniformity"), m.get("separation_ratio"), m.get("effective_rank"));
         }
-        Path target = json != null ? json : checkpoint.toAbsolutePath().getParent().resolve("eval.json");
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("checkpoint", checkpoint.toString());
         doc.put("dataset", dataset);
@@ -105,39 +117,5 @@ final class EvalCommand implements Callable<Integer> {
             out.println("plot: " + p);
         }
         return 0;
-    }
-
-    /** Training curves (from log.jsonl beside the checkpoint), PCA of the test features, cluster sizes and φ. */
-    private List<Path> plot(Backend be, Network net, Datasets.Splits splits, int k, Path dir) throws java.io.IOException {
-        List<Path> written = new java.util.ArrayList<>();
-        Path curves = dir.resolve("training.png");
-        if (org.pauc.eval.Plots.trainingCurves(checkpoint.toAbsolutePath().getParent().resolve("log.jsonl"), curves)) {
-            written.add(curves);
-        }
-        Evaluator.Representation r = Evaluator.encoder("checkpoint", be, net);
-        int d = r.featureDim();
-        var test = splits.test();
-        float[] fte = org.pauc.eval.Metrics.normalizeRows(r.features(test.pixels(), test.n()), test.n(), d);
-        Path pca = dir.resolve("pca.png");
-        org.pauc.eval.Plots.pca(fte, test.n(), d, test.labels(), test.classes(), "Test features (backbone), PCA", pca);
-        written.add(pca);
-        var train = splits.train();
-        float[] ftr = org.pauc.eval.Metrics.normalizeRows(r.features(train.pixels(), train.n()), train.n(), d);
-        var km = org.pauc.cluster.KMeans.fit(ftr, train.n(), d, Math.min(k, train.n()), 20, 1,
-                org.pauc.cluster.KMeans.Init.KMEANS_PLUS_PLUS, seed);
-        double[] fd = new double[ftr.length];
-        for (int i = 0; i < fd.length; i++) {
-            fd[i] = ftr[i];
-        }
-        double[] cd = new double[km.centroids().length];
-        for (int i = 0; i < cd.length; i++) {
-            cd[i] = km.centroids()[i];
-        }
-        double[] raw = org.pauc.oracle.Concentration.raw(new org.pauc.oracle.Mat(train.n(), d, fd),
-                new org.pauc.oracle.Mat(km.k(), d, cd), km.assign(), 10);
-        Path clusters = dir.resolve("clusters.png");
-        org.pauc.eval.Plots.clusters(org.pauc.cluster.KMeans.sizes(km.assign(), km.k()), raw, clusters);
-        written.add(clusters);
-        return written;
     }
 }

@@ -1,12 +1,13 @@
 package org.pauc.cli;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.pauc.experiment.Report;
 import org.pauc.experiment.Runner;
 import org.pauc.experiment.Spec;
-import org.pauc.train.TrainConfig;
+import org.pauc.config.TrainConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,26 +49,19 @@ final class ExperimentCommand implements Callable<Integer> {
         Spec s = Spec.read(specFile);
         Path dir = out != null ? out : Path.of("runs", "experiments", s.name());
         var o = spec.commandLine().getOut();
-        var console = new java.io.PrintStream(System.out, true);
-        // every run's flags must parse before anything starts
-        List<TrainConfig> configs = new java.util.ArrayList<>();
-        for (Spec.Config c : s.configs()) {
-            try {
-                configs.add(TrainCommand.parse(s.trainArgs(c)));
-            } catch (CommandLine.ParameterException e) {
-                throw new IllegalArgumentException("experiment: config '" + c.name() + "': " + e.getMessage());
-            }
-        }
+        var console = new PrintStream(System.out, true);
+        // every run's configuration was checked when the spec was read
+        TrainConfig first = s.config(s.configs().get(0), s.seeds().get(0), backend, threads);
         List<Runner.RunResult> runs;
         if (reportOnly) {
             runs = Runner.collect(s, dir);
         } else {
-            Runner.Data data = Runner.data(s, configs.get(0), TrainCommand.home(), evalData);
+            Runner.Data data = Runner.data(s, first, TrainCommand.home(), evalData);
             console.println("training on " + data.train().name() + " (" + data.train().n() + " images), evaluating on "
                     + data.eval().name() + " (" + data.eval().n() + " images)");
-            runs = Runner.run(s, dir, TrainCommand::parse, backend, threads, parallel, data, console);
+            runs = Runner.run(s, dir, backend, threads, parallel, data, console);
             console.println("baselines (raw pixels, random encoder) …");
-            Runner.baselines(dir, configs.get(0).withBackend(backend).withThreads(threads), data);
+            Runner.baselines(dir, first, data);
         }
         int expected = s.configs().size() * s.seeds().size();
         String md = Report.write(s, runs, Runner.readBaselines(dir), dir, reference, !noPlots);

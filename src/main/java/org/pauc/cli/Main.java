@@ -1,6 +1,7 @@
 package org.pauc.cli;
 
 import java.io.PrintWriter;
+import org.pauc.io.InputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,18 +30,14 @@ public final class Main implements Runnable {
     }
 
     /** Runs the command line with the given streams and returns the exit code (tests call this). */
-    /** The configuration of {@code pauc train ARGS}: every flag's default where not given (as the experiment runner needs). */
-    public static org.pauc.train.TrainConfig trainConfig(java.util.List<String> args) {
-        return TrainCommand.parse(args);
-    }
-
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        TrainCommand.addSettingOptions(cl.getSubcommands().get("train").getCommandSpec());
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("pauc: " + ex.getMessage());
-            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            err.println("pauc: " + oneLine(ex) + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help')");
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -48,7 +45,7 @@ public final class Main implements Runnable {
             if (System.getenv("PAUC_DEBUG") != null) {
                 ex.printStackTrace(err);
             }
-            return ex instanceof IllegalArgumentException || ex instanceof org.pauc.data.DataException ? EXIT_USAGE : 1;
+            return ex instanceof IllegalArgumentException || ex instanceof InputException ? EXIT_USAGE : 1;
         });
         return cl.execute(args);
     }

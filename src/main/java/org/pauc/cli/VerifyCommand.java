@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
-import org.pauc.backend.Verify;
+import org.pauc.verify.Verify;
 import org.pauc.backend.oracle.OracleBackend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

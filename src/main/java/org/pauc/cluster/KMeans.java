@@ -6,8 +6,8 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.pauc.cpu.Gemm;
-import org.pauc.cpu.Parallel;
+import org.pauc.hostmath.Gemm;
+import org.pauc.hostmath.Parallel;
 
 /**
  * Lloyd's k-means with Euclidean distance on float features, for the E-step (PCL clusters the normalised

@@ -1,5 +1,9 @@
 package org.pauc.cpu;
 
+import org.pauc.hostmath.Gemm;
+import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Vec;
+
 import org.pauc.oracle.layers.ConvShape;
 
 /**

@@ -1,5 +1,8 @@
 package org.pauc.cpu;
 
+import org.pauc.hostmath.Gemm;
+import org.pauc.hostmath.Parallel;
+
 import jdk.incubator.vector.FloatVector;
 import org.pauc.oracle.layers.ConvShape;
 

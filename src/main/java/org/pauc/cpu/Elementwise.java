@@ -1,5 +1,8 @@
 package org.pauc.cpu;
 
+import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Vec;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.pauc.oracle.layers.PoolShape;

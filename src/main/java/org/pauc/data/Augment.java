@@ -1,5 +1,7 @@
 package org.pauc.data;
 
+import org.pauc.config.TrainConfig;
+
 import java.util.SplittableRandom;
 
 /**
@@ -10,36 +12,10 @@ import java.util.SplittableRandom;
  */
 public final class Augment {
 
-    /** The augmentation's parameters (flags of {@code pauc train}). */
-    public record Config(double cropMin, double cropMax, double flip, double jitter, double brightness,
-                         double contrast, double saturation, double grayscale, double blur, double blurSigmaMin,
-                         double blurSigmaMax) {
-        /**
-         * MoCo v2's values; blur σ is scaled to small images (MoCo's 0.1–2.0 px is for 224 px; 0.1–1.0 keeps
-         * 28 px digits and garments recognisable).
-         */
-        public static final Config DEFAULT = new Config(0.2, 1.0, 0.5, 0.8, 0.4, 0.4, 0.4, 0.2, 0.5, 0.1, 1.0);
-
-        public Config {
-            if (!(cropMin > 0 && cropMin <= cropMax && cropMax <= 1)) {
-                throw new IllegalArgumentException("crop scale must satisfy 0 < min ≤ max ≤ 1, got " + cropMin + "–" + cropMax);
-            }
-            for (double p : new double[] {flip, jitter, grayscale, blur}) {
-                if (p < 0 || p > 1) {
-                    throw new IllegalArgumentException("augmentation probabilities must be in [0, 1], got " + p);
-                }
-            }
-            if (blurSigmaMin <= 0 || blurSigmaMax < blurSigmaMin) {
-                throw new IllegalArgumentException("blur sigma range must satisfy 0 < min ≤ max, got " + blurSigmaMin + "–"
-                        + blurSigmaMax);
-            }
-        }
-    }
-
-    private final Config cfg;
+    private final TrainConfig.Augmentation cfg;
     private final long seed;
 
-    public Augment(Config cfg, long seed) {
+    public Augment(TrainConfig.Augmentation cfg, long seed) {
         this.cfg = cfg;
         this.seed = seed;
     }

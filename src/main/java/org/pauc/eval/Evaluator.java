@@ -1,7 +1,7 @@
 package org.pauc.eval;
 
 import java.io.IOException;
-import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,13 +10,14 @@ import org.pauc.backend.Buffer;
 import org.pauc.cluster.KMeans;
 import org.pauc.data.Augment;
 import org.pauc.data.Dataset;
-import org.pauc.io.SafeTensors;
+import org.pauc.checkpoint.Checkpoint;
+import org.pauc.config.TrainConfig;
+import org.pauc.io.InputException;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
-import org.pauc.nn.Param;
-import org.pauc.train.Checkpoint;
-import org.pauc.train.TrainConfig;
+import org.pauc.checkpoint.Checkpoint;
+import org.pauc.config.TrainConfig;
 
 /**
  * Evaluates a representation on a labelled train/test split: weighted kNN (cosine, k, T), the linear probe
@@ -50,7 +51,7 @@ public final class Evaluator {
             }
 
             public float[] features(float[] images, int n) {
-                return java.util.Arrays.copyOf(images, n * size);
+                return Arrays.copyOf(images, n * size);
             }
 
             public int featureDim() {
@@ -107,25 +108,20 @@ public final class Evaluator {
         };
     }
 
-    /** The configuration a checkpoint was trained with. */
-    public static TrainConfig config(Path checkpoint) throws IOException {
-        return TrainConfig.fromJson(Checkpoint.read(checkpoint).metadata().get("config"));
-    }
-
-    /** The query encoder of a checkpoint; fails with one line when the file is not a compatible checkpoint. */
-    public static Network load(Path checkpoint, Backend be, Dataset data) throws IOException {
-        SafeTensors.Contents c = Checkpoint.read(checkpoint);
-        TrainConfig cfg = TrainConfig.fromJson(c.metadata().get("config"));
+    /**
+     * The query encoder of a checkpoint, for images of {@code data}'s size; fails with one line when the checkpoint
+     * does not fit them.
+     */
+    public static Network load(Checkpoint.Contents c, Backend be, Dataset data) throws IOException {
+        TrainConfig cfg = c.config();
         Dims in = new Dims(data.h(), data.w(), data.c());
-        Network net = Models.create(cfg.encoder(), be, cfg.seed(), in, cfg.dim());
-        for (Param p : net.params()) {
-            SafeTensors.Tensor t = c.tensors().get("encoder_q." + p.name);
-            if (t == null || t.data().length != p.size()) {
-                net.close();
-                throw new IOException(checkpoint + ": no tensor encoder_q." + p.name + " of " + p.size()
-                        + " values: the checkpoint does not fit " + data.h() + "×" + data.w() + "×" + data.c() + " images");
-            }
-            be.upload(t.data(), 0, p.value, 0, p.size());
+        Network net = Models.create(cfg.model().encoder().label(), be, cfg.run().seed(), in, cfg.model().dim());
+        try {
+            c.loadInto(be, net.params(), "encoder_q.", false);
+        } catch (IOException e) {
+            net.close();
+            throw new InputException(c.file(), "does not fit " + data.h() + "×" + data.w() + "×" + data.c()
+                    + " images: " + e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
         }
         return net;
     }
@@ -155,7 +151,7 @@ public final class Evaluator {
         KMeans.Result km = KMeans.fit(nte, test.n(), d, classes, 50, 5, KMeans.Init.KMEANS_PLUS_PLUS, s.seed());
         m.put("nmi", Metrics.nmi(test.labels(), km.assign()));
         m.put("ami", Metrics.ami(test.labels(), km.assign()));
-        Augment aug = new Augment(Augment.Config.DEFAULT, s.seed());
+        Augment aug = new Augment(TrainConfig.Augmentation.DEFAULT, s.seed());
         int size = test.imageSize();
         float[] v1 = new float[test.n() * size];
         float[] v2 = new float[test.n() * size];

@@ -1,6 +1,6 @@
 package org.pauc.eval;
 
-import org.pauc.cpu.Gemm;
+import org.pauc.hostmath.Gemm;
 
 /**
  * Evaluation metrics of representations: weighted kNN (InstDisc), NMI and AMI of a clustering, Wang–Isola

@@ -1,5 +1,12 @@
 package org.pauc.eval;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.pauc.cluster.KMeans;
+import org.pauc.data.Dataset;
+import org.pauc.oracle.Concentration;
+import org.pauc.oracle.Mat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -168,5 +175,31 @@ public final class Plots {
             counts.set(b, counts.get(b) + 1);
         }
         chart.addSeries(name, labels, counts);
+    }
+
+    /**
+     * The plots of an evaluated encoder, into {@code dir}: training curves (from {@code log}, when it exists), the PCA
+     * of its normalised test features, and the sizes and raw φ of K-means clusters of its training features.
+     */
+    public static List<Path> forEncoder(Evaluator.Representation r, Dataset train, Dataset test, int k, long seed,
+                                        Path log, Path dir) throws IOException {
+        List<Path> written = new ArrayList<>();
+        Path curves = dir.resolve("training.png");
+        if (trainingCurves(log, curves)) {
+            written.add(curves);
+        }
+        int d = r.featureDim();
+        float[] fte = Metrics.normalizeRows(r.features(test.pixels(), test.n()), test.n(), d);
+        Path pcaFile = dir.resolve("pca.png");
+        pca(fte, test.n(), d, test.labels(), test.classes(), "Test features (backbone), PCA", pcaFile);
+        written.add(pcaFile);
+        float[] ftr = Metrics.normalizeRows(r.features(train.pixels(), train.n()), train.n(), d);
+        KMeans.Result km = KMeans.fit(ftr, train.n(), d, Math.min(k, train.n()), 20, 1, KMeans.Init.KMEANS_PLUS_PLUS,
+                seed);
+        double[] raw = Concentration.raw(Mat.of(train.n(), d, ftr), Mat.of(km.k(), d, km.centroids()), km.assign(), 10);
+        Path clustersFile = dir.resolve("clusters.png");
+        clusters(KMeans.sizes(km.assign(), km.k()), raw, clustersFile);
+        written.add(clustersFile);
+        return written;
     }
 }

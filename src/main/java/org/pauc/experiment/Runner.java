@@ -1,5 +1,6 @@
 package org.pauc.experiment;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -7,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,15 +17,16 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Function;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
+import org.pauc.nn.Dims;
+import org.pauc.nn.Models;
 import org.pauc.nn.Network;
-import org.pauc.train.Checkpoint;
-import org.pauc.train.TrainConfig;
+import org.pauc.checkpoint.Checkpoint;
+import org.pauc.config.TrainConfig;
 import org.pauc.train.Trainer;
 
 /**
@@ -41,10 +45,11 @@ public final class Runner {
     public record Data(Dataset train, Dataset eval) {}
 
     public static Data data(Spec spec, TrainConfig base, Path home, Path evalData) throws IOException {
-        Dataset all = Datasets.load(base.dataset(), base.data() == null ? null : Path.of(base.data()), home,
-                base.imageSize()).train();
-        if (base.limit() > 0) {
-            all = all.head(base.limit());
+        TrainConfig.Data d = base.data();
+        Dataset all = Datasets.load(d.dataset(), d.data() == null ? null : Path.of(d.data()), home, d.imageSize())
+                .train();
+        if (d.limit() > 0) {
+            all = all.head(d.limit());
         }
         int v = spec.eval().validation();
         if (v > 0) {
@@ -53,32 +58,25 @@ public final class Runner {
             }
             return new Data(all.slice(0, all.n() - v), all.slice(all.n() - v, all.n()));
         }
-        String ds = spec.eval().dataset() == null ? base.dataset() : spec.eval().dataset();
+        String ds = spec.eval().dataset() == null ? d.dataset() : spec.eval().dataset();
         Path dir = evalData != null ? evalData : spec.eval().data() == null ? null : Path.of(spec.eval().data());
-        return new Data(all, Datasets.loadTest(ds, dir, home, base.imageSize()));
+        return new Data(all, Datasets.loadTest(ds, dir, home, d.imageSize()));
     }
 
     public static Path runDir(Path out, String config, long seed) {
         return out.resolve(config).resolve("seed-" + seed);
     }
 
-    /**
-     * Runs what is not done yet and returns every finished run's result.
-     *
-     * @param parse turns `pauc train` arguments into a configuration (the CLI's own parser)
-     */
-    public static List<RunResult> run(Spec spec, Path out, Function<List<String>, TrainConfig> parse, String backend,
-                                      int threads, int parallel, Data data, PrintStream console) throws IOException {
+    /** Runs what is not done yet and returns every finished run's result. */
+    public static List<RunResult> run(Spec spec, Path out, String backend, int threads, int parallel, Data data,
+                                      PrintStream console) throws IOException {
         Files.createDirectories(out);
         List<Runnable> jobs = new ArrayList<>();
-        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
         // seed-major: every configuration's first seed before any second seed
         for (long seed : spec.seeds()) {
             for (Spec.Config c : spec.configs()) {
-                List<String> args = new ArrayList<>(spec.trainArgs(c));
-                args.addAll(List.of("--seed", Long.toString(seed), "--backend", backend, "--threads",
-                        Integer.toString(threads)));
-                TrainConfig cfg = parse.apply(args);
+                TrainConfig cfg = spec.config(c, seed, backend, threads);
                 Path dir = runDir(out, c.name(), seed);
                 if (Files.isRegularFile(dir.resolve("eval.json"))) {
                     continue;
@@ -120,22 +118,22 @@ public final class Runner {
     private static RunResult trainAndEvaluate(String name, TrainConfig cfg, Path dir, Data data) throws IOException {
         Files.createDirectories(dir);
         try (PrintStream log = new PrintStream(Files.newOutputStream(dir.resolve("train.log"),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true,
-                StandardCharsets.UTF_8)) {
-            Trainer.run(cfg, data.train(), dir, true, log);
-            Path ckpt = dir.resolve(Checkpoint.FILE);
-            int done = Integer.parseInt(Checkpoint.read(ckpt).metadata().get("epochs_done"));
-            if (done != cfg.epochs()) {
-                throw new IOException("the run stopped after " + done + " of " + cfg.epochs() + " epochs");
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND), true, StandardCharsets.UTF_8)) {
+            Trainer.run(cfg, Trainer.Options.of(data.train(), dir, log).resuming(true));
+            Checkpoint.Contents ckpt = Checkpoint.read(dir.resolve(Checkpoint.FILE));
+            int done = ckpt.epochsDone();
+            int epochs = cfg.optimizer().epochs();
+            if (done != epochs) {
+                throw new IOException("the run stopped after " + done + " of " + epochs + " epochs");
             }
             Map<String, Double> metrics;
-            try (Backend be = Backends.create(cfg.backend(), cfg.threads());
+            try (Backend be = Backends.create(cfg.run().backend(), cfg.run().threads());
                  Network net = Evaluator.load(ckpt, be, data.train())) {
                 log.println("evaluating on " + data.eval().name() + " (" + data.eval().n() + " images)");
                 metrics = Evaluator.evaluate(Evaluator.encoder("checkpoint", be, net), data.train(), data.eval(),
-                        new Evaluator.Settings(200, 0.07, cfg.seed(), 200));
+                        new Evaluator.Settings(200, 0.07, cfg.run().seed(), 200));
             }
-            RunResult r = new RunResult(name, cfg.seed(), done, trainSeconds(dir), metrics);
+            RunResult r = new RunResult(name, cfg.run().seed(), done, trainSeconds(dir), metrics);
             Path tmp = dir.resolve("eval.json.tmp");
             Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r) + "\n");
             Files.move(tmp, dir.resolve("eval.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -155,9 +153,9 @@ public final class Runner {
         Map<String, Map<String, Double>> m = new LinkedHashMap<>();
         Evaluator.Settings settings = new Evaluator.Settings(200, 0.07, 0, 200);
         m.put("raw pixels", Evaluator.evaluate(Evaluator.pixels(data.train()), data.train(), data.eval(), settings));
-        try (Backend be = Backends.create(base.backend(), base.threads());
-             Network random = org.pauc.nn.Models.create(base.encoder(), be, 0,
-                     new org.pauc.nn.Dims(data.train().h(), data.train().w(), data.train().c()), base.dim())) {
+        try (Backend be = Backends.create(base.run().backend(), base.run().threads());
+             Network random = Models.create(base.model().encoder().label(), be, 0,
+                     new Dims(data.train().h(), data.train().w(), data.train().c()), base.model().dim())) {
             m.put("random encoder", Evaluator.evaluate(Evaluator.encoder("random", be, random), data.train(), data.eval(),
                     settings));
         }
@@ -170,7 +168,7 @@ public final class Runner {
     public static Map<String, Map<String, Double>> readBaselines(Path out) throws IOException {
         Path file = out.resolve("baselines.json");
         return Files.isRegularFile(file)
-                ? JSON.readValue(file.toFile(), new com.fasterxml.jackson.core.type.TypeReference<>() {})
+                ? JSON.readValue(file.toFile(), new TypeReference<>() {})
                 : Map.of();
     }
 

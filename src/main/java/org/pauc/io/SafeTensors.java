@@ -101,24 +101,24 @@ public final class SafeTensors {
 
     /** Reads and validates a file; every problem is an IOException naming the file and what is wrong. */
     public static Contents read(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
+        byte[] all = Limits.readRegularFile(file, Limits.MAX_FILE_BYTES, "safetensors file");
         if (all.length < 8) {
-            throw new IOException(file + ": not a safetensors file (shorter than its 8-byte header length)");
+            throw new InputException(file, "not a safetensors file (shorter than its 8-byte header length)");
         }
         ByteBuffer buf = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
         long n = buf.getLong();
         if (n < 2 || n > all.length - 8) {
-            throw new IOException(file + ": not a safetensors file (header length " + n + " for a file of " + all.length
+            throw new InputException(file, "not a safetensors file (header length " + n + " for a file of " + all.length
                     + " bytes)");
         }
         JsonNode header;
         try {
             header = JSON.readTree(new String(all, 8, (int) n, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new IOException(file + ": not a safetensors file (its header is not JSON)");
+            throw new InputException(file, "not a safetensors file (its header is not JSON)");
         }
         if (header == null || !header.isObject()) {
-            throw new IOException(file + ": not a safetensors file (its header is not a JSON object)");
+            throw new InputException(file, "not a safetensors file (its header is not a JSON object)");
         }
         long dataStart = 8 + n;
         long dataLength = all.length - dataStart;
@@ -133,24 +133,33 @@ public final class SafeTensors {
             }
             JsonNode t = e.getValue();
             if (!"F32".equals(t.path("dtype").asText())) {
-                throw new IOException(file + ": tensor " + e.getKey() + " has dtype " + t.path("dtype").asText()
+                throw new InputException(file, "tensor " + e.getKey() + " has dtype " + t.path("dtype").asText()
                         + ", pauc reads F32 only");
             }
             JsonNode sh = t.path("shape");
             JsonNode off = t.path("data_offsets");
             if (!sh.isArray() || !off.isArray() || off.size() != 2) {
-                throw new IOException(file + ": tensor " + e.getKey() + " lacks a shape or data_offsets");
+                throw new InputException(file, "tensor " + e.getKey() + " lacks a shape or data_offsets");
             }
             int[] shape = new int[sh.size()];
             long count = 1;
             for (int i = 0; i < shape.length; i++) {
-                shape[i] = sh.get(i).asInt();
-                count *= shape[i];
+                JsonNode dim = sh.get(i);
+                if (!dim.isIntegralNumber() || !dim.canConvertToInt() || dim.intValue() < 0) {
+                    throw new InputException(file, "tensor " + e.getKey() + " has shape " + sh + ": sizes must be "
+                            + "integers ≥ 0");
+                }
+                shape[i] = dim.intValue();
+                try {
+                    count = Math.multiplyExact(count, shape[i]);
+                } catch (ArithmeticException overflow) {
+                    count = Long.MAX_VALUE;
+                }
             }
             long begin = off.get(0).asLong();
             long end = off.get(1).asLong();
-            if (begin < 0 || end < begin || end > dataLength || end - begin != 4 * count) {
-                throw new IOException(file + ": tensor " + e.getKey() + " has data_offsets [" + begin + ", " + end
+            if (begin < 0 || end < begin || end > dataLength || (end - begin) % 4 != 0 || (end - begin) / 4 != count) {
+                throw new InputException(file, "tensor " + e.getKey() + " has data_offsets [" + begin + ", " + end
                         + "] outside the data or not matching its shape");
             }
             ranges.add(new long[] {begin, end});
@@ -164,12 +173,12 @@ public final class SafeTensors {
         long pos = 0;
         for (long[] r : ranges) {
             if (r[0] != pos) {
-                throw new IOException(file + ": tensor data has " + (r[0] < pos ? "overlaps" : "holes"));
+                throw new InputException(file, "tensor data has " + (r[0] < pos ? "overlaps" : "holes"));
             }
             pos = r[1];
         }
         if (pos != dataLength) {
-            throw new IOException(file + ": " + (dataLength - pos) + " bytes after the last tensor (truncated or corrupt)");
+            throw new InputException(file, "" + (dataLength - pos) + " bytes after the last tensor (truncated or corrupt)");
         }
         return new Contents(tensors, metadata);
     }

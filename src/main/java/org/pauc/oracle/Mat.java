@@ -32,6 +32,15 @@ public final class Mat {
         return Math.multiplyExact(rows, cols);
     }
 
+    /** A matrix of the float values {@code data} (rows × cols, row-major), widened to double. */
+    public static Mat of(int rows, int cols, float[] data) {
+        double[] d = new double[data.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = data[i];
+        }
+        return new Mat(rows, cols, d);
+    }
+
     public double get(int r, int c) {
         return data[r * cols + c];
     }

@@ -1,5 +1,8 @@
 package org.pauc.backend;
 
+import org.pauc.verify.BackendEvaluator;
+import org.pauc.verify.Verify;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.pauc.cpu.Parallel;
+import org.pauc.hostmath.Parallel;
 
 class KMeansTest {
 

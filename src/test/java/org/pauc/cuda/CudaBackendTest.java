@@ -1,5 +1,7 @@
 package org.pauc.cuda;
 
+import java.io.PrintStream;
+import java.io.OutputStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -14,13 +16,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pauc.backend.Backend;
-import org.pauc.backend.BackendEvaluator;
+import org.pauc.verify.BackendEvaluator;
 import org.pauc.backend.Backends;
-import org.pauc.backend.Verify;
+import org.pauc.verify.Verify;
 import org.pauc.backend.oracle.OracleBackend;
 import org.pauc.data.Datasets;
 import org.pauc.reference.ReferenceChecker;
-import org.pauc.train.Equivalence;
+import org.pauc.verify.Equivalence;
 
 /**
  * The cuda backend as a whole. Without a GPU (CI): it reports why it is unavailable, in one line, and auto falls back.
@@ -74,8 +76,8 @@ class CudaBackendTest {
     void trainingAgreesWithTheCpuBackendStepByStep(@TempDir Path dir) throws IOException {
         assumeTrue(reason == null, () -> "no CUDA: " + reason);
         var cfg = Equivalence.config(3, 256, 1024);
-        var train = Datasets.load(cfg.dataset(), null, Path.of("."), 28).train().head(1024);
-        var r = Equivalence.run(cfg, "cuda", "cpu", train, dir, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        var train = Datasets.load(cfg.data().dataset(), null, Path.of("."), 28).train().head(1024);
+        var r = Equivalence.run(cfg, "cuda", "cpu", train, dir, new PrintStream(OutputStream.nullOutputStream()));
         assertEquals(12, r.rows().size());
         assertTrue(r.ok(), "largest relative difference " + r.maxRelDiff());
     }

@@ -1,5 +1,6 @@
 package org.pauc.data;
 
+import org.pauc.config.TrainConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -108,7 +109,7 @@ class IdxTest {
     @Test
     void augmentedViewsDependOnlyOnSeedEpochIndexAndView() throws IOException {
         Dataset ds = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(4);
-        Augment a = new Augment(Augment.Config.DEFAULT, 7);
+        Augment a = new Augment(TrainConfig.Augmentation.DEFAULT, 7);
         float[] x = new float[784];
         float[] y = new float[784];
         a.view(ds, 2, 3, 0, x, 0);

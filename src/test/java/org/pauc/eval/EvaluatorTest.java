@@ -1,5 +1,8 @@
 package org.pauc.eval;
 
+import java.io.PrintStream;
+import java.io.ByteArrayOutputStream;
+import org.pauc.config.Settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,8 +20,8 @@ import org.pauc.data.Augment;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.nn.Network;
-import org.pauc.train.Checkpoint;
-import org.pauc.train.TrainConfig;
+import org.pauc.checkpoint.Checkpoint;
+import org.pauc.config.TrainConfig;
 import org.pauc.train.Trainer;
 
 class EvaluatorTest {
@@ -37,12 +40,11 @@ class EvaluatorTest {
         Datasets.Splits s = Datasets.load(Datasets.SMALL, null, Path.of("."), 28);
         Dataset train = s.train().head(600);
         Dataset test = s.test().head(200);
-        TrainConfig cfg = new TrainConfig("moco", Datasets.SMALL, null, 28, 1, 0, 64, 1, 2, "cpu", "small-cnn", 32, 0.05,
-                0.9, 1e-4, 0.99, 128, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", "offdiag", 5e-3, List.of(8), 5, 1,
-                "kmeans++", 16, 10, 0, 0, Augment.Config.DEFAULT);
-        Trainer.run(cfg, train, dir, false, new java.io.PrintStream(new java.io.ByteArrayOutputStream()));
+        TrainConfig cfg = Settings.set(TrainConfig.DEFAULTS, Map.of("method", "moco", "epochs", 1, "warmup-epochs", 0,
+                "seed", 1, "backend", "cpu", "dim", 32, "lr", 0.05, "queue", 128));
+        Trainer.run(cfg, Trainer.Options.of(train, dir, new PrintStream(new ByteArrayOutputStream())));
         Evaluator.Settings settings = new Evaluator.Settings(20, 0.07, 0, 10);
-        try (Backend be = new CpuBackend(2); Network net = Evaluator.load(dir.resolve(Checkpoint.FILE), be, train)) {
+        try (Backend be = new CpuBackend(2); Network net = Evaluator.load(Checkpoint.read(dir.resolve(Checkpoint.FILE)), be, train)) {
             Map<String, Double> m = Evaluator.evaluate(Evaluator.encoder("checkpoint", be, net), train, test, settings);
             assertEquals(Evaluator.METRICS, List.copyOf(m.keySet()));
             for (String k : List.of("knn_top1", "linear_probe_top1", "nmi", "ami")) {
@@ -61,7 +63,7 @@ class EvaluatorTest {
         Files.writeString(f, "not a checkpoint");
         Dataset d = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(10);
         try (Backend be = new CpuBackend(1)) {
-            var e = assertThrows(IOException.class, () -> Evaluator.load(f, be, d));
+            var e = assertThrows(IOException.class, () -> Evaluator.load(Checkpoint.read(f), be, d));
             assertTrue(e.getMessage().contains("not a safetensors file"), e.getMessage());
         }
     }

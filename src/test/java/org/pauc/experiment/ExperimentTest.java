@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pauc.train.TrainConfig;
+import org.pauc.config.TrainConfig;
+import org.pauc.io.InputException;
+import org.pauc.train.Trainer;
 
 /** Specs, the runner's resume and reporting rules, and the statistics of the report. */
 class ExperimentTest {
@@ -32,45 +34,56 @@ class ExperimentTest {
              "eval": {"validation": 64}}
             """;
 
-    static TrainConfig parse(List<String> args) {
-        return org.pauc.cli.Main.trainConfig(args);
-    }
-
     @Test
-    void aSpecTurnsIntoTrainFlagsPerConfiguration(@TempDir Path dir) throws IOException {
+    void aSpecTurnsIntoOneConfigurationPerRun(@TempDir Path dir) throws IOException {
         Spec s = Spec.read(spec(dir, TINY));
         assertEquals(List.of(3L, 4L), s.seeds());
-        List<String> args = s.trainArgs(s.configs().get(1));
-        assertEquals("--clusters", args.get(args.indexOf("--clusters")));
-        assertEquals("4,8", args.get(args.indexOf("--clusters") + 1));
-        assertEquals("0", args.get(args.indexOf("--lambda-align") + 1));
+        TrainConfig c = s.config(s.configs().get(1), 4, "cpu", 1);
+        assertEquals(List.of(4, 8), c.clustering().clusters());
+        assertEquals(0, c.objective().lambdaAlign());
+        assertEquals(TrainConfig.Method.PAUC, c.objective().method());
+        assertEquals(new TrainConfig.Run(4, 1, "cpu", 0), c.run());
+        assertEquals(TrainConfig.DEFAULTS.optimizer().lr(), c.optimizer().lr(), "unset settings keep their defaults");
         assertEquals(64, s.eval().validation());
     }
 
     @Test
     void badSpecsAreOneLineErrors(@TempDir Path dir) throws IOException {
-        var reserved = assertThrows(IllegalArgumentException.class, () -> Spec.read(spec(dir,
+        Path file = spec(dir, "{}");
+        var reserved = assertThrows(InputException.class, () -> Spec.read(spec(dir,
                 "{\"name\": \"x\", \"configs\": [{\"name\": \"a\", \"backend\": \"cpu\"}], \"seeds\": [0]}")));
-        assertEquals("experiment: --backend is set by the runner, not the spec", reserved.getMessage());
-        var twice = assertThrows(IllegalArgumentException.class, () -> Spec.read(spec(dir,
+        assertEquals(file + ": --backend is set by the runner, not the spec", reserved.getMessage());
+        var twice = assertThrows(InputException.class, () -> Spec.read(spec(dir,
                 "{\"name\": \"x\", \"configs\": [{\"name\": \"a\"}, {\"name\": \"a\"}], \"seeds\": [0]}")));
         assertTrue(twice.getMessage().contains("used twice"), twice.getMessage());
-        var key = assertThrows(IllegalArgumentException.class, () -> Spec.read(spec(dir,
+        var key = assertThrows(InputException.class, () -> Spec.read(spec(dir,
                 "{\"name\": \"x\", \"config\": [], \"seeds\": [0]}")));
         assertTrue(key.getMessage().contains("unknown key \"config\""), key.getMessage());
-        var json = assertThrows(IllegalArgumentException.class, () -> Spec.read(spec(dir, "{\"name\": ")));
-        assertTrue(json.getMessage().contains("is not valid JSON") && !json.getMessage().contains("\n"), json.getMessage());
+        var json = assertThrows(InputException.class, () -> Spec.read(spec(dir, "{\"name\": ")));
+        assertTrue(json.getMessage().contains("not valid JSON") && !json.getMessage().contains("\n"), json.getMessage());
+        for (String bad : List.of(
+                "{\"name\": \"x\", \"train\": [1, 2], \"configs\": [{\"name\": \"a\"}], \"seeds\": [0]}",
+                "{\"name\": \"x\", \"configs\": [{\"name\": \"..\"}], \"seeds\": [0]}",
+                "{\"name\": \"x\", \"configs\": [{\"epochs\": 2}], \"seeds\": [0]}",
+                "{\"name\": \"x\", \"configs\": [{\"name\": \"a\"}], \"seeds\": [0], \"eval\": {\"validation\": -5}}",
+                "{\"name\": \"x\", \"configs\": [{\"name\": \"a\", \"epochs\": \"20\"}], \"seeds\": [0]}",
+                "{\"name\": \"x\", \"configs\": [{\"name\": \"a\", \"lr\": -1}], \"seeds\": [0]}",
+                "{\"name\": \"x\", \"configs\": [{\"name\": \"a\"}], \"seeds\": [\"0\"]}",
+                "[1, 2]")) {
+            var e = assertThrows(InputException.class, () -> Spec.read(spec(dir, bad)), bad);
+            assertTrue(e.getMessage().startsWith(file.toString()) && !e.getMessage().contains("\n"), e.getMessage());
+        }
     }
 
     @Test
     void runsResumeSkipFinishedOnesAndReportOnlyFinishedBudgets(@TempDir Path dir) throws IOException {
         Spec s = Spec.read(spec(dir, TINY));
         Path out = dir.resolve("out");
-        Runner.Data data = Runner.data(s, parse(s.trainArgs(s.configs().get(0))), Path.of("."), null);
+        Runner.Data data = Runner.data(s, s.config(s.configs().get(0), 3, "cpu", 1), Path.of("."), null);
         assertEquals(96, data.train().n());
         assertEquals(64, data.eval().n());
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-        List<Runner.RunResult> first = Runner.run(s, out, ExperimentTest::parse, "cpu", 1, 2, data, quiet);
+        List<Runner.RunResult> first = Runner.run(s, out, "cpu", 1, 2, data, quiet);
         assertEquals(4, first.size());
         for (Runner.RunResult r : first) {
             assertEquals(1, r.epochs());
@@ -80,7 +93,7 @@ class ExperimentTest {
         Path done = Runner.runDir(out, "pcl", 4).resolve("eval.json");
         String before = Files.readString(done);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Runner.run(s, out, ExperimentTest::parse, "cpu", 1, 1, data, new PrintStream(log));
+        Runner.run(s, out, "cpu", 1, 1, data, new PrintStream(log));
         assertTrue(log.toString().contains("0 run(s) to do"), log.toString());
         assertEquals(before, Files.readString(done));
         // a run without eval.json (an unfinished budget) is not reported
@@ -95,15 +108,13 @@ class ExperimentTest {
     void anInterruptedRunResumesFromItsCheckpoint(@TempDir Path dir) throws IOException {
         Spec s = Spec.read(spec(dir, TINY.replace("\"epochs\": 1", "\"epochs\": 2").replace("\"seeds\": [3, 4]", "\"seeds\": [3]")));
         Path out = dir.resolve("out");
-        Runner.Data data = Runner.data(s, parse(s.trainArgs(s.configs().get(0))), Path.of("."), null);
-        Spec.Config moco = s.configs().get(0);
-        java.util.ArrayList<String> args = new java.util.ArrayList<>(s.trainArgs(moco));
-        args.addAll(List.of("--seed", "3", "--backend", "cpu", "--threads", "1"));
+        TrainConfig moco = s.config(s.configs().get(0), 3, "cpu", 1);
+        Runner.Data data = Runner.data(s, moco, Path.of("."), null);
         Path run = Runner.runDir(out, "moco", 3);
         // the run is killed after its first epoch: a checkpoint, no evaluation
-        org.pauc.train.Trainer.run(parse(args), data.train(), run, false, new PrintStream(new ByteArrayOutputStream()), 1);
+        Trainer.run(moco, Trainer.Options.of(data.train(), run, new PrintStream(new ByteArrayOutputStream())).stopAfter(1));
         assertTrue(Runner.collect(s, out).isEmpty(), "an unfinished run is not a result");
-        Runner.run(s, out, ExperimentTest::parse, "cpu", 1, 1, data, new PrintStream(new ByteArrayOutputStream()));
+        Runner.run(s, out, "cpu", 1, 1, data, new PrintStream(new ByteArrayOutputStream()));
         assertTrue(Files.readString(run.resolve("train.log")).contains("resuming " + run + " after epoch 1 of 2"));
         assertEquals(2, Runner.collect(s, out).stream().filter(r -> r.config().equals("moco")).findFirst().orElseThrow().epochs());
     }

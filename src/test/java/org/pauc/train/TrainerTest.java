@@ -2,6 +2,7 @@ package org.pauc.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,29 +11,42 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pauc.data.Augment;
+import org.pauc.checkpoint.Checkpoint;
+import org.pauc.config.Settings;
+import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
+import org.pauc.io.InputException;
 import org.pauc.io.SafeTensors;
 
 class TrainerTest {
     static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
 
-    static TrainConfig config(String method, int epochs) {
-        return config(method, epochs, "offdiag");
+    /** A small, fast run: 384 images, batch 32, 8-d embeddings… on the CPU backend. */
+    static TrainConfig config(String method, int epochs, Map<String, ?> more) {
+        TrainConfig base = Settings.set(TrainConfig.DEFAULTS, Map.ofEntries(Map.entry("method", method),
+                Map.entry("epochs", epochs), Map.entry("warmup-epochs", 1), Map.entry("batch-size", 32),
+                Map.entry("seed", 3), Map.entry("backend", "cpu"), Map.entry("dim", 32), Map.entry("lr", 0.05),
+                Map.entry("queue", 64), Map.entry("lambda-align", 0.5), Map.entry("clusters", List.of(8, 16)),
+                Map.entry("kmeans-iterations", 5), Map.entry("neg-prototypes", 16), Map.entry("limit", 384)));
+        return Settings.set(base, more);
     }
 
-    static TrainConfig config(String method, int epochs, String correlation) {
-        return new TrainConfig(method, Datasets.SMALL, null, 28, epochs, 1, 32, 3, 2, "cpu", "small-cnn", 32, 0.05, 0.9,
-                1e-4, 0.99, 64, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", correlation, 5e-3, List.of(8, 16), 5, 1,
-                "kmeans++", 16, 10, 384, 0, Augment.Config.DEFAULT);
+    static TrainConfig config(String method, int epochs) {
+        return config(method, epochs, Map.of());
     }
 
     static Dataset data() throws IOException {
         return Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(384);
+    }
+
+    static Trainer.Options options(Dataset d, Path dir) {
+        return Trainer.Options.of(d, dir, QUIET);
     }
 
     @Test
@@ -40,10 +54,11 @@ class TrainerTest {
         Dataset d = data();
         for (String run : List.of("moco", "pcl", "pauc", "pauc cross_view")) {
             String method = run.split(" ")[0];
-            TrainConfig cfg = run.contains(" ") ? config(method, 4, run.split(" ")[1]) : config(method, 4);
-            List<Trainer.EpochLog> logs = Trainer.run(cfg, d, dir.resolve(run.replace(' ', '-')), false, QUIET);
+            TrainConfig cfg = run.contains(" ") ? config(method, 4, Map.of("correlation", run.split(" ")[1]))
+                    : config(method, 4);
+            List<EpochLog> logs = Trainer.run(cfg, options(d, dir.resolve(run.replace(' ', '-'))));
             assertEquals(4, logs.size());
-            for (Trainer.EpochLog l : logs) {
+            for (EpochLog l : logs) {
                 assertTrue(Double.isFinite(l.loss()), method + " " + l);
             }
             // InfoNCE against a queue that is already full after the first steps: it must fall as training goes on.
@@ -56,41 +71,97 @@ class TrainerTest {
         }
     }
 
+    static void assertSameTensors(Path a, Path b, String what) throws IOException {
+        SafeTensors.Contents x = SafeTensors.read(a.resolve(Checkpoint.FILE));
+        SafeTensors.Contents y = SafeTensors.read(b.resolve(Checkpoint.FILE));
+        assertEquals(x.tensors().keySet(), y.tensors().keySet());
+        for (String name : x.tensors().keySet()) {
+            assertArrayEquals(x.tensors().get(name).data(), y.tensors().get(name).data(), what + ": " + name);
+        }
+    }
+
     @Test
     void resumingReachesBitIdenticalWeights(@TempDir Path dir) throws IOException {
         Dataset d = data();
-        TrainConfig cfg = config("pauc", 3);
-        Trainer.run(cfg, d, dir.resolve("straight"), false, QUIET);
-        // the same run with one thread
-        Trainer.run(cfg.withThreads(1), d, dir.resolve("one-thread"), false, QUIET);
-        // the same run stopped after its second epoch (as if killed), then resumed
+        // queue 40 with batch 32: the queue wraps inside a step
+        TrainConfig cfg = config("pauc", 3, Map.of("queue", 40));
+        Trainer.run(cfg, options(d, dir.resolve("straight")));
+        Trainer.run(cfg.withThreads(1), options(d, dir.resolve("one-thread")));
         Path partial = dir.resolve("partial");
-        Trainer.run(cfg, d, partial, false, QUIET, 2);
-        assertEquals("2", SafeTensors.read(partial.resolve(Checkpoint.FILE)).metadata().get("epochs_done"));
-        Trainer.run(cfg, d, partial, true, QUIET);
-        SafeTensors.Contents a = SafeTensors.read(dir.resolve("straight").resolve(Checkpoint.FILE));
-        SafeTensors.Contents b = SafeTensors.read(partial.resolve(Checkpoint.FILE));
-        SafeTensors.Contents c = SafeTensors.read(dir.resolve("one-thread").resolve(Checkpoint.FILE));
-        assertEquals(a.tensors().keySet(), b.tensors().keySet());
-        for (String name : a.tensors().keySet()) {
-            assertArrayEquals(a.tensors().get(name).data(), b.tensors().get(name).data(), "resumed: " + name);
-            assertArrayEquals(a.tensors().get(name).data(), c.tensors().get(name).data(), "one thread: " + name);
-        }
+        Trainer.run(cfg, options(d, partial).stopAfter(2));
+        assertEquals(2, Checkpoint.read(partial.resolve(Checkpoint.FILE)).epochsDone());
+        Trainer.run(cfg, options(d, partial).resuming(true));
+        assertSameTensors(dir.resolve("straight"), partial, "resumed");
+        assertSameTensors(dir.resolve("straight"), dir.resolve("one-thread"), "one thread");
         assertEquals(3, Files.readAllLines(partial.resolve("log.jsonl")).size());
+        assertEquals(12 * 3 * 32 % 40, Checkpoint.read(partial.resolve(Checkpoint.FILE)).queuePointer());
+    }
+
+    @Test
+    void aKillBetweenTheLogLineAndTheCheckpointLeavesThemAgreeingAfterResume(@TempDir Path dir) throws IOException {
+        Dataset d = data();
+        TrainConfig cfg = config("pcl", 3);
+        Trainer.run(cfg, options(d, dir.resolve("straight")));
+        Path run = dir.resolve("killed");
+        Trainer.run(cfg, options(d, run).stopAfter(1));
+        // as if killed after epoch 2's log line was appended but before its checkpoint was renamed into place
+        Files.writeString(run.resolve("log.jsonl"), Files.readAllLines(run.resolve("log.jsonl")).get(0) + "\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(run.resolve("." + Checkpoint.FILE + "12345.tmp"), "half-written");
+        Trainer.run(cfg, options(d, run).resuming(true));
+        assertEquals(3, Files.readAllLines(run.resolve("log.jsonl")).size());
+        try (var files = Files.list(run)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "stale temporary removed");
+        }
+        assertSameTensors(dir.resolve("straight"), run, "resumed after a kill");
+    }
+
+    @Test
+    void resumeRefusesAnotherConfigurationButAllowsAnotherThreadCount(@TempDir Path dir) throws IOException {
+        Dataset d = data();
+        TrainConfig cfg = config("moco", 2);
+        Trainer.run(cfg, options(d, dir).stopAfter(1));
+        var e = assertThrows(InputException.class,
+                () -> Trainer.run(config("moco", 2, Map.of("lr", 0.1)), options(d, dir).resuming(true)));
+        assertTrue(e.getMessage().contains("written by another configuration"), e.getMessage());
+        assertEquals(1, Checkpoint.read(dir.resolve(Checkpoint.FILE)).epochsDone(), "the checkpoint is untouched");
+        assertEquals(1, Trainer.run(cfg.withThreads(1), options(d, dir).resuming(true)).size());
+    }
+
+    @Test
+    void resumeOnSomethingThatIsNotACheckpointFileIsAnError(@TempDir Path dir) throws IOException {
+        Dataset d = data();
+        Files.createDirectories(dir.resolve(Checkpoint.FILE));
+        var e = assertThrows(InputException.class, () -> Trainer.run(config("moco", 1), options(d, dir).resuming(true)));
+        assertTrue(e.getMessage().contains("found a folder"), e.getMessage());
+        Path dangling = dir.resolve("dangling");
+        Files.createDirectories(dangling);
+        Files.createSymbolicLink(dangling.resolve(Checkpoint.FILE), dangling.resolve("nowhere"));
+        e = assertThrows(InputException.class, () -> Trainer.run(config("moco", 1), options(d, dangling).resuming(true)));
+        assertTrue(e.getMessage().contains("no such"), e.getMessage());
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunAndKeepsTheLastCheckpoint(@TempDir Path dir) throws IOException {
+        Dataset d = data();
+        TrainConfig cfg = config("moco", 2);
+        Trainer.run(cfg, options(d, dir).stopAfter(1));
+        float[] nan = new float[d.pixels().length];
+        Arrays.fill(nan, Float.NaN);
+        Dataset broken = new Dataset(d.name(), d.n(), d.h(), d.w(), d.c(), nan, d.labels(), d.classes());
+        var e = assertThrows(Trainer.DivergedException.class, () -> Trainer.run(cfg, options(broken, dir).resuming(true)));
+        assertTrue(e.getMessage().startsWith("the loss is NaN at epoch 2, step 1"), e.getMessage());
+        assertEquals(1, Checkpoint.read(dir.resolve(Checkpoint.FILE)).epochsDone());
+        assertEquals(1, Files.readAllLines(dir.resolve("log.jsonl")).size());
     }
 
     @Test
     void theKnnMonitorIsLoggedEveryNEpochs(@TempDir Path dir) throws IOException {
-        TrainConfig c = config("moco", 2);
-        TrainConfig every = new TrainConfig(c.method(), c.dataset(), c.data(), c.imageSize(), 2, c.warmupEpochs(),
-                c.batchSize(), c.seed(), c.threads(), c.backend(), c.encoder(), c.dim(), c.lr(), c.momentum(),
-                c.weightDecay(), c.keyMomentum(), c.queue(), c.tau(), c.lambdaProto(), c.lambdaAlign(), c.lambdaUnif(),
-                c.lambdaCorr(), c.alpha(), c.t(), c.eps(), c.uniformity(), c.correlation(), c.lambdaOff(), c.clusters(),
-                c.kmeansIterations(), c.kmeansRestarts(), c.kmeansInit(), c.negPrototypes(), c.phiAlpha(), c.limit(), 2,
-                c.augment());
+        TrainConfig cfg = config("moco", 2);
         Dataset test = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).test().head(100);
-        List<Trainer.EpochLog> logs = Trainer.run(every, data(), dir, false, QUIET, Integer.MAX_VALUE, test);
-        assertEquals(null, logs.get(0).knnTop1());
+        Dataset d = data();
+        List<EpochLog> logs = Trainer.run(cfg, options(d, dir).listen(new KnnMonitor(d, test, 2, 2, QUIET)));
+        assertNull(logs.get(0).knnTop1());
         assertTrue(logs.get(1).knnTop1() > 0.1 && logs.get(1).knnTop1() <= 1, logs.get(1).toString());
         assertTrue(Files.readAllLines(dir.resolve("log.jsonl")).get(1).contains("\"knnTop1\":"));
     }
@@ -98,15 +169,12 @@ class TrainerTest {
     @Test
     void badSettingsAreClearErrors(@TempDir Path dir) throws IOException {
         Dataset small = data().head(20);
-        var e = assertThrows(IllegalArgumentException.class, () -> Trainer.run(config("pcl", 1), small, dir, false, QUIET));
+        var e = assertThrows(IllegalArgumentException.class, () -> Trainer.run(config("pcl", 1), options(small, dir)));
         assertTrue(e.getMessage().contains("fewer than the batch size 32"), e.getMessage());
-        Dataset d = data();
-        TrainConfig many = new TrainConfig("pcl", Datasets.SMALL, null, 28, 1, 0, 32, 0, 2, "cpu", "small-cnn", 32, 0.05,
-                0.9, 1e-4, 0.99, 64, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", "offdiag", 5e-3, List.of(1000), 5, 1,
-                "kmeans++", 16, 10, 0, 0, Augment.Config.DEFAULT);
-        e = assertThrows(IllegalArgumentException.class, () -> Trainer.run(many, d, dir, false, QUIET));
+        TrainConfig many = config("pcl", 1, Map.of("clusters", List.of(1000)));
+        e = assertThrows(IllegalArgumentException.class, () -> Trainer.run(many, options(data(), dir)));
         assertTrue(e.getMessage().contains("fewer than the cluster count 1000"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> config("simclr", 1));
-        assertTrue(e.getMessage().contains("--method must be moco, pcl or pauc"), e.getMessage());
+        assertTrue(e.getMessage().contains("--method must be one of moco, pcl, pauc"), e.getMessage());
     }
 }

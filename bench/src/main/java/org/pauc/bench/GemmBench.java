@@ -13,8 +13,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.pauc.cpu.Gemm;
-import org.pauc.cpu.Parallel;
+import org.pauc.hostmath.Gemm;
+import org.pauc.hostmath.Parallel;
 
 /**
  * SGEMM C = op(A)·op(B) on the CPU backend. Shapes are "M×N×K" plus the transposes, named as in the

@@ -14,7 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pauc.cluster.KMeans;
-import org.pauc.cpu.Parallel;
+import org.pauc.hostmath.Parallel;
 
 /**
  * Lloyd k-means, 20 iterations, one restart, on 60 000 × 128 unit vectors: the E-step's size on the full

@@ -1,4 +1,7 @@
-package org.pauc.backend;
+package org.pauc.objective;
+
+import org.pauc.backend.Backend;
+import org.pauc.backend.Buffer;
 
 import java.util.List;
 import org.pauc.oracle.PaucObjective;

@@ -1,4 +1,4 @@
-package org.pauc.cpu;
+package org.pauc.hostmath;
 
 import java.util.ArrayList;
 import java.util.List;

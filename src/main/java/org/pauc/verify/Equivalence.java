@@ -1,4 +1,12 @@
-package org.pauc.train;
+package org.pauc.verify;
+
+import org.pauc.train.Trainer;
+
+import java.util.Map;
+import org.pauc.config.Settings;
+import org.pauc.config.TrainConfig;
+import org.pauc.objective.Objective;
+import org.pauc.train.TrainListener;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,9 +49,11 @@ public final class Equivalence {
      */
     public static TrainConfig config(int epochs, int batch, int images) {
         int k1 = Math.max(2, images / 64);
-        return new TrainConfig("pauc", org.pauc.data.Datasets.SMALL, null, 28, epochs, 1, batch, 0, 2, "cpu", "small-cnn", 64, 0.03, 0.9,
-                1e-4, 0.99, 4 * batch, 0.2, 1, 0.5, 1, 5e-3, 2, 2, 1e-5, "pairwise", "offdiag", 5e-3,
-                List.of(k1, 2 * k1), 10, 1, "kmeans++", 2 * k1, 10, images, 0, org.pauc.data.Augment.Config.DEFAULT);
+        return Settings.set(TrainConfig.DEFAULTS, Map.ofEntries(Map.entry("epochs", epochs),
+                Map.entry("warmup-epochs", 1), Map.entry("batch-size", batch), Map.entry("backend", "cpu"),
+                Map.entry("lr", 0.03), Map.entry("queue", 4 * batch), Map.entry("lambda-align", 0.5),
+                Map.entry("clusters", List.of(k1, 2 * k1)), Map.entry("kmeans-iterations", 10),
+                Map.entry("neg-prototypes", 2 * k1), Map.entry("limit", images)));
     }
 
     /** Runs cfg on backend a, then on backend b, in run directories under dir. */
@@ -61,8 +71,12 @@ public final class Equivalence {
     private static List<double[]> losses(TrainConfig cfg, Dataset train, Path dir, PrintStream console)
             throws IOException {
         List<double[]> out = new ArrayList<>();
-        Trainer.run(cfg, train, dir, false, console, Integer.MAX_VALUE, null,
-                (epoch, step, terms) -> out.add(new double[] {epoch, step, terms.total()}));
+        Trainer.run(cfg, Trainer.Options.of(train, dir, console).listen(new TrainListener() {
+            @Override
+            public void step(int epoch, int step, Objective.Terms terms) {
+                out.add(new double[] {epoch, step, terms.total()});
+            }
+        }));
         return out;
     }
 }

@@ -1,17 +1,17 @@
-package org.pauc.cpu;
+package org.pauc.hostmath;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Small vectorised loops over float arrays shared by the CPU kernels. */
-final class Vec {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    static final int L = S.length();
+public final class Vec {
+    public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    public static final int L = S.length();
 
     private Vec() {}
 
     /** dst[d … d+n) += src[s … s+n). */
-    static void addInto(float[] src, int s, float[] dst, int d, int n) {
+    public static void addInto(float[] src, int s, float[] dst, int d, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
             FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
@@ -22,7 +22,7 @@ final class Vec {
     }
 
     /** dst[d … d+n) += a · src[s … s+n). */
-    static void axpy(float a, float[] src, int s, float[] dst, int d, int n) {
+    public static void axpy(float a, float[] src, int s, float[] dst, int d, int n) {
         int i = 0;
         FloatVector av = FloatVector.broadcast(S, a);
         for (int bound = S.loopBound(n); i < bound; i += L) {
@@ -37,7 +37,7 @@ final class Vec {
      * The lanes of v added in lane order. Not {@code reduceLanes(ADD)}: its compiled form adds in a tree and its
      * interpreted form in sequence, so a run's result would depend on when the JIT compiled the caller.
      */
-    static float sumLanes(FloatVector v) {
+    public static float sumLanes(FloatVector v) {
         float[] lanes = LANES.get();
         v.intoArray(lanes, 0);
         float s = 0;
@@ -50,7 +50,7 @@ final class Vec {
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
 
     /** Σ a[a0 + i]·b[b0 + i] over n elements, vector lanes summed at the end (a fixed order). */
-    static float dot(float[] a, int a0, float[] b, int b0, int n) {
+    public static float dot(float[] a, int a0, float[] b, int b0, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
@@ -64,7 +64,7 @@ final class Vec {
     }
 
     /** out[0 … size) = Σ_t partials[t·size …], the partials added in order t = 0, 1, …. */
-    static void sumPartials(float[] partials, int count, int size, float[] out) {
+    public static void sumPartials(float[] partials, int count, int size, float[] out) {
         if (count == 0) {
             java.util.Arrays.fill(out, 0, size, 0f);
             return;

@@ -1,4 +1,6 @@
-package org.pauc.backend;
+package org.pauc.objective;
+
+import org.pauc.backend.Buffer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

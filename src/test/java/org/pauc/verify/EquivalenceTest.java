@@ -1,4 +1,8 @@
-package org.pauc.train;
+package org.pauc.verify;
+
+import java.io.PrintStream;
+import java.io.OutputStream;
+import org.pauc.config.TrainConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,8 +20,8 @@ class EquivalenceTest {
     @Test
     void theCpuBackendTrainsLikeTheOracle(@TempDir Path dir) throws IOException {
         TrainConfig cfg = Equivalence.config(2, 32, 64);
-        var train = Datasets.load(cfg.dataset(), null, Path.of("."), 28).train().head(64);
-        var r = Equivalence.run(cfg, "cpu", "oracle", train, dir, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        var train = Datasets.load(cfg.data().dataset(), null, Path.of("."), 28).train().head(64);
+        var r = Equivalence.run(cfg, "cpu", "oracle", train, dir, new PrintStream(OutputStream.nullOutputStream()));
         assertEquals(4, r.rows().size());
         assertTrue(r.ok(), "largest relative difference " + r.maxRelDiff() + " in " + r.rows());
         assertTrue(r.rows().get(3).a() != r.rows().get(0).a(), "the loss moves as training goes on");

@@ -1,4 +1,4 @@
-package org.pauc.cpu;
+package org.pauc.hostmath;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -14,15 +14,15 @@ import jdk.incubator.vector.VectorSpecies;
  * blocking or thread count: results do not depend on the number of threads.
  */
 public final class Gemm {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    static final int L = S.length();
+    public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    public static final int L = S.length();
     /** Rows of the register block. */
-    static final int MR = 8;
+    public static final int MR = 8;
     /** Columns of the register block: two vectors. */
-    static final int NR = 2 * L;
-    static final int KC = 128;
-    static final int MC = 128;
-    static final int NC = 1024 / NR * NR;
+    public static final int NR = 2 * L;
+    public static final int KC = 128;
+    public static final int MC = 128;
+    public static final int NC = 1024 / NR * NR;
 
     private Gemm() {}
 

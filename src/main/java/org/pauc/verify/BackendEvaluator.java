@@ -1,4 +1,9 @@
-package org.pauc.backend;
+package org.pauc.verify;
+
+import org.pauc.objective.Objective;
+
+import org.pauc.backend.Backend;
+import org.pauc.backend.Buffer;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

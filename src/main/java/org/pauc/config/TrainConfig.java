@@ -1,0 +1,398 @@
+package org.pauc.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.pauc.oracle.PaucObjective;
+
+/**
+ * Everything that determines a training run, grouped as nested records, with every default defined once, in
+ * {@link #DEFAULTS}. Each component carries its documentation and range ({@link Setting}); its flag of
+ * {@code pauc train} is its name in kebab case. The command line, the experiment runner and the tests all start
+ * from {@link #DEFAULTS} and change settings through {@link Settings}; every configuration, whatever its source
+ * (flags, an experiment spec, a checkpoint), is range-checked when it is built. Saved as JSON (format
+ * {@value #FORMAT}) in {@code config.json} and in every checkpoint. Defaults follow PCL's settings scaled to small
+ * data.
+ */
+public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective objective, Clustering clustering,
+                          Augmentation augmentation, Run run) {
+
+    /** The JSON layout of a saved configuration: nested groups. Version 1 was one flat object. */
+    public static final String FORMAT = "pauc-config/2";
+
+    /** The images. */
+    public record Data(
+            @Setting("fashion-mnist-small (embedded), fashion-mnist, or a folder of images (class subfolders optional; "
+                    + "test/ is the test split)") String dataset,
+            @Setting(value = "Folder with the IDX files of --dataset, overriding its default location", label = "DIR")
+            String data,
+            @Setting(value = "Side of the square images a folder dataset is resized to", min = 1, max = 4096) int imageSize,
+            @Setting(value = "Train on the first N images only; 0 = all", min = 0) int limit) {
+        public static final Data DEFAULT = new Data("fashion-mnist-small", null, 28, 0);
+
+        public Data {
+            if (dataset == null || dataset.isBlank()) {
+                throw new IllegalArgumentException("--dataset must name a dataset or a folder");
+            }
+        }
+    }
+
+    /** The encoder. */
+    public record Model(
+            @Setting("small-cnn (the bench model) or resnet18 (CIFAR-style stem)") Encoder encoder,
+            @Setting(value = "Embedding width (PCL: 128)", min = 1, max = 65_536) int dim) {
+        public static final Model DEFAULT = new Model(Encoder.SMALL_CNN, 64);
+    }
+
+    /** SGD with momentum and a cosine schedule set once per epoch; the momentum encoder's update. */
+    public record Optimizer(
+            @Setting(value = "Epochs (PCL: 200 on ImageNet)", min = 1, max = 1_000_000) int epochs,
+            @Setting(value = "Batch size; the last partial batch of an epoch is dropped", min = 2, max = 65_536)
+            int batchSize,
+            @Setting(value = "Learning rate, cosine schedule", min = 0, minExclusive = true, max = 100) double lr,
+            @Setting(value = "SGD momentum", min = 0, max = 1) double momentum,
+            @Setting(value = "Weight decay", min = 0, max = 1) double weightDecay,
+            @Setting(value = "Momentum encoder m (PCL: 0.999 at 5 000 steps an epoch; 0.99 suits 156)", min = 0, max = 1)
+            double keyMomentum) {
+        public static final Optimizer DEFAULT = new Optimizer(20, 64, 0.06, 0.9, 1e-4, 0.99);
+    }
+
+    /** The loss (docs/losses.md): MoCo v2's InfoNCE, PCL's ProtoNCE and PAUC's three terms. */
+    public record Objective(
+            @Setting("moco, pcl or pauc") Method method,
+            @Setting(value = "Queue of keys (PCL: 16 384 for 1.28M images)", min = 1, max = 1 << 20) int queue,
+            @Setting(value = "InfoNCE temperature, and the mean of φ", min = 0, minExclusive = true, max = 100) double tau,
+            @Setting(value = "ProtoNCE weight", min = 0, max = 1e6) double lambdaProto,
+            @Setting(value = "PAUC alignment weight (validation sweep: 2)", min = 0, max = 1e6) double lambdaAlign,
+            @Setting(value = "PAUC uniformity weight", min = 0, max = 1e6) double lambdaUnif,
+            @Setting(value = "PAUC correlation weight", min = 0, max = 1e6) double lambdaCorr,
+            @Setting(value = "Alignment exponent α", min = 0, minExclusive = true, max = 16) double alpha,
+            @Setting(value = "Uniformity t", min = 0, minExclusive = true, max = 1e3) double t,
+            @Setting(value = "Correlation eps", min = 0, minExclusive = true, max = 1) double eps,
+            @Setting("Uniformity variant: pairwise") Uniformity uniformity,
+            @Setting("Decorrelation variant: offdiag (correlation of the queries), cross_view (cross_correlation of "
+                    + "queries and keys) or none") Correlation correlation,
+            @Setting(value = "Off-diagonal weight of cross_view", min = 0, max = 1e6) double lambdaOff) {
+        public static final Objective DEFAULT = new Objective(Method.PAUC, 4096, 0.2, 1, 2, 1, 5e-3, 2, 2, 1e-5,
+                Uniformity.PAIRWISE, Correlation.OFFDIAG, 5e-3);
+
+        /** The objective's weights for this method: MoCo has no prototype terms, PCL no PAUC terms. */
+        public PaucObjective.Params params() {
+            return switch (method) {
+                case MOCO -> new PaucObjective.Params(tau, 0, 0, 0, 0, alpha, t, eps);
+                case PCL -> new PaucObjective.Params(tau, lambdaProto, 0, 0, 0, alpha, t, eps);
+                case PAUC -> new PaucObjective.Params(tau, lambdaProto, lambdaAlign, lambdaUnif,
+                        correlation == Correlation.NONE ? 0 : lambdaCorr, alpha, t, eps);
+            };
+        }
+    }
+
+    /** PCL's E-step: k-means per granularity, φ, negative prototypes. */
+    public record Clustering(
+            @Setting(value = "K per granularity", min = 2, max = 1_000_000, label = "K,K,...") List<Integer> clusters,
+            @Setting(value = "Epochs of InfoNCE only before the prototypes start (PCL: 20 of 200)", min = 0)
+            int warmupEpochs,
+            @Setting(value = "k-means iterations", min = 1, max = 10_000) int kmeansIterations,
+            @Setting(value = "k-means restarts, best kept (PCL: 5)", min = 1, max = 1_000) int kmeansRestarts,
+            @Setting("kmeans++ or random") KMeansInit kmeansInit,
+            @Setting(value = "Negative prototypes per granularity", min = 0, max = 1_000_000) int negPrototypes,
+            @Setting(value = "Concentration smoothing α", min = 0, minExclusive = true, max = 1e6) double phiAlpha) {
+        public static final Clustering DEFAULT = new Clustering(List.of(200, 400, 800), 2, 20, 1, KMeansInit.KMEANS_PP,
+                1024, 10);
+
+        public Clustering {
+            if (clusters == null || clusters.isEmpty()) {
+                throw new IllegalArgumentException("--clusters needs one or more K");
+            }
+            clusters = List.copyOf(clusters);
+        }
+
+        public int maxClusters() {
+            return clusters.stream().mapToInt(Integer::intValue).max().orElse(0);
+        }
+    }
+
+    /**
+     * MoCo v2's augmentation adapted to small images. The blur σ is scaled from MoCo's 0.1–2.0 px at 224 px to
+     * 0.1–1.0 px, which keeps 28 px images recognisable.
+     */
+    public record Augmentation(
+            @Setting(value = "Smallest crop area fraction", min = 0, minExclusive = true, max = 1) double cropMin,
+            @Setting(value = "Largest crop area fraction", min = 0, minExclusive = true, max = 1) double cropMax,
+            @Setting(value = "Horizontal flip probability", min = 0, max = 1) double flip,
+            @Setting(value = "Colour jitter probability", min = 0, max = 1) double jitter,
+            @Setting(value = "Brightness jitter", min = 0, max = 1) double brightness,
+            @Setting(value = "Contrast jitter", min = 0, max = 1) double contrast,
+            @Setting(value = "Saturation jitter, RGB", min = 0, max = 1) double saturation,
+            @Setting(value = "Random grayscale probability, RGB", min = 0, max = 1) double grayscale,
+            @Setting(value = "Gaussian blur probability", min = 0, max = 1) double blur,
+            @Setting(value = "Smallest blur σ in pixels", min = 0, minExclusive = true, max = 64) double blurSigmaMin,
+            @Setting(value = "Largest blur σ in pixels", min = 0, minExclusive = true, max = 64) double blurSigmaMax) {
+        public static final Augmentation DEFAULT = new Augmentation(0.2, 1.0, 0.5, 0.8, 0.4, 0.4, 0.4, 0.2, 0.5, 0.1,
+                1.0);
+
+        public Augmentation {
+            if (cropMin > cropMax) {
+                throw new IllegalArgumentException("--crop-min " + cropMin + " is above --crop-max " + cropMax);
+            }
+            if (blurSigmaMin > blurSigmaMax) {
+                throw new IllegalArgumentException("--blur-sigma-min " + blurSigmaMin + " is above --blur-sigma-max "
+                        + blurSigmaMax);
+            }
+        }
+    }
+
+    /** Where and how the run executes; none of it changes the results but the seed. */
+    public record Run(
+            @Setting("Seed of every random choice") long seed,
+            @Setting(value = "CPU threads; results do not depend on it", min = 1, max = 1024) int threads,
+            @Setting("cpu, cuda, oracle or auto (cuda where available, else cpu)") String backend,
+            @Setting(value = "Every N epochs, kNN top-1 (k = 200, T = 0.07) of the backbone on the test split, logged; "
+                    + "0 = off", min = 0) int knnEvery) {
+        public static final Run DEFAULT = new Run(0, 2, "auto", 0);
+
+        public Run {
+            if (backend == null || backend.isBlank()) {
+                throw new IllegalArgumentException("--backend must name a backend");
+            }
+        }
+    }
+
+    /** What is trained. */
+    public enum Method implements Choice {
+        MOCO("moco"), PCL("pcl"), PAUC("pauc");
+
+        private final String label;
+
+        Method(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String label() {
+            return label;
+        }
+
+        /** PCL and PAUC cluster; MoCo does not. */
+        public boolean usesPrototypes() {
+            return this != MOCO;
+        }
+    }
+
+    /** The encoder architectures. */
+    public enum Encoder implements Choice {
+        SMALL_CNN("small-cnn"), RESNET18("resnet18");
+
+        private final String label;
+
+        Encoder(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String label() {
+            return label;
+        }
+    }
+
+    /** Variants of the uniformity term. */
+    public enum Uniformity implements Choice {
+        PAIRWISE("pairwise");
+
+        private final String label;
+
+        Uniformity(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String label() {
+            return label;
+        }
+    }
+
+    /** Variants of the decorrelation term (docs/losses.md). */
+    public enum Correlation implements Choice {
+        OFFDIAG("offdiag"), CROSS_VIEW("cross_view"), NONE("none");
+
+        private final String label;
+
+        Correlation(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String label() {
+            return label;
+        }
+    }
+
+    /** k-means seeding. */
+    public enum KMeansInit implements Choice {
+        KMEANS_PP("kmeans++"), RANDOM("random");
+
+        private final String label;
+
+        KMeansInit(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String label() {
+            return label;
+        }
+    }
+
+    /** The defaults of every setting: what {@code pauc train} runs with no flags. */
+    public static final TrainConfig DEFAULTS = new TrainConfig(Data.DEFAULT, Model.DEFAULT, Optimizer.DEFAULT,
+            Objective.DEFAULT, Clustering.DEFAULT, Augmentation.DEFAULT, Run.DEFAULT);
+
+    public TrainConfig {
+        Settings.checkRanges(data, model, optimizer, objective, clustering, augmentation, run);
+    }
+
+    public boolean usesPrototypes() {
+        return objective.method().usesPrototypes();
+    }
+
+    public TrainConfig with(Data d) {
+        return new TrainConfig(d, model, optimizer, objective, clustering, augmentation, run);
+    }
+
+    public TrainConfig with(Model m) {
+        return new TrainConfig(data, m, optimizer, objective, clustering, augmentation, run);
+    }
+
+    public TrainConfig with(Optimizer o) {
+        return new TrainConfig(data, model, o, objective, clustering, augmentation, run);
+    }
+
+    public TrainConfig with(Objective o) {
+        return new TrainConfig(data, model, optimizer, o, clustering, augmentation, run);
+    }
+
+    public TrainConfig with(Clustering c) {
+        return new TrainConfig(data, model, optimizer, objective, c, augmentation, run);
+    }
+
+    public TrainConfig with(Augmentation a) {
+        return new TrainConfig(data, model, optimizer, objective, clustering, a, run);
+    }
+
+    public TrainConfig with(Run r) {
+        return new TrainConfig(data, model, optimizer, objective, clustering, augmentation, r);
+    }
+
+    /** The same run with another thread count (the results do not depend on it). */
+    public TrainConfig withThreads(int n) {
+        return with(new Run(run.seed(), n, run.backend(), run.knnEvery()));
+    }
+
+    /** The same run on another backend. */
+    public TrainConfig withBackend(String name) {
+        return with(new Run(run.seed(), run.threads(), name, run.knnEvery()));
+    }
+
+    /** Whether {@code other} is the same run: every setting equal but the thread count and the kNN monitor. */
+    public boolean sameRun(TrainConfig other) {
+        Run a = new Run(run.seed(), 1, run.backend(), 0);
+        Run b = new Run(other.run.seed(), 1, other.run.backend(), 0);
+        return with(a).equals(other.with(b));
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+    /** The configuration as one line of JSON, format {@value #FORMAT}. */
+    public String toJson() {
+        ObjectNode node = JSON.valueToTree(this);
+        ObjectNode out = JSON.createObjectNode().put("format", FORMAT);
+        out.setAll(node);
+        try {
+            return JSON.writeValueAsString(out);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Reads a saved configuration: format {@value #FORMAT}, or the flat object that version 1 of pauc wrote (every
+     * setting at the top level, the augmentation under "augment"). Unknown or missing settings, wrong types and
+     * values out of range are one-line errors.
+     */
+    public static TrainConfig fromJson(String json) throws IOException {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IOException("the stored configuration is not valid JSON: " + firstLine(e));
+        }
+        if (node == null || !node.isObject()) {
+            throw new IOException("the stored configuration is not a JSON object");
+        }
+        ObjectNode obj = ((ObjectNode) node).deepCopy();
+        JsonNode format = obj.remove("format");
+        if (format == null) {
+            obj = fromVersion1(obj);
+        } else if (!FORMAT.equals(format.asText())) {
+            throw new IOException("the stored configuration has format '" + format.asText() + "', this pauc reads "
+                    + FORMAT + " and version 1");
+        }
+        try {
+            return JSON.treeToValue(obj, TrainConfig.class);
+        } catch (JsonProcessingException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IllegalArgumentException iae) {
+                throw new IOException("the stored configuration is invalid: " + iae.getMessage());
+            }
+            throw new IOException("the stored configuration does not fit this version of pauc: " + firstLine(e));
+        }
+    }
+
+    /** Version 1 wrote every setting flat; the group of each follows from the component names of this version. */
+    private static ObjectNode fromVersion1(ObjectNode flat) throws IOException {
+        ObjectNode out = JSON.createObjectNode();
+        JsonNode augment = flat.remove("augment");
+        for (Settings.Group g : Settings.groups()) {
+            ObjectNode group = out.putObject(g.name());
+            JsonNode source = g.type() == Augmentation.class ? augment : flat;
+            for (String component : g.components()) {
+                JsonNode v = source == null ? null : source.get(component);
+                if (v == null) {
+                    throw new IOException("the stored version-1 configuration has no setting '" + component + "'");
+                }
+                group.set(component, v);
+                if (source == flat) {
+                    flat.remove(component);
+                }
+            }
+        }
+        Iterator<Map.Entry<String, JsonNode>> rest = flat.properties().iterator();
+        if (rest.hasNext()) {
+            throw new IOException("the stored version-1 configuration has an unknown setting '" + rest.next().getKey() + "'");
+        }
+        return out;
+    }
+
+    private static String firstLine(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+
+    /** Reads a value of JSON into a setting's type, as the command line and experiment specs give them. */
+    static <T> T convert(JsonNode value, Class<T> type) throws JsonProcessingException {
+        return JSON.treeToValue(value, type);
+    }
+
+    static ObjectMapper json() {
+        return JSON;
+    }
+}

@@ -1,0 +1,18 @@
+package org.pauc.io;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Bad input: a file or value that pauc cannot use. The message is one line naming the input and what is wrong with
+ * it; the command line prints it and exits with code 2.
+ */
+public class InputException extends IOException {
+    public InputException(Path file, String problem) {
+        super(file + ": " + problem);
+    }
+
+    public InputException(String message) {
+        super(message);
+    }
+}

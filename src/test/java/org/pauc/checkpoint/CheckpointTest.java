@@ -1,0 +1,104 @@
+package org.pauc.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pauc.config.Settings;
+import org.pauc.config.TrainConfig;
+import org.pauc.data.Datasets;
+import org.pauc.io.InputException;
+import org.pauc.io.SafeTensors;
+import org.pauc.train.Trainer;
+
+class CheckpointTest {
+    /** The committed file: epoch 1 of 2 written by pauc-checkpoint/1 (the flat configuration of that version). */
+    static final Path V1 = Path.of("src/test/resources/checkpoint-v1");
+
+    /** The run that wrote it, as flags of that version. */
+    static final TrainConfig V1_CONFIG = Settings.set(TrainConfig.DEFAULTS, Map.ofEntries(Map.entry("limit", 256),
+            Map.entry("epochs", 2), Map.entry("warmup-epochs", 1), Map.entry("clusters", List.of(4, 8)),
+            Map.entry("queue", 48), Map.entry("dim", 8), Map.entry("batch-size", 32), Map.entry("seed", 3),
+            Map.entry("neg-prototypes", 4)));
+
+    /**
+     * SHA-256 of every tensor (names in order, each name's bytes then its floats little-endian) of the same run
+     * trained to its end by pauc-checkpoint/1's code in one go.
+     */
+    static final String V1_FINAL_DIGEST = "3a10657c56240a1da1f218f72a7fcf636c455ac9120dc639ef2b8bede882674a";
+
+    static String digest(Map<String, SafeTensors.Tensor> tensors) throws NoSuchAlgorithmException {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        for (var e : new TreeMap<>(tensors).entrySet()) {
+            md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+            ByteBuffer b = ByteBuffer.allocate(4 * e.getValue().data().length).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(e.getValue().data());
+            md.update(b.array());
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    @Test
+    void aVersion1CheckpointReadsWithItsConfiguration() throws IOException {
+        Checkpoint.Contents c = Checkpoint.read(V1.resolve(Checkpoint.FILE));
+        assertEquals(Checkpoint.FORMAT_V1, c.format());
+        assertEquals(V1_CONFIG, c.config());
+        assertEquals(1, c.epochsDone());
+        assertEquals(8 * 32 % 48, c.queuePointer());
+    }
+
+    @Test
+    void aVersion1RunResumesToTheWeightsThatVersionReached(@TempDir Path dir) throws Exception {
+        Files.copy(V1.resolve(Checkpoint.FILE), dir.resolve(Checkpoint.FILE));
+        Files.copy(V1.resolve("log.jsonl"), dir.resolve("log.jsonl"));
+        var data = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(256);
+        Trainer.run(V1_CONFIG, Trainer.Options.of(data, dir, new PrintStream(new ByteArrayOutputStream())).resuming(true));
+        Checkpoint.Contents c = Checkpoint.read(dir.resolve(Checkpoint.FILE));
+        assertEquals(Checkpoint.FORMAT, c.format());
+        assertEquals(2, c.epochsDone());
+        assertEquals(V1_FINAL_DIGEST, digest(c.tensors()));
+        assertEquals(2, Files.readAllLines(dir.resolve("log.jsonl")).size());
+    }
+
+    static Path rewrite(Path dir, Map<String, String> meta, Map<String, SafeTensors.Tensor> tensors) throws IOException {
+        Path d = Files.createDirectories(dir.resolve("bad"));
+        SafeTensors.write(d.resolve(Checkpoint.FILE), tensors, meta);
+        return d.resolve(Checkpoint.FILE);
+    }
+
+    @Test
+    void malformedMetadataAndTensorsAreOneLineInputErrors(@TempDir Path dir) throws IOException {
+        SafeTensors.Contents raw = SafeTensors.read(V1.resolve(Checkpoint.FILE));
+        for (var bad : List.of(Map.of("epochs_done", "-3"), Map.of("epochs_done", "7"), Map.of("epochs_done", "x"),
+                Map.of("queue_pointer", "48"), Map.of("format", "pauc-checkpoint/9"), Map.of("config", "{\"lr\": 1}"))) {
+            Map<String, String> meta = new LinkedHashMap<>(raw.metadata());
+            meta.putAll(bad);
+            Path f = rewrite(dir, meta, raw.tensors());
+            var e = assertThrows(InputException.class, () -> Checkpoint.read(f), bad.toString());
+            assertTrue(e.getMessage().startsWith(f.toString()) && !e.getMessage().contains("\n"), e.getMessage());
+        }
+        Map<String, SafeTensors.Tensor> reshaped = new LinkedHashMap<>(raw.tensors());
+        SafeTensors.Tensor bias = reshaped.get("encoder_q.head.fc2.bias");
+        reshaped.put("encoder_q.head.fc2.bias", new SafeTensors.Tensor(new int[] {2, 4}, bias.data()));
+        Checkpoint.Contents c = Checkpoint.read(rewrite(dir, raw.metadata(), reshaped));
+        var e = assertThrows(InputException.class, () -> c.tensor("encoder_q.head.fc2.bias", new int[] {8}));
+        assertTrue(e.getMessage().contains("has shape [2, 4], the model needs [8]"), e.getMessage());
+    }
+}
