@@ -1,6 +1,7 @@
 package org.pauc.cli;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -12,9 +13,9 @@ import org.pauc.nn.Models;
 import org.pauc.nn.Network;
 import org.pauc.oracle.PaucObjective;
 import org.pauc.train.MocoLearner;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Times SGEMM and MoCo v2 training steps on a backend (medians of timed repeats after warm-up, "
@@ -52,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
             be.synchronize();
             t[i] = (System.nanoTime() - t0) / 1e9;
         }
-        java.util.Arrays.sort(t);
+        Arrays.sort(t);
         return repeats % 2 == 1 ? t[repeats / 2] : (t[repeats / 2 - 1] + t[repeats / 2]) / 2;
     }
 

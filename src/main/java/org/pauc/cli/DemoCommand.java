@@ -1,12 +1,13 @@
 package org.pauc.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"The main job: trains PAUC on the embedded Fashion-MNIST subset with the default recipe, then "
@@ -33,11 +34,11 @@ final class DemoCommand implements Callable<Integer> {
         o.flush();
         List<String> train = new ArrayList<>(List.of("train", "--method", method, "--epochs", Integer.toString(epochs),
                 "--out", out.toString(), "--threads", Integer.toString(threads), "--knn-every", "5"));
-        int code = Main.execute(train.toArray(String[]::new), new java.io.PrintWriter(o, true), new java.io.PrintWriter(e, true));
+        int code = Main.execute(train.toArray(String[]::new), new PrintWriter(o, true), new PrintWriter(e, true));
         if (code != 0) {
             return code;
         }
         return Main.execute(new String[] {"eval", "--checkpoint", out.resolve("checkpoint.safetensors").toString(),
-            "--threads", Integer.toString(threads)}, new java.io.PrintWriter(o, true), new java.io.PrintWriter(e, true));
+            "--threads", Integer.toString(threads)}, new PrintWriter(o, true), new PrintWriter(e, true));
     }
 }

@@ -1,15 +1,17 @@
 package org.pauc.cli;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.verify.Equivalence;
-import org.pauc.config.TrainConfig;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "equivalence", mixinStandardHelpOptions = true,
         description = {"Trains the same short PAUC run (same seed, data and augmentations) on two backends and compares "
@@ -38,7 +40,7 @@ final class EquivalenceCommand implements Callable<Integer> {
         TrainConfig cfg = Equivalence.config(epochs, batch, images);
         Dataset train = Datasets.load(cfg.data().dataset(), null, TrainCommand.home(), 28).train().head(images);
         Files.createDirectories(out);
-        var quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        var quiet = new PrintStream(OutputStream.nullOutputStream());
         Equivalence.Result r = Equivalence.run(cfg, backend, against, train, out, quiet);
         o.printf("%-6s %-5s %14s %14s %10s%n", "epoch", "step", backend, against, "rel diff");
         for (Equivalence.Row row : r.rows()) {

@@ -13,14 +13,14 @@ import org.pauc.backend.Backends;
 import org.pauc.checkpoint.Checkpoint;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Datasets;
-import org.pauc.eval.Plots;
 import org.pauc.eval.Evaluator;
+import org.pauc.eval.Plots;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluates a checkpoint's representation next to two baselines (raw pixels, a randomly "

@@ -2,8 +2,8 @@ package org.pauc.cli;
 
 import java.io.PrintWriter;
 import org.pauc.io.InputException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code pauc} command line: subcommands, one-line errors, exit codes. */
 @Command(name = "pauc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,

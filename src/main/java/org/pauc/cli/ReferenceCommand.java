@@ -7,10 +7,11 @@ import java.util.concurrent.Callable;
 import org.pauc.ops.OpEvaluator;
 import org.pauc.reference.ReferenceChecker;
 import org.pauc.reference.ReferenceGenerator;
-import picocli.CommandLine;
+import org.pauc.verify.BackendEvaluator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 @Command(name = "reference", mixinStandardHelpOptions = true,
         description = "Reference vectors: language-neutral JSON test cases of the loss contract.",
@@ -46,7 +47,7 @@ final class ReferenceCommand implements Runnable {
 
         @Override
         public Integer call() {
-            OpEvaluator evaluator = Backends.evaluator(backend, threads);
+            OpEvaluator evaluator = BackendEvaluator.forBackend(backend, threads);
             List<Path> files = ReferenceChecker.collect(paths);
             if (files.isEmpty()) {
                 throw new IllegalArgumentException("no .json reference vectors under " + paths);

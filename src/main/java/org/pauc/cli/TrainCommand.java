@@ -13,17 +13,17 @@ import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.train.KnnMonitor;
 import org.pauc.train.Trainer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code pauc train}. Its setting flags are not declared here: they are generated from {@link TrainConfig}'s records
  * ({@link Settings}), which hold every default, description and range once.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         description = {"Trains MoCo v2, PCL or PAUC and writes the run directory (--out): config.json, log.jsonl "
                 + "(one line per epoch) and checkpoint.safetensors (after every epoch). --resume DIR continues a run.",
                 "Defaults are PCL's settings scaled to small data (README, 'pauc train')."})

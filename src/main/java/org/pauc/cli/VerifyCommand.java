@@ -5,10 +5,9 @@ import java.util.concurrent.Callable;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
 import org.pauc.verify.Verify;
-import org.pauc.backend.oracle.OracleBackend;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Runs every op of the backend interface on random inputs on a backend and on the oracle, and "
@@ -40,7 +39,7 @@ final class VerifyCommand implements Callable<Integer> {
             }
         }
         var out = spec.commandLine().getOut();
-        try (Backend test = Backends.create(backend, threads); Backend oracle = new OracleBackend()) {
+        try (Backend test = Backends.create(backend, threads); Backend oracle = Backends.create("oracle", 1)) {
             out.println("verifying " + test.description() + " against the oracle");
             List<Verify.Result> results = Verify.run(test, oracle, ops, seed);
             int failed = 0;

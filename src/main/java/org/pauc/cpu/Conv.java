@@ -1,9 +1,9 @@
 package org.pauc.cpu;
 
+import java.util.Arrays;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.Vec;
-
 import org.pauc.oracle.layers.ConvShape;
 
 /**
@@ -88,7 +88,7 @@ final class Conv {
         int ow = s.ow();
         int cin = s.cin();
         int k = s.patchSize();
-        java.util.Arrays.fill(dx, n0 * s.h() * s.w() * cin, (n0 + count) * s.h() * s.w() * cin, 0f);
+        Arrays.fill(dx, n0 * s.h() * s.w() * cin, (n0 + count) * s.h() * s.w() * cin, 0f);
         int row = 0;
         for (int n = n0; n < n0 + count; n++) {
             for (int oy = 0; oy < oh; oy++) {

@@ -1,12 +1,11 @@
 package org.pauc.cpu;
 
-import org.pauc.hostmath.Gemm;
-import org.pauc.hostmath.Parallel;
-import org.pauc.hostmath.Vec;
-
 import java.util.Arrays;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.hostmath.Gemm;
+import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Vec;
 import org.pauc.oracle.layers.ConvShape;
 import org.pauc.oracle.layers.PoolShape;
 

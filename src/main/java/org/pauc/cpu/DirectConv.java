@@ -1,9 +1,10 @@
 package org.pauc.cpu;
 
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
-
-import jdk.incubator.vector.FloatVector;
 import org.pauc.oracle.layers.ConvShape;
 
 /**
@@ -70,7 +71,7 @@ final class DirectConv {
                     if (valid == MR && nr == NR) {
                         kernel(taps, cin, xp, base, kOff, wp, pnl * k * NR, b, pnl * NR, y, p0 * cout + pnl * NR, cout);
                     } else {
-                        java.util.Arrays.fill(tile, 0f);
+                        Arrays.fill(tile, 0f);
                         float[] bt = new float[NR];
                         System.arraycopy(b, pnl * NR, bt, 0, nr);
                         kernel(taps, cin, xp, base, kOff, wp, pnl * k * NR, bt, 0, tile, 0, NR);
@@ -108,7 +109,7 @@ final class DirectConv {
                     int off = (ky * wpd + kx) * cin + ci;
                     int q = (ky * s.kw() + kx) * cin + ci;
                     for (int co = 0; co < cout; co += L) {
-                        jdk.incubator.vector.VectorMask<Float> m = Gemm.S.indexInRange(co, cout);
+                        VectorMask<Float> m = Gemm.S.indexInRange(co, cout);
                         // four independent accumulators hide the FMA latency; summed in a fixed order
                         FloatVector a0 = FloatVector.zero(Gemm.S);
                         FloatVector a1 = FloatVector.zero(Gemm.S);
@@ -148,7 +149,7 @@ final class DirectConv {
             xp = new float[size];
             PADDED.set(xp);
         } else {
-            java.util.Arrays.fill(xp, 0, size, 0f);
+            Arrays.fill(xp, 0, size, 0f);
         }
         float[] out = xp;
         Parallel.forEach(s.n(), n -> {

@@ -1,10 +1,10 @@
 package org.pauc.cpu;
 
-import org.pauc.hostmath.Parallel;
-import org.pauc.hostmath.Vec;
-
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Vec;
 import org.pauc.oracle.layers.PoolShape;
 
 /**
@@ -105,7 +105,7 @@ final class Elementwise {
     static void globalAvgPool(int n, int hw, int c, float[] x, float[] y) {
         float inv = 1f / hw;
         Parallel.forEach(n, i -> {
-            java.util.Arrays.fill(y, i * c, (i + 1) * c, 0f);
+            Arrays.fill(y, i * c, (i + 1) * c, 0f);
             for (int p = 0; p < hw; p++) {
                 Vec.addInto(x, (i * hw + p) * c, y, i * c, c);
             }
@@ -140,7 +140,7 @@ final class Elementwise {
         boolean backward = dx != null;
         Parallel.forEach(s.n(), n -> {
             if (backward) {
-                java.util.Arrays.fill(dx, n * s.h() * s.w() * s.c(), (n + 1) * s.h() * s.w() * s.c(), 0f);
+                Arrays.fill(dx, n * s.h() * s.w() * s.c(), (n + 1) * s.h() * s.w() * s.c(), 0f);
             }
             for (int oy = 0; oy < s.oh(); oy++) {
                 for (int ox = 0; ox < s.ow(); ox++) {
@@ -171,7 +171,7 @@ final class Elementwise {
             for (int oy = 0; oy < s.oh(); oy++) {
                 for (int ox = 0; ox < s.ow(); ox++) {
                     int o = out(s, n, oy, ox);
-                    java.util.Arrays.fill(y, o, o + s.c(), 0f);
+                    Arrays.fill(y, o, o + s.c(), 0f);
                     for (int ky = 0; ky < s.k(); ky++) {
                         for (int kx = 0; kx < s.k(); kx++) {
                             Vec.addInto(x, in(s, n, oy, ox, ky, kx), y, o, s.c());
@@ -188,7 +188,7 @@ final class Elementwise {
     static void avgPoolBackward(PoolShape s, float[] dy, float[] dx) {
         float inv = 1f / (s.k() * s.k());
         Parallel.forEach(s.n(), n -> {
-            java.util.Arrays.fill(dx, n * s.h() * s.w() * s.c(), (n + 1) * s.h() * s.w() * s.c(), 0f);
+            Arrays.fill(dx, n * s.h() * s.w() * s.c(), (n + 1) * s.h() * s.w() * s.c(), 0f);
             for (int oy = 0; oy < s.oh(); oy++) {
                 for (int ox = 0; ox < s.ow(); ox++) {
                     int o = out(s, n, oy, ox);

@@ -1,12 +1,11 @@
 package org.pauc.cpu;
 
-import org.pauc.hostmath.Gemm;
-import org.pauc.hostmath.Parallel;
-import org.pauc.hostmath.Vec;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.pauc.backend.Backend.Scored;
+import org.pauc.hostmath.Gemm;
+import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Vec;
 
 /**
  * The loss contract in float on the CPU. Each function names the oracle class it must match

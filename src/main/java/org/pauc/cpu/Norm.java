@@ -1,11 +1,10 @@
 package org.pauc.cpu;
 
-import org.pauc.hostmath.Parallel;
-import org.pauc.hostmath.Vec;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Vec;
 
 /**
  * Batch norm over rows × channels (channels last), optionally fused with a following ReLU, vectorised across

@@ -1,5 +1,6 @@
 package org.pauc.cuda;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,7 @@ final class KernelSignatures {
         Matcher m = KERNEL.matcher(source);
         while (m.find()) {
             String params = m.group(2).strip();
-            List<Kind> kinds = params.isEmpty() ? List.of() : java.util.Arrays.stream(params.split(","))
+            List<Kind> kinds = params.isEmpty() ? List.of() : Arrays.stream(params.split(","))
                     .map(p -> kind(m.group(1), p.strip())).toList();
             if (out.put(m.group(1), kinds) != null) {
                 throw new IllegalStateException("kernel " + m.group(1) + " is defined twice");

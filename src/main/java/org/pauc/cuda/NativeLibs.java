@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Finds the NVIDIA libraries by full soname. For each library the order is: the system property
@@ -28,7 +30,7 @@ public final class NativeLibs {
         }
 
         public String variable() {
-            return "PAUC_" + key.toUpperCase(java.util.Locale.ROOT);
+            return "PAUC_" + key.toUpperCase(Locale.ROOT);
         }
     }
 
@@ -48,7 +50,7 @@ public final class NativeLibs {
     /** Opens the library for the life of the process. */
     public static SymbolLookup open(Spec spec) throws Missing {
         return open(spec, System.getProperties().entrySet().stream()
-                .collect(java.util.stream.Collectors.toMap(e -> e.getKey().toString(), e -> e.getValue().toString())),
+                .collect(Collectors.toMap(e -> e.getKey().toString(), e -> e.getValue().toString())),
                 System.getenv());
     }
 

@@ -1,8 +1,7 @@
 package org.pauc.data;
 
-import org.pauc.config.TrainConfig;
-
 import java.util.SplittableRandom;
+import org.pauc.config.TrainConfig;
 
 /**
  * MoCo v2's augmentation adapted to small images: random resized crop, horizontal flip, colour jitter

@@ -1,5 +1,7 @@
 package org.pauc.data;
 
+import java.util.Arrays;
+
 /**
  * Images in memory: n samples of h×w×c floats in [0, 1] (NHWC), with labels when known (−1 marks an unlabeled
  * sample) and the class names.
@@ -42,8 +44,8 @@ public record Dataset(String name, int n, int h, int w, int c, float[] pixels, i
         if (from < 0 || to > n || from > to) {
             throw new IllegalArgumentException("no samples [" + from + ", " + to + ") in " + name + " of " + n);
         }
-        float[] p = java.util.Arrays.copyOfRange(pixels, from * imageSize(), to * imageSize());
-        int[] l = labels == null ? null : java.util.Arrays.copyOfRange(labels, from, to);
+        float[] p = Arrays.copyOfRange(pixels, from * imageSize(), to * imageSize());
+        int[] l = labels == null ? null : Arrays.copyOfRange(labels, from, to);
         return new Dataset(name + "[" + (from == 0 ? "" : from) + ":" + to + "]", to - from, h, w, c, p, l, classes);
     }
 }

@@ -9,6 +9,7 @@ import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 import org.pauc.oracle.Concentration;
 import org.pauc.oracle.Mat;
+import org.pauc.oracle.Uniformity;
 
 /**
  * How much samples coagulate around their prototypes (pauc's own measures; the PAUC paper's are not available):
@@ -95,7 +96,7 @@ public final class Coagulation {
             for (int r = 0; r < mem.size(); r++) {
                 System.arraycopy(xd, mem.get(r) * d, sub, r * d, d);
             }
-            intraUnif += org.pauc.oracle.Uniformity.forward(new Mat(mem.size(), d, sub.clone()), 2);
+            intraUnif += Uniformity.forward(new Mat(mem.size(), d, sub.clone()), 2);
             for (int p = 0; p < mem.size(); p++) {
                 for (int q = p + 1; q < mem.size(); q++) {
                     double s = 0;

@@ -7,17 +7,15 @@ import java.util.List;
 import java.util.Map;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.checkpoint.Checkpoint;
 import org.pauc.cluster.KMeans;
+import org.pauc.config.TrainConfig;
 import org.pauc.data.Augment;
 import org.pauc.data.Dataset;
-import org.pauc.checkpoint.Checkpoint;
-import org.pauc.config.TrainConfig;
 import org.pauc.io.InputException;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
-import org.pauc.checkpoint.Checkpoint;
-import org.pauc.config.TrainConfig;
 
 /**
  * Evaluates a representation on a labelled train/test split: weighted kNN (cosine, k, T), the linear probe

@@ -1,5 +1,6 @@
 package org.pauc.eval;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -60,8 +61,8 @@ public final class LinearProbe {
             }
             for (int s = 0; s < nTrain; s += BATCH) {
                 int m = Math.min(BATCH, nTrain - s);
-                java.util.Arrays.fill(gw, 0);
-                java.util.Arrays.fill(gb, 0);
+                Arrays.fill(gw, 0);
+                Arrays.fill(gb, 0);
                 for (int q = s; q < s + m; q++) {
                     int i = order[q];
                     for (int a = 0; a < d; a++) {

@@ -1,6 +1,10 @@
 package org.pauc.eval;
 
+import java.util.Arrays;
 import org.pauc.hostmath.Gemm;
+import org.pauc.oracle.Align;
+import org.pauc.oracle.Mat;
+import org.pauc.oracle.Uniformity;
 
 /**
  * Evaluation metrics of representations: weighted kNN (InstDisc), NMI and AMI of a clustering, Wang–Isola
@@ -98,7 +102,7 @@ public final class Metrics {
                 }
             }
         }
-        return java.util.Arrays.copyOf(heap, size);
+        return Arrays.copyOf(heap, size);
     }
 
     /** Whether element x ranks below element y: a smaller value, or the same value and a larger index. */
@@ -255,12 +259,12 @@ public final class Metrics {
         return emi;
     }
 
-    private static org.pauc.oracle.Mat mat(float[] x, int n, int d) {
+    private static Mat mat(float[] x, int n, int d) {
         double[] v = new double[n * d];
         for (int i = 0; i < v.length; i++) {
             v[i] = x[i];
         }
-        return new org.pauc.oracle.Mat(n, d, v);
+        return new Mat(n, d, v);
     }
 
     /** Wang–Isola alignment: mean_i ||x_i − y_i||^α over paired features (the oracle's align with pos = i). */
@@ -269,11 +273,11 @@ public final class Metrics {
         for (int i = 0; i < n; i++) {
             pos[i] = i;
         }
-        return org.pauc.oracle.Align.forward(mat(x, n, d), mat(y, n, d), pos, alpha);
+        return Align.forward(mat(x, n, d), mat(y, n, d), pos, alpha);
     }
 
     /** Wang–Isola uniformity: log mean over pairs of exp(−t ||x_i − x_j||²) (the oracle's uniformity). */
     public static double uniformity(float[] x, int n, int d, double t) {
-        return org.pauc.oracle.Uniformity.forward(mat(x, n, d), t);
+        return Uniformity.forward(mat(x, n, d), t);
     }
 }

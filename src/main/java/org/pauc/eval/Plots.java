@@ -1,12 +1,5 @@
 package org.pauc.eval;
 
-import java.util.ArrayList;
-import java.util.List;
-import org.pauc.cluster.KMeans;
-import org.pauc.data.Dataset;
-import org.pauc.oracle.Concentration;
-import org.pauc.oracle.Mat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -24,6 +17,10 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.pauc.cluster.KMeans;
+import org.pauc.data.Dataset;
+import org.pauc.oracle.Concentration;
+import org.pauc.oracle.Mat;
 
 /** PNG figures of a run, rendered headlessly with XChart (needs fontconfig and a font on the machine). */
 public final class Plots {

@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Collections;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,14 +19,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
+import org.pauc.checkpoint.Checkpoint;
+import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
-import org.pauc.checkpoint.Checkpoint;
-import org.pauc.config.TrainConfig;
 import org.pauc.train.Trainer;
 
 /**

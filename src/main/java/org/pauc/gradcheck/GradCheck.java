@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.pauc.ops.AllOps;
 import org.pauc.ops.Cases;
 import org.pauc.ops.NamedOp;
-import org.pauc.ops.AllOps;
 import org.pauc.tensor.Tensor;
 
 /**

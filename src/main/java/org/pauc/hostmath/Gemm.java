@@ -1,5 +1,7 @@
 package org.pauc.hostmath;
 
+import java.util.Arrays;
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -75,7 +77,7 @@ public final class Gemm {
         }
     }
 
-    private static void forEach(boolean parallel, int tasks, java.util.function.IntConsumer body) {
+    private static void forEach(boolean parallel, int tasks, IntConsumer body) {
         if (parallel) {
             Parallel.forEach(tasks, body);
         } else {
@@ -98,7 +100,7 @@ public final class Gemm {
         for (int i = 0; i < m; i++) {
             int row = off + i * ldc;
             if (beta == 0) {
-                java.util.Arrays.fill(c, row, row + n, 0f);
+                Arrays.fill(c, row, row + n, 0f);
             } else {
                 for (int j = 0; j < n; j++) {
                     c[row + j] *= beta;
@@ -189,7 +191,7 @@ public final class Gemm {
                 int dst = base + p * NR;
                 System.arraycopy(b, off + (p0 + p) * ldb + j, pb, dst, nr);
                 if (nr < NR) {
-                    java.util.Arrays.fill(pb, dst + nr, dst + NR, 0f);
+                    Arrays.fill(pb, dst + nr, dst + NR, 0f);
                 }
             }
         } else {
@@ -279,7 +281,7 @@ public final class Gemm {
     private static void kernelTail(int kc, int mr, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff,
                                    int ldc, int nr) {
         float[] tile = TILE.get();
-        java.util.Arrays.fill(tile, 0f);
+        Arrays.fill(tile, 0f);
         kernel(kc, pa, aOff, pb, bOff, tile, 0, NR);
         for (int r = 0; r < mr; r++) {
             for (int q = 0; q < nr; q++) {

@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -61,7 +63,7 @@ public final class Parallel {
         if (tasks <= 0) {
             return;
         }
-        boolean nested = Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread w
+        boolean nested = Thread.currentThread() instanceof ForkJoinWorkerThread w
                 && w.getPool() == pool;
         if (tasks == 1 || threads == 1 || nested) {
             for (int t = 0; t < tasks; t++) {
@@ -72,7 +74,7 @@ public final class Parallel {
         ForkJoinPool p = pool();
         int workers = Math.min(threads, tasks);
         List<Future<?>> futures = new ArrayList<>(workers);
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
         for (int w = 0; w < workers; w++) {
             futures.add(p.submit(() -> {
                 for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {

@@ -1,5 +1,6 @@
 package org.pauc.hostmath;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -66,7 +67,7 @@ public final class Vec {
     /** out[0 … size) = Σ_t partials[t·size …], the partials added in order t = 0, 1, …. */
     public static void sumPartials(float[] partials, int count, int size, float[] out) {
         if (count == 0) {
-            java.util.Arrays.fill(out, 0, size, 0f);
+            Arrays.fill(out, 0, size, 0f);
             return;
         }
         System.arraycopy(partials, 0, out, 0, size);

@@ -1,5 +1,6 @@
 package org.pauc.nn;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.pauc.backend.Backend;
@@ -22,7 +23,7 @@ public final class Modules {
 
     static float[] constant(int n, float v) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, v);
+        Arrays.fill(a, v);
         return a;
     }
 

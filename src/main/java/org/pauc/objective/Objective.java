@@ -1,9 +1,8 @@
 package org.pauc.objective;
 
+import java.util.List;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
-
-import java.util.List;
 import org.pauc.oracle.PaucObjective;
 
 /**

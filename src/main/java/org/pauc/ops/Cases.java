@@ -1,11 +1,14 @@
 package org.pauc.ops;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.pauc.oracle.Mat;
+import org.pauc.tensor.DType;
 import org.pauc.tensor.Tensor;
 
 /**
@@ -117,7 +120,7 @@ public final class Cases {
             perm[i] = perm[j];
             perm[j] = t;
         }
-        return java.util.Arrays.copyOf(perm, n);
+        return Arrays.copyOf(perm, n);
     }
 
     double[] positives(int n, double lo, double hi) {
@@ -164,9 +167,9 @@ public final class Cases {
     private List<Case> infoNce() {
         String op = "info_nce";
         Mat collapsed = collapsedRows(7, 4, 1e-3);
-        Mat cq = new Mat(3, 4, java.util.Arrays.copyOfRange(collapsed.data, 0, 12));
-        Mat ck = new Mat(3, 4, java.util.Arrays.copyOfRange(collapsed.data, 0, 12));
-        Mat cqueue = new Mat(4, 4, java.util.Arrays.copyOfRange(collapsed.data, 12, 28));
+        Mat cq = new Mat(3, 4, Arrays.copyOfRange(collapsed.data, 0, 12));
+        Mat ck = new Mat(3, 4, Arrays.copyOfRange(collapsed.data, 0, 12));
+        Mat cqueue = new Mat(4, 4, Arrays.copyOfRange(collapsed.data, 12, 28));
         return List.of(
                 new Case(op, "random", inputs("q", unitRows(4, 6), "k", unitRows(4, 6), "queue", unitRows(9, 6)), params()),
                 new Case(op, "small-tau", inputs("q", unitRows(3, 5), "k", unitRows(3, 5), "queue", unitRows(6, 5)),
@@ -202,7 +205,7 @@ public final class Cases {
         for (int p : pos) {
             used[p] = true;
         }
-        int[] free = java.util.stream.IntStream.range(0, k).filter(c -> !used[c]).toArray();
+        int[] free = IntStream.range(0, k).filter(c -> !used[c]).toArray();
         int[] pick = distinctIds(Math.min(s, free.length), free.length);
         int[] neg = new int[pick.length];
         for (int i = 0; i < pick.length; i++) {
@@ -325,7 +328,7 @@ public final class Cases {
         for (int i = 0; i < n; i++) {
             data[i] = scale * rng.nextGaussian();
         }
-        return new Tensor(org.pauc.tensor.DType.F64, shape, data);
+        return new Tensor(DType.F64, shape, data);
     }
 
     /** Values whose magnitude is at least 0.05, so that finite differences never cross a kink at 0. */

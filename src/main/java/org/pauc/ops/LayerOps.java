@@ -3,7 +3,6 @@ package org.pauc.ops;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.pauc.oracle.layers.ConvShape;
 import org.pauc.oracle.layers.Layers;
 import org.pauc.oracle.layers.PoolShape;

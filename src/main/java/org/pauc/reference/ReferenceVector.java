@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -141,7 +143,7 @@ public record ReferenceVector(String op, String name, Map<String, Double> params
         }
         int size = d.isArray() ? d.size() : 1;
         if (size != count) {
-            throw new MalformedVectorException(where + ": shape " + java.util.Arrays.toString(shape) + " needs " + count
+            throw new MalformedVectorException(where + ": shape " + Arrays.toString(shape) + " needs " + count
                     + " values, data has " + size);
         }
         double[] data = new double[size];
@@ -183,8 +185,8 @@ public record ReferenceVector(String op, String name, Map<String, Double> params
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, ".vector", ".tmp");
         Files.writeString(tmp, b);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void appendTensors(StringBuilder b, String key, Map<String, Tensor> tensors) {
@@ -193,7 +195,7 @@ public record ReferenceVector(String op, String name, Map<String, Double> params
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Tensor t = e.getValue();
             b.append(sep).append("    ").append(quote(e.getKey())).append(": {\"dtype\": ").append(quote(t.dtype().id()))
-                    .append(", \"shape\": ").append(java.util.Arrays.toString(t.shape())).append(", \"data\": [");
+                    .append(", \"shape\": ").append(Arrays.toString(t.shape())).append(", \"data\": [");
             for (int i = 0; i < t.data().length; i++) {
                 if (i > 0) {
                     b.append(", ");

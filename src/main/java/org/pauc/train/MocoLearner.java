@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
-import org.pauc.objective.Objective;
 import org.pauc.nn.Network;
 import org.pauc.nn.Param;
+import org.pauc.objective.Objective;
 import org.pauc.oracle.PaucObjective;
 
 /**

@@ -1,21 +1,23 @@
 package org.pauc.verify;
 
-import org.pauc.objective.Objective;
-
-import org.pauc.backend.Backend;
-import org.pauc.backend.Buffer;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Backends;
+import org.pauc.backend.Buffer;
+import org.pauc.objective.Objective;
 import org.pauc.ops.NamedOp;
 import org.pauc.ops.OpEvaluator;
 import org.pauc.ops.OracleOps;
 import org.pauc.ops.Tolerance;
+import org.pauc.oracle.Align;
+import org.pauc.oracle.Clustering;
 import org.pauc.oracle.Concentration;
 import org.pauc.oracle.Mat;
 import org.pauc.oracle.PaucObjective;
+import org.pauc.oracle.ProtoNce;
 import org.pauc.tensor.DType;
 import org.pauc.tensor.Tensor;
 
@@ -29,6 +31,11 @@ public final class BackendEvaluator implements OpEvaluator {
     public static final Tolerance FLOAT = new Tolerance(2e-3, 2e-4);
 
     private final Backend be;
+
+    /** The evaluator {@code --backend NAME} selects: the oracle's own ops for "oracle", else the backend's. */
+    public static OpEvaluator forBackend(String name, int threads) {
+        return name.equals("oracle") ? OpEvaluator.ORACLE : new BackendEvaluator(Backends.create(name, threads));
+    }
 
     public BackendEvaluator(Backend backend) {
         this.be = backend;
@@ -138,7 +145,7 @@ public final class BackendEvaluator implements OpEvaluator {
                 Mat v = in.get("v").asMat(op + ": v");
                 Mat c = in.get("C").asMat(op + ": C");
                 int[] pos = in.get("pos").asIndices(op + ": pos");
-                org.pauc.oracle.Align.forward(v, c, pos, p.get("alpha")); // validates shapes and ids
+                Align.forward(v, c, pos, p.get("alpha")); // validates shapes and ids
                 Buffer dv = zeros(v.data.length);
                 double l = be.align(v.rows, v.cols, c.rows, up(in.get("v")), up(in.get("C")), ids(pos),
                         p.get("alpha").floatValue(), dv, 1f);
@@ -218,8 +225,8 @@ public final class BackendEvaluator implements OpEvaluator {
     /** The same validation as the oracle's proto_nce, so that bad ids fail cleanly before reaching a kernel. */
     private static void checkClustering(String op, Mat q, Mat c, Tensor phi, int[] pos, int[] neg, String suffix) {
         try {
-            new org.pauc.oracle.Clustering(c, phi.asVector(op + ": phi" + suffix), pos, neg);
-            org.pauc.oracle.ProtoNce.logits(q, new org.pauc.oracle.Clustering(c, phi.asVector(op + ": phi" + suffix),
+            new Clustering(c, phi.asVector(op + ": phi" + suffix), pos, neg);
+            ProtoNce.logits(q, new Clustering(c, phi.asVector(op + ": phi" + suffix),
                     pos, neg));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + suffix + ": " + e.getMessage(), e);

@@ -1,19 +1,17 @@
 package org.pauc.verify;
 
-import org.pauc.train.Trainer;
-
-import java.util.Map;
-import org.pauc.config.Settings;
-import org.pauc.config.TrainConfig;
-import org.pauc.objective.Objective;
-import org.pauc.train.TrainListener;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.pauc.config.Settings;
+import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
+import org.pauc.objective.Objective;
+import org.pauc.train.TrainListener;
+import org.pauc.train.Trainer;
 
 /**
  * Trains the same short PAUC run (same seed, same data, same augmentations) on two backends and compares the total

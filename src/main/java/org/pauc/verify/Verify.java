@@ -1,14 +1,13 @@
 package org.pauc.verify;
 
-import org.pauc.backend.Backend;
-import org.pauc.backend.Buffer;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Buffer;
 import org.pauc.oracle.layers.ConvShape;
 import org.pauc.oracle.layers.PoolShape;
 

@@ -1,8 +1,5 @@
 package org.pauc.backend;
 
-import org.pauc.verify.BackendEvaluator;
-import org.pauc.verify.Verify;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,6 +14,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.pauc.backend.oracle.OracleBackend;
 import org.pauc.cpu.CpuBackend;
 import org.pauc.reference.ReferenceChecker;
+import org.pauc.verify.BackendEvaluator;
+import org.pauc.verify.Verify;
 
 class CpuBackendTest {
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.pauc.hostmath.Parallel;
@@ -33,7 +34,7 @@ class KMeansTest {
         for (KMeans.Init init : KMeans.Init.values()) {
             KMeans.Result r = KMeans.fit(x, n, d, k, 20, 3, init, 0);
             int[] map = new int[k];
-            java.util.Arrays.fill(map, -1);
+            Arrays.fill(map, -1);
             for (int i = 0; i < n; i++) {
                 int c = r.assign()[i];
                 if (map[c] < 0) {

@@ -1,7 +1,5 @@
 package org.pauc.cuda;
 
-import java.io.PrintStream;
-import java.io.OutputStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,19 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pauc.backend.Backend;
-import org.pauc.verify.BackendEvaluator;
 import org.pauc.backend.Backends;
-import org.pauc.verify.Verify;
 import org.pauc.backend.oracle.OracleBackend;
 import org.pauc.data.Datasets;
 import org.pauc.reference.ReferenceChecker;
+import org.pauc.verify.BackendEvaluator;
 import org.pauc.verify.Equivalence;
+import org.pauc.verify.Verify;
 
 /**
  * The cuda backend as a whole. Without a GPU (CI): it reports why it is unavailable, in one line, and auto falls back.

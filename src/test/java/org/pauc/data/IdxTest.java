@@ -1,6 +1,5 @@
 package org.pauc.data;
 
-import org.pauc.config.TrainConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,9 +11,11 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pauc.config.TrainConfig;
 
 class IdxTest {
 
@@ -74,7 +75,7 @@ class IdxTest {
         dataset(dir, "t10k", 3, true);
         Path images = dir.resolve("train-images-idx3-ubyte.gz");
         byte[] full = idx(0x803, new int[] {5, 2, 3}, new byte[30]);
-        write(images, java.util.Arrays.copyOf(full, full.length - 7), true);
+        write(images, Arrays.copyOf(full, full.length - 7), true);
         var e = assertThrows(DataException.class, () -> Datasets.idxPair(dir, "tiny"));
         assertTrue(e.getMessage().startsWith(images + ": truncated"), e.getMessage());
 
@@ -117,7 +118,7 @@ class IdxTest {
         a.view(ds, 2, 3, 0, y, 0);
         assertArrayEquals(x, y);
         a.view(ds, 2, 3, 1, y, 0);
-        assertTrue(!java.util.Arrays.equals(x, y), "the two views differ");
+        assertTrue(!Arrays.equals(x, y), "the two views differ");
         for (float v : x) {
             assertTrue(v >= 0 && v <= 1);
         }

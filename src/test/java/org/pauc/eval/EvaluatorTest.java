@@ -1,13 +1,12 @@
 package org.pauc.eval;
 
-import java.io.PrintStream;
-import java.io.ByteArrayOutputStream;
-import org.pauc.config.Settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,13 +14,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pauc.backend.Backend;
+import org.pauc.checkpoint.Checkpoint;
+import org.pauc.config.Settings;
+import org.pauc.config.TrainConfig;
 import org.pauc.cpu.CpuBackend;
-import org.pauc.data.Augment;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.nn.Network;
-import org.pauc.checkpoint.Checkpoint;
-import org.pauc.config.TrainConfig;
 import org.pauc.train.Trainer;
 
 class EvaluatorTest {

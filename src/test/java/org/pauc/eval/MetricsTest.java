@@ -3,6 +3,7 @@ package org.pauc.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -130,18 +131,18 @@ class MetricsTest {
     void topKKeepsTheLargestValuesAndTheLowerIndexOnTies() {
         float[] a = {0.5f, 0.9f, 0.1f, 0.9f, 0.7f, 0.9f};
         int[] top = Metrics.topK(a, 0, a.length, 3);
-        java.util.Arrays.sort(top);
-        assertEquals("[1, 3, 5]", java.util.Arrays.toString(top));
+        Arrays.sort(top);
+        assertEquals("[1, 3, 5]", Arrays.toString(top));
         int[] two = Metrics.topK(a, 0, a.length, 2);
-        java.util.Arrays.sort(two);
-        assertEquals("[1, 3]", java.util.Arrays.toString(two));
+        Arrays.sort(two);
+        assertEquals("[1, 3]", Arrays.toString(two));
         SplittableRandom r = new SplittableRandom(3);
         float[] big = new float[1000];
         for (int i = 0; i < big.length; i++) {
             big[i] = (float) r.nextGaussian();
         }
         float[] sorted = big.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         float threshold = sorted[1000 - 200];
         for (int i : Metrics.topK(big, 0, 1000, 200)) {
             assertTrue(big[i] >= threshold);

@@ -8,13 +8,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.pauc.ops.AllOps;
 import org.pauc.ops.Cases;
 import org.pauc.ops.NamedOp;
-import org.pauc.ops.AllOps;
 import org.pauc.tensor.Tensor;
 
 class GradCheckTest {
@@ -28,7 +29,7 @@ class GradCheckTest {
 
     @Test
     void everyDifferentiableOpIsCovered() {
-        Set<String> checked = new java.util.TreeSet<>();
+        Set<String> checked = new TreeSet<>();
         for (GradCheck.Result r : GradCheck.run(List.of(), 1)) {
             checked.add(r.op() + ":" + r.input());
         }

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 import org.pauc.backend.oracle.OracleBackend;
+import org.pauc.cpu.CpuBackend;
 
 /**
  * The networks' backward passes (layer wiring, fused BN + ReLU, the residual block's two paths) against central
@@ -88,7 +89,7 @@ class NetworkGradientTest {
 
     @Test
     void resnet18HasTheStandardParameterCount() {
-        try (Backend be = new org.pauc.cpu.CpuBackend(1)) {
+        try (Backend be = new CpuBackend(1)) {
             Network net = Models.resnet18(be, 0, new Dims(32, 32, 3), 128);
             // torchvision's resnet18 backbone with a 3×3 stem: 11 168 832 parameters; plus the 512-512-128 head
             assertEquals(11_168_832L + 512 * 512 + 512 + 512 * 128 + 128, net.trainableCount());

@@ -1,13 +1,12 @@
 package org.pauc.objective;
 
-import org.pauc.backend.Buffer;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.pauc.backend.Buffer;
 import org.pauc.backend.oracle.OracleBackend;
 import org.pauc.oracle.CrossCorrelation;
 import org.pauc.oracle.L2Normalize;

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +107,7 @@ class TrainerTest {
         Trainer.run(cfg, options(d, run).stopAfter(1));
         // as if killed after epoch 2's log line was appended but before its checkpoint was renamed into place
         Files.writeString(run.resolve("log.jsonl"), Files.readAllLines(run.resolve("log.jsonl")).get(0) + "\n",
-                java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.APPEND);
         Files.writeString(run.resolve("." + Checkpoint.FILE + "12345.tmp"), "half-written");
         Trainer.run(cfg, options(d, run).resuming(true));
         assertEquals(3, Files.readAllLines(run.resolve("log.jsonl")).size());

@@ -1,17 +1,17 @@
 package org.pauc.verify;
 
-import java.io.PrintStream;
-import java.io.OutputStream;
-import org.pauc.config.TrainConfig;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pauc.config.TrainConfig;
 import org.pauc.data.Datasets;
 
 /** The step-by-step training comparison, here between the float cpu backend and the double-precision oracle. */
@@ -29,10 +29,10 @@ class EquivalenceTest {
 
     @Test
     void aDifferenceBeyondTheToleranceFails() {
-        var same = new Equivalence.Result("a", "b", java.util.List.of(new Equivalence.Row(0, 0, 2.0, 2.0 * (1 + 1e-4))));
+        var same = new Equivalence.Result("a", "b", List.of(new Equivalence.Row(0, 0, 2.0, 2.0 * (1 + 1e-4))));
         assertTrue(same.ok());
-        var off = new Equivalence.Result("a", "b", java.util.List.of(new Equivalence.Row(0, 0, 2.0, 2.1)));
+        var off = new Equivalence.Result("a", "b", List.of(new Equivalence.Row(0, 0, 2.0, 2.1)));
         assertFalse(off.ok());
-        assertFalse(new Equivalence.Result("a", "b", java.util.List.of()).ok(), "no steps is no evidence");
+        assertFalse(new Equivalence.Result("a", "b", List.of()).ok(), "no steps is no evidence");
     }
 }

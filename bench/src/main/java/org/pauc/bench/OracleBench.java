@@ -1,8 +1,10 @@
 package org.pauc.bench;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -60,9 +62,9 @@ public class OracleBench {
         keys = L2Normalize.forward(gaussian(r, queue, width), 1e-12);
         int clusters = 100;
         double[] phi = new double[clusters];
-        java.util.Arrays.fill(phi, 0.2);
+        Arrays.fill(phi, 0.2);
         int[] pos = r.ints(batch, 0, clusters).toArray();
-        int[] neg = java.util.stream.IntStream.range(0, clusters).filter(c -> java.util.Arrays.stream(pos).noneMatch(p -> p == c))
+        int[] neg = IntStream.range(0, clusters).filter(c -> Arrays.stream(pos).noneMatch(p -> p == c))
                 .limit(16).toArray();
         clusterings = List.of(new Clustering(L2Normalize.forward(gaussian(r, clusters, width), 1e-12), phi, pos, neg));
     }
