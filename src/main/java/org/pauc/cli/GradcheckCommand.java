@@ -31,15 +31,10 @@ final class GradcheckCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         var results = GradCheck.run(ops, seed);
-        int failed = 0;
+        Tally tally = new Tally(out);
         for (GradCheck.Result r : results) {
-            out.println(r.line());
-            if (!r.pass()) {
-                failed++;
-            }
+            tally.add(r.line(), r.pass());
         }
-        out.println((results.size() - failed) + " passed, " + failed + " failed");
-        out.flush();
-        return failed == 0 ? 0 : 1;
+        return tally.finish();
     }
 }

@@ -53,18 +53,12 @@ final class ReferenceCommand implements Runnable {
                 throw new IllegalArgumentException("no .json reference vectors under " + paths);
             }
             var out = spec.commandLine().getOut();
-            int failed = 0;
+            Tally tally = new Tally(out);
             for (Path f : files) {
                 ReferenceChecker.Outcome o = ReferenceChecker.check(f, evaluator);
-                out.println(o.line());
-                out.flush();
-                if (!o.pass()) {
-                    failed++;
-                }
+                tally.add(o.line(), o.pass());
             }
-            out.println((files.size() - failed) + " passed, " + failed + " failed");
-            out.flush();
-            return failed == 0 ? 0 : 1;
+            return tally.finish();
         }
     }
 

@@ -42,16 +42,11 @@ final class VerifyCommand implements Callable<Integer> {
         try (Backend test = Backends.create(backend, threads); Backend oracle = Backends.create("oracle", 1)) {
             out.println("verifying " + test.description() + " against the oracle");
             List<Verify.Result> results = Verify.run(test, oracle, ops, seed);
-            int failed = 0;
+            Tally tally = new Tally(out);
             for (Verify.Result r : results) {
-                out.println(r.line());
-                if (!r.pass()) {
-                    failed++;
-                }
+                tally.add(r.line(), r.pass());
             }
-            out.println((results.size() - failed) + " passed, " + failed + " failed");
-            out.flush();
-            return failed == 0 ? 0 : 1;
+            return tally.finish();
         }
     }
 }

@@ -3,6 +3,7 @@ package org.pauc.cpu;
 import java.util.Arrays;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.HeapBuffer;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.Vec;
@@ -16,30 +17,6 @@ import org.pauc.oracle.layers.PoolShape;
  * rounding; {@code pauc verify --backend cpu} checks that.
  */
 public final class CpuBackend implements Backend {
-
-    /** Heap storage: floats, or ids. */
-    static final class Store implements Buffer {
-        final float[] values;
-        final int[] ids;
-
-        Store(float[] values, int[] ids) {
-            this.values = values;
-            this.ids = ids;
-        }
-
-        @Override
-        public int size() {
-            return values != null ? values.length : ids.length;
-        }
-
-        @Override
-        public boolean isIndex() {
-            return ids != null;
-        }
-
-        @Override
-        public void close() {}
-    }
 
     private final int threads;
 
@@ -60,32 +37,23 @@ public final class CpuBackend implements Backend {
     }
 
     static float[] f(Buffer b) {
-        if (b == null) {
-            return null;
-        }
-        if (!(b instanceof Store s) || s.values == null) {
-            throw new IllegalArgumentException("cpu backend: expected one of its float buffers, got " + b);
-        }
-        return s.values;
+        return HeapBuffer.floatsOf(b, "cpu");
     }
 
     static int[] ids(Buffer b) {
-        if (!(b instanceof Store s) || s.ids == null) {
-            throw new IllegalArgumentException("cpu backend: expected one of its id buffers, got " + b);
-        }
-        return s.ids;
+        return HeapBuffer.idsOf(b, "cpu");
     }
 
     // ---- memory ----
 
     @Override
     public Buffer allocate(int n) {
-        return new Store(new float[n], null);
+        return HeapBuffer.floats("cpu", n);
     }
 
     @Override
     public Buffer allocateIndices(int n) {
-        return new Store(null, new int[n]);
+        return HeapBuffer.ids("cpu", n);
     }
 
     @Override

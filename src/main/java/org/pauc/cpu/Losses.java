@@ -270,26 +270,40 @@ final class Losses {
         }
     }
 
+    /**
+     * The loss terms of a d×d correlation matrix m and their gradient coefficients g = (scale/n)·∂L/∂m: with the
+     * diagonal, Σ_a (1 − m_aa)² + λ_off Σ_{a≠b} m_ab² (cross_correlation); without it, λ_off Σ_{a≠b} m_ab².
+     */
+    private static double correlationTerms(int d, float[] m, boolean diagonal, float lambdaOff, float scale, int n,
+                                           float[] g) {
+        double total = 0;
+        for (int a = 0; a < d; a++) {
+            for (int b = 0; b < d; b++) {
+                float x = m[a * d + b];
+                if (a != b) {
+                    total += lambdaOff * (double) x * x;
+                    g[a * d + b] = 2 * lambdaOff * x * scale / n;
+                } else if (diagonal) {
+                    total += (1.0 - x) * (1.0 - x);
+                    g[a * d + b] = -2 * (1 - x) * scale / n;
+                }
+            }
+        }
+        return total;
+    }
+
     /** Matches {@code org.pauc.oracle.Correlation}: Σ_{a≠b} R_ab², R = ẑᵀẑ/N. */
     static double correlation(int n, int d, float[] z, float eps, float[] dz, float scale) {
         float[] sigma = new float[d];
         float[] zh = standardize(n, d, z, eps, sigma);
         float[] r = new float[d * d];
         Gemm.gemm(true, false, d, d, n, 1f / n, zh, 0, d, zh, 0, d, 0f, r, 0, d, false);
-        double total = 0;
         float[] g = new float[d * d];
-        for (int a = 0; a < d; a++) {
-            for (int b = 0; b < d; b++) {
-                if (a != b) {
-                    float x = r[a * d + b];
-                    total += (double) x * x;
-                    g[a * d + b] = 4 * x * scale / n; // (G + Gᵀ)/N with G = 2R off the diagonal, R symmetric
-                }
-            }
-        }
+        double total = correlationTerms(d, r, false, 1f, scale, n, g);
         if (dz != null) {
+            // dẑ = ẑ·(G + Gᵀ) = 2·ẑ·G, R being symmetric
             float[] dzh = new float[n * d];
-            Gemm.gemm(false, false, n, d, d, 1f, zh, 0, d, g, 0, d, 0f, dzh, 0, d, false);
+            Gemm.gemm(false, false, n, d, d, 2f, zh, 0, d, g, 0, d, 0f, dzh, 0, d, false);
             standardizeBackward(n, d, zh, sigma, dzh, dz);
         }
         return total;
@@ -304,20 +318,8 @@ final class Losses {
         float[] zhb = standardize(n, d, zb, eps, sb);
         float[] cm = new float[d * d];
         Gemm.gemm(true, false, d, d, n, 1f / n, zha, 0, d, zhb, 0, d, 0f, cm, 0, d, false);
-        double total = 0;
         float[] g = new float[d * d];
-        for (int a = 0; a < d; a++) {
-            for (int b = 0; b < d; b++) {
-                float x = cm[a * d + b];
-                if (a == b) {
-                    total += (1.0 - x) * (1.0 - x);
-                    g[a * d + b] = -2 * (1 - x) * scale / n;
-                } else {
-                    total += lambdaOff * (double) x * x;
-                    g[a * d + b] = 2 * lambdaOff * x * scale / n;
-                }
-            }
-        }
+        double total = correlationTerms(d, cm, true, lambdaOff, scale, n, g);
         if (dza != null) {
             float[] dzh = new float[n * d];
             Gemm.gemm(false, true, n, d, d, 1f, zhb, 0, d, g, 0, d, 0f, dzh, 0, d, false);

@@ -5,9 +5,15 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import org.pauc.io.InputException;
+import org.pauc.io.Limits;
 
 /**
  * Reader of IDX files (the MNIST / Fashion-MNIST format), plain or gzip-compressed: a big-endian magic number
@@ -23,13 +29,67 @@ public final class Idx {
     /** Images of an IDX file: count × rows × cols unsigned bytes. */
     public record Images(int count, int rows, int cols, byte[] pixels) {}
 
-    private static InputStream open(Path file) throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        raw.mark(2);
-        int b0 = raw.read();
-        int b1 = raw.read();
-        raw.reset();
-        return b0 == 0x1f && b1 == 0x8b ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+    /** The largest IDX file, compressed or not: 2 GiB of pixels, the most a Java array holds. */
+    static final long MAX_BYTES = Integer.MAX_VALUE;
+
+    /** Reads the body of an IDX file after its magic number. */
+    @FunctionalInterface
+    private interface Body<T> {
+        T read(DataInputStream in, long payloadLimit) throws IOException;
+    }
+
+    /**
+     * Opens {@code file} (a regular file, plain or gzip), checks the magic number, runs {@code body} with a bound on
+     * the bytes the file can hold, then checks that nothing follows the data; a gzip stream's trailer (CRC and size)
+     * is verified by reading to its end. Every failure is one {@link DataException}.
+     */
+    private static <T> T read(Path file, int expectedMagic, String what, Body<T> body) throws DataException {
+        long size;
+        try {
+            size = Limits.checkRegularFile(file, MAX_BYTES, "IDX " + what + " file");
+        } catch (InputException e) {
+            throw new DataException(e.getMessage());
+        }
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            raw.mark(2);
+            int b0 = raw.read();
+            int b1 = raw.read();
+            raw.reset();
+            boolean gzip = b0 == 0x1f && b1 == 0x8b;
+            long limit = gzip ? gzipSize(file, size) : size;
+            try (DataInputStream in = new DataInputStream(gzip
+                    ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw)) {
+                header(in, file, expectedMagic, what);
+                T result = body.read(in, limit);
+                if (in.read() != -1) {
+                    throw new DataException(file, "data follows the " + what + "s the header announces");
+                }
+                return result;
+            }
+        } catch (DataException e) {
+            throw e;
+        } catch (EOFException e) {
+            throw new DataException(file, "truncated IDX header");
+        } catch (ZipException e) {
+            throw new DataException(file, "corrupt gzip data (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            throw new DataException(file, "cannot read: " + e.getMessage());
+        }
+    }
+
+    /** The uncompressed size a gzip file declares in its trailer (exact below 4 GiB, which IDX files are). */
+    private static long gzipSize(Path file, long size) throws IOException {
+        if (size < 18) {
+            throw new DataException(file, "truncated gzip file");
+        }
+        try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            ch.position(size - 4);
+            while (b.hasRemaining() && ch.read(b) >= 0) {
+                // a 4-byte read
+            }
+            return Integer.toUnsignedLong(b.getInt(0));
+        }
     }
 
     private static int header(DataInputStream in, Path file, int expectedMagic, String what) throws IOException {
@@ -58,32 +118,33 @@ public final class Idx {
     }
 
     public static Images readImages(Path file) throws DataException {
-        try (DataInputStream in = new DataInputStream(open(file))) {
-            header(in, file, IMAGES, "image");
+        return read(file, IMAGES, "image", (in, limit) -> {
             int count = in.readInt();
             int rows = in.readInt();
             int cols = in.readInt();
-            if (count < 0 || rows <= 0 || cols <= 0 || (long) count * rows * cols > Integer.MAX_VALUE) {
+            long bytes = (long) count * rows * cols;
+            if (count < 0 || rows <= 0 || cols <= 0 || bytes > Integer.MAX_VALUE) {
                 throw new DataException(file, "invalid dimensions " + count + "×" + rows + "×" + cols);
             }
-            byte[] pixels = new byte[count * rows * cols];
+            if (bytes + 16 > limit) {
+                throw new DataException(file, "the header announces " + count + " images of " + rows + "×" + cols
+                        + " (" + (bytes + 16) + " bytes), the file holds " + limit);
+            }
+            byte[] pixels = new byte[(int) bytes];
             readFully(in, pixels, file, count + " images of " + rows + "×" + cols);
             return new Images(count, rows, cols, pixels);
-        } catch (DataException e) {
-            throw e;
-        } catch (EOFException e) {
-            throw new DataException(file, "truncated IDX header");
-        } catch (IOException e) {
-            throw new DataException(file, "cannot read: " + e.getMessage());
-        }
+        });
     }
 
     public static int[] readLabels(Path file) throws DataException {
-        try (DataInputStream in = new DataInputStream(open(file))) {
-            header(in, file, LABELS, "label");
+        return read(file, LABELS, "label", (in, limit) -> {
             int count = in.readInt();
             if (count < 0) {
                 throw new DataException(file, "invalid label count " + count);
+            }
+            if (count + 8L > limit) {
+                throw new DataException(file, "the header announces " + count + " labels (" + (count + 8L)
+                        + " bytes), the file holds " + limit);
             }
             byte[] raw = new byte[count];
             readFully(in, raw, file, count + " labels");
@@ -92,12 +153,6 @@ public final class Idx {
                 labels[i] = raw[i] & 0xff;
             }
             return labels;
-        } catch (DataException e) {
-            throw e;
-        } catch (EOFException e) {
-            throw new DataException(file, "truncated IDX header");
-        } catch (IOException e) {
-            throw new DataException(file, "cannot read: " + e.getMessage());
-        }
+        });
     }
 }

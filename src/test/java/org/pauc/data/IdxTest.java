@@ -29,15 +29,16 @@ class IdxTest {
         return b.array();
     }
 
-    static void write(Path file, byte[] content, boolean gzip) throws IOException {
-        if (gzip) {
-            ByteArrayOutputStream bo = new ByteArrayOutputStream();
-            try (OutputStream o = new GZIPOutputStream(bo)) {
-                o.write(content);
-            }
-            content = bo.toByteArray();
+    static byte[] gzip(byte[] content) throws IOException {
+        ByteArrayOutputStream bo = new ByteArrayOutputStream();
+        try (OutputStream o = new GZIPOutputStream(bo)) {
+            o.write(content);
         }
-        Files.write(file, content);
+        return bo.toByteArray();
+    }
+
+    static void write(Path file, byte[] content, boolean gzip) throws IOException {
+        Files.write(file, gzip ? gzip(content) : content);
     }
 
     /** A tiny Fashion-MNIST-like folder: n images of 2×3 and their labels. */
@@ -77,7 +78,18 @@ class IdxTest {
         byte[] full = idx(0x803, new int[] {5, 2, 3}, new byte[30]);
         write(images, Arrays.copyOf(full, full.length - 7), true);
         var e = assertThrows(DataException.class, () -> Datasets.idxPair(dir, "tiny"));
-        assertTrue(e.getMessage().startsWith(images + ": truncated"), e.getMessage());
+        assertEquals(images + ": the header announces 5 images of 2×3 (46 bytes), the file holds 39", e.getMessage());
+        // a header that claims 2³¹−1 images fails before anything is allocated
+        write(images, idx(0x803, new int[] {Integer.MAX_VALUE, 1, 1}, new byte[4]), false);
+        e = assertThrows(DataException.class, () -> Datasets.idxPair(dir, "tiny"));
+        assertTrue(e.getMessage().contains("the header announces 2147483647 images"), e.getMessage());
+        // a gzip stream whose CRC does not match its data
+        byte[] gz = gzip(full);
+        gz[gz.length - 8] ^= 1;
+        Files.write(images, gz);
+        e = assertThrows(DataException.class, () -> Datasets.idxPair(dir, "tiny"));
+        assertTrue(e.getMessage().contains("corrupt gzip data"), e.getMessage());
+        write(images, full, true);
 
         write(images, idx(0x801, new int[] {5}, new byte[5]), true);
         e = assertThrows(DataException.class, () -> Datasets.idxPair(dir, "tiny"));

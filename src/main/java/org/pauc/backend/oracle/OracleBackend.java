@@ -3,6 +3,7 @@ package org.pauc.backend.oracle;
 import java.util.Arrays;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.HeapBuffer;
 import org.pauc.oracle.Align;
 import org.pauc.oracle.Clustering;
 import org.pauc.oracle.Correlation;
@@ -22,30 +23,6 @@ import org.pauc.oracle.layers.PoolShape;
  */
 public final class OracleBackend implements Backend {
 
-    /** Heap storage: doubles, or ids. */
-    static final class Store implements Buffer {
-        final double[] values;
-        final int[] ids;
-
-        Store(double[] values, int[] ids) {
-            this.values = values;
-            this.ids = ids;
-        }
-
-        @Override
-        public int size() {
-            return values != null ? values.length : ids.length;
-        }
-
-        @Override
-        public boolean isIndex() {
-            return ids != null;
-        }
-
-        @Override
-        public void close() {}
-    }
-
     @Override
     public String name() {
         return "oracle";
@@ -57,20 +34,11 @@ public final class OracleBackend implements Backend {
     }
 
     private static double[] v(Buffer b) {
-        if (b == null) {
-            return null;
-        }
-        if (!(b instanceof Store s) || s.values == null) {
-            throw new IllegalArgumentException("oracle backend: expected one of its float buffers, got " + b);
-        }
-        return s.values;
+        return HeapBuffer.doublesOf(b, "oracle");
     }
 
     private static int[] ids(Buffer b) {
-        if (!(b instanceof Store s) || s.ids == null) {
-            throw new IllegalArgumentException("oracle backend: expected one of its id buffers, got " + b);
-        }
-        return s.ids;
+        return HeapBuffer.idsOf(b, "oracle");
     }
 
     private static Mat mat(Buffer b, int rows, int cols) {
@@ -96,12 +64,12 @@ public final class OracleBackend implements Backend {
 
     @Override
     public Buffer allocate(int n) {
-        return new Store(new double[n], null);
+        return HeapBuffer.doubles("oracle", n);
     }
 
     @Override
     public Buffer allocateIndices(int n) {
-        return new Store(null, new int[n]);
+        return HeapBuffer.ids("oracle", n);
     }
 
     @Override
