@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Scratch;
 
 /**
  * Lloyd's k-means with Euclidean distance on float features, for the E-step (PCL clusters the normalised
@@ -149,7 +150,7 @@ public final class KMeans {
         return s;
     }
 
-    private static final ThreadLocal<float[]> DOTS = ThreadLocal.withInitial(() -> new float[0]);
+    private static final Scratch DOTS = new Scratch();
 
     /** Nearest centroid of every point (lowest index on ties) and its squared distance. */
     static void assign(float[] x, float[] xNorm, int n, int d, float[] c, int k, int[] assign, float[] dist) {
@@ -161,11 +162,7 @@ public final class KMeans {
         Parallel.forEach(blocks, b -> {
             int i0 = b * BLOCK;
             int rows = Math.min(BLOCK, n - i0);
-            float[] dots = DOTS.get();
-            if (dots.length < rows * k) {
-                dots = new float[rows * k];
-                DOTS.set(dots);
-            }
+            float[] dots = DOTS.get(rows * k);
             // dotsᵀ (k × rows) = C · X_blockᵀ: the k centroids as the GEMM's rows, the points as its columns
             Gemm.gemm(false, true, k, rows, d, 1f, c, 0, d, x, i0 * d, d, 0f, dots, 0, rows, false);
             // arg-min down each column, a vector of points at a time; a strict < keeps the lowest index on ties

@@ -3,6 +3,7 @@ package org.pauc.cpu;
 import java.util.Arrays;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Scratch;
 import org.pauc.hostmath.Vec;
 import org.pauc.oracle.layers.ConvShape;
 
@@ -35,16 +36,7 @@ final class Conv {
         return s.kh() == 1 && s.kw() == 1 && s.stride() == 1 && s.pad() == 0;
     }
 
-    private static final ThreadLocal<float[]> COLS = ThreadLocal.withInitial(() -> new float[0]);
-
-    private static float[] scratch(ThreadLocal<float[]> tl, int size) {
-        float[] a = tl.get();
-        if (a.length < size) {
-            a = new float[size];
-            tl.set(a);
-        }
-        return a;
-    }
+    private static final Scratch COLS = new Scratch();
 
     /** Unfolds images [n0, n0+count) into rows of kh·kw·cin values (zeros where the window leaves the image). */
     static void im2col(ConvShape s, float[] x, int n0, int count, float[] col) {
@@ -154,7 +146,7 @@ final class Conv {
                 col = x;
                 colOff = n0 * s.h() * s.w() * s.cin();
             } else if (!smallPatch || dx != null) {
-                col = scratch(COLS, rows * k);
+                col = COLS.get(rows * k);
                 if (!smallPatch) {
                     im2col(s, x, n0, count, col);
                 }

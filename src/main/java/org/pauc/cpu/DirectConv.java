@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Scratch;
 import org.pauc.oracle.layers.ConvShape;
 
 /**
@@ -138,19 +139,14 @@ final class DirectConv {
         }
     }
 
-    private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[0]);
+    private static final Scratch PADDED = new Scratch();
 
     /** x with pad zeros around every image: n × (h + 2·pad) × (w + 2·pad) × cin. */
     static float[] padded(ConvShape s, float[] x, int hp, int wpd) {
         int cin = s.cin();
         int size = s.n() * hp * wpd * cin;
-        float[] xp = PADDED.get();
-        if (xp.length < size) {
-            xp = new float[size];
-            PADDED.set(xp);
-        } else {
-            Arrays.fill(xp, 0, size, 0f);
-        }
+        float[] xp = PADDED.get(size);
+        Arrays.fill(xp, 0, size, 0f);
         float[] out = xp;
         Parallel.forEach(s.n(), n -> {
             for (int iy = 0; iy < s.h(); iy++) {

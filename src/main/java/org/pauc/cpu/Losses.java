@@ -5,6 +5,7 @@ import jdk.incubator.vector.VectorOperators;
 import org.pauc.backend.Backend.Scored;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Scratch;
 import org.pauc.hostmath.Vec;
 
 /**
@@ -19,15 +20,10 @@ final class Losses {
 
     private Losses() {}
 
-    private static final ThreadLocal<float[]> LOGITS = ThreadLocal.withInitial(() -> new float[0]);
+    private static final Scratch LOGITS = new Scratch();
 
     private static float[] logits(int size) {
-        float[] a = LOGITS.get();
-        if (a.length < size) {
-            a = new float[size];
-            LOGITS.set(a);
-        }
-        return a;
+        return LOGITS.get(size);
     }
 
     /**

@@ -110,16 +110,11 @@ public final class Gemm {
     }
 
     private static final ThreadLocal<float[]> PACK_A = ThreadLocal.withInitial(() -> new float[MC * KC]);
-    private static final ThreadLocal<float[]> PACK_B = ThreadLocal.withInitial(() -> new float[0]);
+    /** The calling thread's buffer for packed B (B is packed by the caller, read by all tasks). */
+    private static final Scratch PACK_B = new Scratch();
 
-    /** The calling thread's buffer for packed B, grown as needed (B is packed by the caller, read by all tasks). */
     private static float[] packedB(int size) {
-        float[] pb = PACK_B.get();
-        if (pb.length < size) {
-            pb = new float[size];
-            PACK_B.set(pb);
-        }
-        return pb;
+        return PACK_B.get(size);
     }
 
     /** Rows i0 … i0+MC of C, column panels [firstPanel, lastPanel) of the packed B, for one KC slice of k. */

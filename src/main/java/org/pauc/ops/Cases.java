@@ -68,16 +68,12 @@ public final class Cases {
     // ---- random building blocks -------------------------------------------------------------
 
     Mat gaussian(int rows, int cols, double scale) {
-        Mat m = new Mat(rows, cols);
-        for (int i = 0; i < m.data.length; i++) {
-            m.data[i] = scale * rng.nextGaussian();
-        }
-        return m;
+        return Mat.gaussian(rng, rows, cols, scale);
     }
 
     /** Rows drawn uniformly on the unit sphere. */
     Mat unitRows(int rows, int cols) {
-        return normalizeRows(gaussian(rows, cols, 1));
+        return Mat.unitRows(rng, rows, cols);
     }
 
     /** Rows within about {@code spread} of one common unit vector, renormalised: a near-collapsed batch. */

@@ -70,13 +70,26 @@ public final class OracleOps {
         return m;
     }
 
-    private static Map<String, Tensor> loss(double value, Object... gradNameMat) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        out.put("loss", Tensor.scalar(value));
-        for (int i = 0; i < gradNameMat.length; i += 2) {
-            out.put("grad." + gradNameMat[i], Tensor.of((Mat) gradNameMat[i + 1]));
+    /** A scalar loss: {@link #scalar} is its forward; {@link #compute} adds the gradient of each differentiated input. */
+    private abstract static class LossOp extends FixedOp {
+        LossOp(String name, Map<String, Double> defaults, List<String> inputs, List<String> grads) {
+            super(name, defaults, inputs, grads);
         }
-        return out;
+
+        /** dL/dinput for each differentiated input, in their order. */
+        abstract List<Mat> gradients(Map<String, Tensor> in, Map<String, Double> p);
+
+        @Override
+        protected Map<String, Tensor> compute(Map<String, Tensor> in, Map<String, Double> p) {
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            out.put("loss", Tensor.scalar(scalar(in, p)));
+            List<String> names = gradInputs(in.keySet());
+            List<Mat> grads = gradients(in, p);
+            for (int i = 0; i < names.size(); i++) {
+                out.put("grad." + names.get(i), Tensor.of(grads.get(i)));
+            }
+            return out;
+        }
     }
 
     private static final class L2NormalizeOp extends FixedOp {
@@ -120,27 +133,23 @@ public final class OracleOps {
         }
     }
 
-    private static final class InfoNceOp extends FixedOp {
+    private static final class InfoNceOp extends LossOp {
         InfoNceOp() {
             super(InfoNce.OP, params("tau", InfoNce.DEFAULT_TAU), List.of("q", "k", "queue"), List.of("q"));
-        }
-
-        @Override
-        protected Map<String, Tensor> compute(Map<String, Tensor> in, Map<String, Double> p) {
-            Mat q = mat(in, "q");
-            Mat k = mat(in, "k");
-            Mat queue = mat(in, "queue");
-            double tau = p.get("tau");
-            return loss(InfoNce.forward(q, k, queue, tau), "q", InfoNce.backward(q, k, queue, tau, 1));
         }
 
         @Override
         protected double scalar(Map<String, Tensor> in, Map<String, Double> p) {
             return InfoNce.forward(mat(in, "q"), mat(in, "k"), mat(in, "queue"), p.get("tau"));
         }
+
+        @Override
+        List<Mat> gradients(Map<String, Tensor> in, Map<String, Double> p) {
+            return List.of(InfoNce.backward(mat(in, "q"), mat(in, "k"), mat(in, "queue"), p.get("tau"), 1));
+        }
     }
 
-    private static final class ProtoNceOp extends FixedOp {
+    private static final class ProtoNceOp extends LossOp {
         ProtoNceOp() {
             super(ProtoNce.OP, params(), List.of("q", "C", "phi", "pos", "neg"), List.of("q"));
         }
@@ -150,40 +159,34 @@ public final class OracleOps {
         }
 
         @Override
-        protected Map<String, Tensor> compute(Map<String, Tensor> in, Map<String, Double> p) {
-            Mat q = mat(in, "q");
-            Clustering cl = clustering(in);
-            return loss(ProtoNce.forward(q, cl), "q", ProtoNce.backward(q, cl, 1));
-        }
-
-        @Override
         protected double scalar(Map<String, Tensor> in, Map<String, Double> p) {
             return ProtoNce.forward(mat(in, "q"), clustering(in));
         }
-    }
-
-    private static final class AlignOp extends FixedOp {
-        AlignOp() {
-            super(Align.OP, params("alpha", Align.DEFAULT_ALPHA), List.of("v", "C", "pos"), List.of("v"));
-        }
 
         @Override
-        protected Map<String, Tensor> compute(Map<String, Tensor> in, Map<String, Double> p) {
-            Mat v = mat(in, "v");
-            Mat c = mat(in, "C");
-            int[] pos = ids(in, "pos");
-            double alpha = p.get("alpha");
-            return loss(Align.forward(v, c, pos, alpha), "v", Align.backward(v, c, pos, alpha, 1));
+        List<Mat> gradients(Map<String, Tensor> in, Map<String, Double> p) {
+            return List.of(ProtoNce.backward(mat(in, "q"), clustering(in), 1));
+        }
+    }
+
+    private static final class AlignOp extends LossOp {
+        AlignOp() {
+            super(Align.OP, params("alpha", Align.DEFAULT_ALPHA), List.of("v", "C", "pos"), List.of("v"));
         }
 
         @Override
         protected double scalar(Map<String, Tensor> in, Map<String, Double> p) {
             return Align.forward(mat(in, "v"), mat(in, "C"), ids(in, "pos"), p.get("alpha"));
         }
+
+        @Override
+        List<Mat> gradients(Map<String, Tensor> in, Map<String, Double> p) {
+            return List.of(Align.backward(mat(in, "v"), mat(in, "C"), ids(in, "pos"), p.get("alpha"), 1));
+        }
     }
 
     /** A loss of one matrix input and one parameter: L = forward(x; p), dL/dx = backward(x; p, 1). */
-    private static final class SingleInputOp extends FixedOp {
+    private static final class SingleInputOp extends LossOp {
         interface Forward {
             double apply(Mat x, double param);
         }
@@ -206,19 +209,17 @@ public final class OracleOps {
         }
 
         @Override
-        protected Map<String, Tensor> compute(Map<String, Tensor> in, Map<String, Double> p) {
-            Mat x = mat(in, input);
-            double a = p.get(param);
-            return loss(forward.apply(x, a), input, backward.apply(x, a, 1));
-        }
-
-        @Override
         protected double scalar(Map<String, Tensor> in, Map<String, Double> p) {
             return forward.apply(mat(in, input), p.get(param));
         }
+
+        @Override
+        List<Mat> gradients(Map<String, Tensor> in, Map<String, Double> p) {
+            return List.of(backward.apply(mat(in, input), p.get(param), 1));
+        }
     }
 
-    private static final class CrossCorrelationOp extends FixedOp {
+    private static final class CrossCorrelationOp extends LossOp {
         CrossCorrelationOp() {
             super(CrossCorrelation.OP,
                     params("lambda_off", CrossCorrelation.DEFAULT_LAMBDA_OFF, "eps", CrossCorrelation.DEFAULT_EPS),
@@ -226,18 +227,15 @@ public final class OracleOps {
         }
 
         @Override
-        protected Map<String, Tensor> compute(Map<String, Tensor> in, Map<String, Double> p) {
-            Mat za = mat(in, "za");
-            Mat zb = mat(in, "zb");
-            double lambdaOff = p.get("lambda_off");
-            double eps = p.get("eps");
-            CrossCorrelation.Grads g = CrossCorrelation.backward(za, zb, lambdaOff, eps, 1);
-            return loss(CrossCorrelation.forward(za, zb, lambdaOff, eps), "za", g.za(), "zb", g.zb());
+        protected double scalar(Map<String, Tensor> in, Map<String, Double> p) {
+            return CrossCorrelation.forward(mat(in, "za"), mat(in, "zb"), p.get("lambda_off"), p.get("eps"));
         }
 
         @Override
-        protected double scalar(Map<String, Tensor> in, Map<String, Double> p) {
-            return CrossCorrelation.forward(mat(in, "za"), mat(in, "zb"), p.get("lambda_off"), p.get("eps"));
+        List<Mat> gradients(Map<String, Tensor> in, Map<String, Double> p) {
+            CrossCorrelation.Grads g = CrossCorrelation.backward(mat(in, "za"), mat(in, "zb"), p.get("lambda_off"),
+                    p.get("eps"), 1);
+            return List.of(g.za(), g.zb());
         }
     }
 
@@ -332,13 +330,11 @@ public final class OracleOps {
 
         @Override
         protected Map<String, Tensor> compute(Map<String, Tensor> in, Map<String, Double> p) {
-            Mat u = in.get("u").asMat(at("u"));
-            Mat k = in.get("k").asMat(at("k"));
-            Mat queue = in.get("queue").asMat(at("queue"));
-            List<Clustering> cls = clusterings(in);
-            PaucObjective.Params pp = objectiveParams(p);
-            return loss(PaucObjective.forward(u, k, queue, cls, pp).total(),
-                    "u", PaucObjective.backward(u, k, queue, cls, pp, 1));
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            out.put("loss", Tensor.scalar(scalar(in, p)));
+            out.put("grad.u", Tensor.of(PaucObjective.backward(in.get("u").asMat(at("u")), in.get("k").asMat(at("k")),
+                    in.get("queue").asMat(at("queue")), clusterings(in), objectiveParams(p), 1)));
+            return out;
         }
 
         @Override

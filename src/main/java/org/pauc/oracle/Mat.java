@@ -1,6 +1,7 @@
 package org.pauc.oracle;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
  * A dense row-major matrix of doubles: the one data type of the oracle.
@@ -39,6 +40,36 @@ public final class Mat {
             d[i] = data[i];
         }
         return new Mat(rows, cols, d);
+    }
+
+    /** rows × cols independent draws of N(0, scale²) from {@code r}, row by row. */
+    public static Mat gaussian(SplittableRandom r, int rows, int cols, double scale) {
+        Mat m = new Mat(rows, cols);
+        for (int i = 0; i < m.data.length; i++) {
+            m.data[i] = scale * r.nextGaussian();
+        }
+        return m;
+    }
+
+    /** rows × cols rows drawn uniformly on the unit sphere (normalised Gaussian rows). */
+    public static Mat unitRows(SplittableRandom r, int rows, int cols) {
+        Mat m = gaussian(r, rows, cols, 1);
+        for (int i = 0; i < rows; i++) {
+            double n = m.rowNorm(i);
+            for (int c = 0; c < cols; c++) {
+                m.set(i, c, m.get(i, c) / n);
+            }
+        }
+        return m;
+    }
+
+    /** The values rounded to float. */
+    public float[] toFloats() {
+        float[] f = new float[data.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) data[i];
+        }
+        return f;
     }
 
     public double get(int r, int c) {

@@ -10,6 +10,7 @@ import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 import org.pauc.backend.oracle.OracleBackend;
 import org.pauc.cpu.CpuBackend;
+import org.pauc.oracle.Mat;
 
 /**
  * The networks' backward passes (layer wiring, fused BN + ReLU, the residual block's two paths) against central
@@ -18,11 +19,7 @@ import org.pauc.cpu.CpuBackend;
 class NetworkGradientTest {
 
     private static float[] gaussian(SplittableRandom r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
+        return Mat.gaussian(r, 1, n, 1).toFloats();
     }
 
     private static double objective(OracleBackend be, Network net, Buffer x, int n, float[] dy) {

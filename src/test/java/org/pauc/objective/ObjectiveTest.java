@@ -17,11 +17,7 @@ import org.pauc.oracle.PaucObjective;
 class ObjectiveTest {
 
     private static float[] gaussian(SplittableRandom r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
+        return Mat.gaussian(r, 1, n, 1).toFloats();
     }
 
     private static double total(OracleBackend be, int n, int d, float[] u, Buffer k, Buffer queue,

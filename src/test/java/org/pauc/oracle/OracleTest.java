@@ -17,12 +17,7 @@ class OracleTest {
     }
 
     private static Mat unitRows(int n, int d, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        Mat x = new Mat(n, d);
-        for (int i = 0; i < x.data.length; i++) {
-            x.data[i] = r.nextGaussian();
-        }
-        return L2Normalize.forward(x, 1e-12);
+        return Mat.unitRows(new SplittableRandom(seed), n, d);
     }
 
     @Test

@@ -47,11 +47,7 @@ public class OracleBench {
     List<Clustering> clusterings;
 
     private static Mat gaussian(SplittableRandom r, int rows, int cols) {
-        Mat m = new Mat(rows, cols);
-        for (int i = 0; i < m.data.length; i++) {
-            m.data[i] = r.nextGaussian();
-        }
-        return m;
+        return Mat.gaussian(r, rows, cols, 1);
     }
 
     @Setup
