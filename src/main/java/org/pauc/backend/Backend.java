@@ -14,7 +14,7 @@ import org.pauc.oracle.layers.PoolShape;
  *       buffers (when non-null), so that the terms of an objective accumulate into one gradient.</li>
  *   <li>Calls may be asynchronous; {@link #download} and {@link #synchronize} wait for them.</li>
  * </ul>
- * Every op's meaning is the oracle's: {@code org.pauc.oracle} (losses) and {@code org.pauc.oracle.layers.Layers}.
+ * Every op's meaning is the oracle's: {@code org.pauc.oracle} (losses) and {@link org.pauc.oracle.layers.Layers}.
  */
 public interface Backend extends AutoCloseable {
 

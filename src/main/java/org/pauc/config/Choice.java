@@ -2,12 +2,19 @@ package org.pauc.config;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** An enum setting with the lower-case name users type and files store ({@code cross_view}, {@code kmeans++}). */
+/**
+ * An enum setting with the name users type and files store: by default the constant's name in lower case with '-'
+ * for '_' ({@code SMALL_CNN} is {@code small-cnn}); an enum overrides {@link #label} where its names differ
+ * ({@code cross_view}, {@code kmeans++}).
+ */
 public interface Choice {
     @JsonValue
-    String label();
+    default String label() {
+        return ((Enum<?>) this).name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
 
     /** The constant of {@code type} labelled {@code text}; a one-line error naming the flag and the choices otherwise. */
     static <E extends Enum<E> & Choice> E parse(Class<E> type, String flag, String text) {

@@ -166,18 +166,7 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
 
     /** What is trained. */
     public enum Method implements Choice {
-        MOCO("moco"), PCL("pcl"), PAUC("pauc");
-
-        private final String label;
-
-        Method(String label) {
-            this.label = label;
-        }
-
-        @Override
-        public String label() {
-            return label;
-        }
+        MOCO, PCL, PAUC;
 
         /** PCL and PAUC cluster; MoCo does not. */
         public boolean usesPrototypes() {
@@ -187,34 +176,12 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
 
     /** The encoder architectures. */
     public enum Encoder implements Choice {
-        SMALL_CNN("small-cnn"), RESNET18("resnet18");
-
-        private final String label;
-
-        Encoder(String label) {
-            this.label = label;
-        }
-
-        @Override
-        public String label() {
-            return label;
-        }
+        SMALL_CNN, RESNET18
     }
 
     /** Variants of the uniformity term. */
     public enum Uniformity implements Choice {
-        PAIRWISE("pairwise");
-
-        private final String label;
-
-        Uniformity(String label) {
-            this.label = label;
-        }
-
-        @Override
-        public String label() {
-            return label;
-        }
+        PAIRWISE
     }
 
     /** Variants of the decorrelation term (docs/losses.md). */

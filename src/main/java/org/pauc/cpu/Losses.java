@@ -84,7 +84,7 @@ final class Losses {
         return total;
     }
 
-    /** Matches {@code org.pauc.oracle.InfoNce}: l_i = [q_i·k_i, q_i·queue_j] / τ, target column 0. */
+    /** Matches {@link org.pauc.oracle.InfoNce}: l_i = [q_i·k_i, q_i·queue_j] / τ, target column 0. */
     static Scored infoNce(int n, int d, int r, float[] q, float[] k, float[] queue, float tau, float[] dq,
                           float scale) {
         int blocks = (n + BLOCK - 1) / BLOCK;
@@ -129,7 +129,7 @@ final class Losses {
     }
 
     /**
-     * Matches {@code org.pauc.oracle.ProtoNce}: columns P_j = C[id_j] / φ[id_j] for ids = pos ++ neg,
+     * Matches {@link org.pauc.oracle.ProtoNce}: columns P_j = C[id_j] / φ[id_j] for ids = pos ++ neg,
      * l = q·Pᵀ, target column i.
      */
     static Scored protoNce(int n, int d, int kc, int s, float[] q, float[] c, float[] phi, int[] pos, int[] neg,
@@ -166,7 +166,7 @@ final class Losses {
         return scored(loss, hits, n);
     }
 
-    /** Matches {@code org.pauc.oracle.Align}: mean_i ||v_i − C[pos_i]||^α. */
+    /** Matches {@link org.pauc.oracle.Align}: mean_i ||v_i − C[pos_i]||^α. */
     static double align(int n, int d, int kc, float[] v, float[] c, int[] pos, float alpha, float[] dv, float scale) {
         double total = 0;
         float[] r = new float[d];
@@ -189,7 +189,7 @@ final class Losses {
         return total / n;
     }
 
-    /** Matches {@code org.pauc.oracle.Uniformity}: log of the mean over pairs of exp(−t||v_i − v_j||²). */
+    /** Matches {@link org.pauc.oracle.Uniformity}: log of the mean over pairs of exp(−t||v_i − v_j||²). */
     static double uniformity(int n, int d, float[] v, float t, float[] dv, float scale) {
         int pairs = n * (n - 1) / 2;
         float[] s = new float[pairs];
@@ -288,7 +288,7 @@ final class Losses {
         return total;
     }
 
-    /** Matches {@code org.pauc.oracle.Correlation}: Σ_{a≠b} R_ab², R = ẑᵀẑ/N. */
+    /** Matches {@link org.pauc.oracle.Correlation}: Σ_{a≠b} R_ab², R = ẑᵀẑ/N. */
     static double correlation(int n, int d, float[] z, float eps, float[] dz, float scale) {
         float[] sigma = new float[d];
         float[] zh = standardize(n, d, z, eps, sigma);
@@ -305,7 +305,7 @@ final class Losses {
         return total;
     }
 
-    /** Matches {@code org.pauc.oracle.CrossCorrelation}: Σ_a (1 − C_aa)² + λ_off Σ_{a≠b} C_ab², C = ẑaᵀẑb/N. */
+    /** Matches {@link org.pauc.oracle.CrossCorrelation}: Σ_a (1 − C_aa)² + λ_off Σ_{a≠b} C_ab², C = ẑaᵀẑb/N. */
     static double crossCorrelation(int n, int d, float[] za, float[] zb, float lambdaOff, float eps, float[] dza,
                                    float[] dzb, float scale) {
         float[] sa = new float[d];

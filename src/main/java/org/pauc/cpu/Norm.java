@@ -8,8 +8,9 @@ import org.pauc.hostmath.Vec;
 
 /**
  * Batch norm over rows × channels (channels last), optionally fused with a following ReLU, vectorised across
- * channels; must match the oracle's {@code Layers.batchStats}, {@code batchNormApply} and
- * {@code batchNormBackward} (with {@code Layers.relu} / {@code reluBackward} when fused). Rows are cut into fixed
+ * channels; must match the oracle's {@link org.pauc.oracle.layers.Layers#batchStats}, {@link org.pauc.oracle.layers.Layers#batchNormApply}
+ * and {@link org.pauc.oracle.layers.Layers#batchNormBackward} (with {@link org.pauc.oracle.layers.Layers#relu} /
+ * {@link org.pauc.oracle.layers.Layers#reluBackward} when fused). Rows are cut into fixed
  * chunks small enough for the cache: each chunk's statistics are computed in two passes over the cached chunk and
  * combined in chunk order in double (Chan et al.'s pairwise update), so results do not depend on threads and
  * memory is read once.

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Single-precision GEMM on the Vector API, row-major: C = α·op(A)·op(B) + β·C with op(X) = X or Xᵀ.
- * Must match the oracle's {@code org.pauc.oracle.layers.Gemm} within float rounding.
+ * Must match the oracle's {@link org.pauc.oracle.layers.Layers#gemm} within float rounding.
  *
  * <p>Goto/BLIS structure: B is packed into KC×NR panels, A into MR×KC panels (transposition is handled
  * while packing, so one micro-kernel serves all four cases), and an MR×NR register block of accumulators
