@@ -16,7 +16,7 @@ public final class Objective {
     public record ClusterBuffers(int k, int s, Buffer c, Buffer phi, Buffer pos, Buffer neg) {}
 
     /**
-     * Which feature-decorrelation term the objective uses: LOSSES.md's {@code correlation} of the normalised
+     * Which feature-decorrelation term the objective uses: the contract's (docs/losses.md) {@code correlation} of the normalised
      * queries ("offdiag", the contract's pauc_objective), or {@code cross_correlation} between the normalised
      * queries and the keys ("cross_view"), the keys being a constant target as everywhere in MoCo (the momentum
      * encoder gets no gradient), with the off-diagonal weight lambdaOff.

@@ -8,7 +8,7 @@ import java.util.Set;
 import org.pauc.tensor.Tensor;
 
 /**
- * One op (of the loss contract, LOSSES.md, or a layer of the backends) behind a name-based calling convention: tensors in by input
+ * One op (of the loss contract, docs/losses.md, or a layer of the backends) behind a name-based calling convention: tensors in by input
  * name, parameters by name (missing ones take their defaults), tensors out. This is the surface that
  * the gradient checker, the reference-vector checker and generator, and cross-backend verification use.
  */

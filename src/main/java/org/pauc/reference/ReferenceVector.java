@@ -16,7 +16,7 @@ import org.pauc.tensor.DType;
 import org.pauc.tensor.Tensor;
 
 /**
- * One reference vector (format {@value #FORMAT}, see REFERENCE_VECTORS.md): an op's inputs, parameters and
+ * One reference vector (format {@value #FORMAT}, see docs/reference-vectors.md): an op's inputs, parameters and
  * expected outputs, with the tolerance the oracle must meet.
  */
 public record ReferenceVector(String op, String name, Map<String, Double> params, Map<String, Tensor> inputs,
