@@ -7,10 +7,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import org.pauc.io.InputException;
+import org.pauc.io.Limits;
 
 /**
  * A folder of PNG/JPEG images resized to size×size RGB. Class subfolders give labels (sorted by name); images
@@ -30,6 +36,10 @@ public final class ImageFolder {
         Dataset train = split(root, root.getFileName() + "/train", size, Files.isDirectory(testDir) ? "test" : null);
         Dataset test = Files.isDirectory(testDir) ? split(testDir, root.getFileName() + "/test", size, null)
                 : new Dataset(root.getFileName() + "/test", 0, size, size, 3, new float[0], new int[0], train.classes());
+        if (test.n() > 0 && test.classes().length > 0 && !Arrays.equals(train.classes(), test.classes())) {
+            throw new DataException(testDir, "its classes " + Arrays.toString(test.classes()) + " differ from the "
+                    + "training classes " + Arrays.toString(train.classes()) + ": labels would not mean the same");
+        }
         return new Datasets.Splits(train, test);
     }
 
@@ -72,16 +82,47 @@ public final class ImageFolder {
         return new Dataset(name, files.size(), size, size, 3, pixels, l, classes.toArray(String[]::new));
     }
 
-    private static void readInto(Path file, int size, float[] dst, int off) throws DataException {
-        BufferedImage img;
+    /**
+     * Decodes an image after checking that its header's size is within {@link Limits#maxImagePixels()}: a small file
+     * may claim a huge image, and decoding it would exhaust the memory.
+     */
+    static BufferedImage decode(Path file) throws DataException {
         try {
-            img = ImageIO.read(file.toFile());
+            Limits.checkRegularFile(file, Limits.MAX_FILE_BYTES, "image");
+        } catch (InputException e) {
+            throw new DataException(e.getMessage());
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new DataException(file, "unreadable image (not a PNG or JPEG ImageIO can decode)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > Limits.maxImagePixels()) {
+                    throw new DataException(file, "the image claims " + reader.getWidth(0) + "×" + reader.getHeight(0)
+                            + " pixels, more than the limit of " + Limits.maxImagePixels() + " (" + Limits.PIXELS_PROPERTY
+                            + " raises it)");
+                }
+                BufferedImage img = reader.read(0);
+                if (img == null) {
+                    throw new DataException(file, "unreadable image");
+                }
+                return img;
+            } finally {
+                reader.dispose();
+            }
+        } catch (DataException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new DataException(file, "unreadable image: " + e.getMessage());
         }
-        if (img == null) {
-            throw new DataException(file, "unreadable image (not a PNG or JPEG ImageIO can decode)");
-        }
+    }
+
+    private static void readInto(Path file, int size, float[] dst, int off) throws DataException {
+        BufferedImage img = decode(file);
         BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = scaled.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);

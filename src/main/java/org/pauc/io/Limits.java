@@ -14,6 +14,14 @@ public final class Limits {
     /** The largest checkpoint, reference vector or spec pauc reads whole: 1 GiB. */
     public static final long MAX_FILE_BYTES = 1L << 30;
 
+    /** The system property that overrides {@link #maxImagePixels()}: {@code -Dpauc.maxImagePixels=N}. */
+    public static final String PIXELS_PROPERTY = "-Dpauc.maxImagePixels";
+
+    /** The largest image pauc decodes, in pixels: 64 megapixels unless the property says otherwise. */
+    public static long maxImagePixels() {
+        return Long.getLong("pauc.maxImagePixels", 64L << 20);
+    }
+
     private Limits() {}
 
     /** The size of {@code file}, after checking that it is a readable regular file of at most {@code max} bytes. */

@@ -1,4 +1,4 @@
-package org.pauc.backend;
+package org.pauc.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,8 +11,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Backends;
+import org.pauc.backend.Buffer;
 import org.pauc.backend.oracle.OracleBackend;
-import org.pauc.cpu.CpuBackend;
 import org.pauc.reference.ReferenceChecker;
 import org.pauc.verify.BackendEvaluator;
 import org.pauc.verify.Verify;

@@ -1,0 +1,70 @@
+package org.pauc.hostmath;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.pauc.oracle.Mat;
+import org.pauc.oracle.layers.Layers;
+
+/** The Vector API GEMM against the oracle's, on shapes with tails in every blocking dimension. */
+class GemmTest {
+
+    @Test
+    void matchesTheOracleForEveryTranspositionAndOddShapes() {
+        SplittableRandom r = new SplittableRandom(4);
+        int[][] shapes = {{1, 1, 1}, {7, 33, 5}, {Gemm.MR + 3, Gemm.NR + 1, Gemm.KC + 9}, {130, 70, 300}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0;
+                boolean tb = (t & 2) != 0;
+                Mat a = Mat.gaussian(r, 1, m * k, 1);
+                Mat b = Mat.gaussian(r, 1, k * n, 1);
+                Mat c = Mat.gaussian(r, 1, m * n, 1);
+                double[] want = c.data.clone();
+                Layers.gemm(ta, tb, m, n, k, 0.5, a.data, b.data, 2.0, want);
+                for (boolean parallel : new boolean[] {false, true}) {
+                    float[] got = c.toFloats();
+                    Gemm.gemm(ta, tb, m, n, k, 0.5f, a.toFloats(), b.toFloats(), 2.0f, got, parallel);
+                    for (int i = 0; i < got.length; i++) {
+                        assertEquals(want[i], got[i], 1e-4 * (1 + Math.abs(want[i])) * Math.sqrt(k),
+                                m + "×" + n + "×" + k + " ta=" + ta + " tb=" + tb + " at " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        SplittableRandom r = new SplittableRandom(5);
+        float[] a = Mat.gaussian(r, 1, 300 * 257, 1).toFloats();
+        float[] b = Mat.gaussian(r, 1, 257 * 190, 1).toFloats();
+        float[][] out = new float[2][];
+        try {
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                out[threads - 1] = new float[300 * 190];
+                Gemm.gemm(false, false, 300, 190, 257, 1f, a, b, 0f, out[threads - 1], true);
+            }
+        } finally {
+            Parallel.setThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        }
+        assertArrayEquals(out[0], out[1]);
+    }
+
+    @Test
+    void scratchGrowsAndIsReused() {
+        Scratch s = new Scratch();
+        float[] a = s.get(10);
+        assertTrue(a.length >= 10);
+        assertSame(a, s.get(5), "a smaller request reuses the array");
+        assertTrue(s.get(100).length >= 100);
+    }
+}
