@@ -13,9 +13,9 @@ import org.pauc.nn.Models;
 import org.pauc.nn.Network;
 import org.pauc.oracle.PaucObjective;
 import org.pauc.train.MocoLearner;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Times SGEMM and MoCo v2 training steps on a backend (medians of timed repeats after warm-up, "
@@ -67,6 +67,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Flags.range("--threads", threads, 1, 1024);
+        Flags.range("--batch-size", batch, 1, 65_536);
+        Flags.range("--repeats", repeats, 1, 100_000);
+        Flags.range("--warmup", warmup, 0, 100_000);
+        for (int n : gemm) {
+            Flags.range("--gemm", n, 1, 16_384);
+        }
         if (repeats < 1 || warmup < 0) {
             throw new IllegalArgumentException("need --repeats >= 1 and --warmup >= 0");
         }

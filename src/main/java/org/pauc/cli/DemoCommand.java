@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"The main job: trains PAUC on the embedded Fashion-MNIST subset with the default recipe, then "

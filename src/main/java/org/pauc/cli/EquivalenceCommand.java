@@ -5,13 +5,14 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.pauc.backend.Backends;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.verify.Equivalence;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 @Command(name = "equivalence", mixinStandardHelpOptions = true,
         description = {"Trains the same short PAUC run (same seed, data and augmentations) on two backends and compares "
@@ -36,6 +37,10 @@ final class EquivalenceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Backends.provider(backend);
+        Backends.provider(against);
+        Flags.range("--epochs", epochs, 2, 1000);
+        Flags.range("--images", images, batch, 10_000);
         var o = spec.commandLine().getOut();
         TrainConfig cfg = Equivalence.config(epochs, batch, images);
         Dataset train = Datasets.load(cfg.data().dataset(), null, TrainCommand.home(), 28).train().head(images);

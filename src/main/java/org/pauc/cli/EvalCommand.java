@@ -18,9 +18,9 @@ import org.pauc.eval.Plots;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluates a checkpoint's representation next to two baselines (raw pixels, a randomly "
@@ -53,6 +53,11 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Flags.range("--knn-k", k, 1, 100_000);
+        Flags.positive("--knn-t", temperature, 100);
+        Flags.range("--threads", threads, 1, 1024);
+        Flags.range("--image-size", imageSize, 1, 4096);
+        Backends.provider(backend);
         Checkpoint.Contents ckpt = Checkpoint.read(checkpoint);
         Path target = json != null ? json : checkpoint.toAbsolutePath().getParent().resolve("eval.json");
         Path targetDir = target.toAbsolutePath().getParent();

@@ -8,10 +8,10 @@ import org.pauc.config.TrainConfig;
 import org.pauc.experiment.Report;
 import org.pauc.experiment.Runner;
 import org.pauc.experiment.Spec;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = {"Runs a grid of configurations × seeds (a JSON spec, see experiments/) under one budget: trains "

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.pauc.gradcheck.GradCheck;
 import org.pauc.ops.AllOps;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 @Command(name = "gradcheck", mixinStandardHelpOptions = true,
         description = {"Compares every analytic gradient of the oracle with central finite differences "

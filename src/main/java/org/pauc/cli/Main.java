@@ -1,9 +1,13 @@
 package org.pauc.cli;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
 import org.pauc.io.InputException;
-import picocli.CommandLine.Command;
+import org.pauc.train.Trainer;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code pauc} command line: subcommands, one-line errors, exit codes. */
 @Command(name = "pauc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -16,6 +20,10 @@ public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "On an unexpected error, print its stack trace as well (also: PAUC_DEBUG=1).")
+    boolean debug;
 
     @Override
     public void run() {
@@ -40,12 +48,16 @@ public final class Main implements Runnable {
                     + " --help')");
             return EXIT_USAGE;
         });
+        boolean debug = Arrays.asList(args).contains("--debug") || System.getenv("PAUC_DEBUG") != null;
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            err.println("pauc: error: " + oneLine(ex));
-            if (System.getenv("PAUC_DEBUG") != null) {
+            boolean badInput = ex instanceof IllegalArgumentException || ex instanceof InputException;
+            boolean expected = badInput || ex instanceof Trainer.DivergedException;
+            err.println("pauc: error: " + oneLine(ex) + (expected || debug ? ""
+                    : " (an unexpected " + ex.getClass().getSimpleName() + "; run again with --debug for its trace)"));
+            if (debug) {
                 ex.printStackTrace(err);
             }
-            return ex instanceof IllegalArgumentException || ex instanceof InputException ? EXIT_USAGE : 1;
+            return badInput ? EXIT_USAGE : 1;
         });
         return cl.execute(args);
     }

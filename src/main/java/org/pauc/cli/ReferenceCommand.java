@@ -8,10 +8,10 @@ import org.pauc.ops.OpEvaluator;
 import org.pauc.reference.ReferenceChecker;
 import org.pauc.reference.ReferenceGenerator;
 import org.pauc.verify.BackendEvaluator;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 @Command(name = "reference", mixinStandardHelpOptions = true,
         description = "Reference vectors: language-neutral JSON test cases of the loss contract.",

@@ -13,11 +13,11 @@ import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.train.KnnMonitor;
 import org.pauc.train.Trainer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code pauc train}. Its setting flags are not declared here: they are generated from {@link TrainConfig}'s records
@@ -71,8 +71,8 @@ final class TrainCommand implements Callable<Integer> {
                 : Path.of("runs", cfg.objective().method().label() + "-" + cfg.run().seed());
         TrainConfig.Data d = cfg.data();
         Datasets.Splits splits = Datasets.load(d.dataset(), d.data() == null ? null : Path.of(d.data()), home(),
-                d.imageSize());
-        Dataset train = d.limit() > 0 ? splits.train().head(d.limit()) : splits.train();
+                d.imageSize(), d.limit());
+        Dataset train = splits.train();
         PrintStream console = new PrintStream(System.out, true);
         Trainer.Options options = Trainer.Options.of(train, dir, console).resuming(resume != null);
         int every = cfg.run().knnEvery();

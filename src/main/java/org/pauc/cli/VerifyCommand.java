@@ -5,9 +5,9 @@ import java.util.concurrent.Callable;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
 import org.pauc.verify.Verify;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Runs every op of the backend interface on random inputs on a backend and on the oracle, and "

@@ -28,16 +28,21 @@ public final class Datasets {
      * @param home    the project folder, where small-datasets/ lives
      */
     public static Splits load(String dataset, Path data, Path home, int imageSize) throws DataException {
+        return load(dataset, data, home, imageSize, 0);
+    }
+
+    /** As above, keeping only the first {@code limit} training images (all when 0), before anything is decoded. */
+    public static Splits load(String dataset, Path data, Path home, int imageSize, int limit) throws DataException {
         return switch (dataset) {
-            case SMALL -> idxPair(data != null ? data : home.resolve("small-datasets").resolve(SMALL), SMALL);
-            case FULL -> idxPair(data != null ? data : DEBIAN_FASHION_MNIST, FULL);
+            case SMALL -> idxPair(data != null ? data : home.resolve("small-datasets").resolve(SMALL), SMALL, limit);
+            case FULL -> idxPair(data != null ? data : DEBIAN_FASHION_MNIST, FULL, limit);
             default -> {
                 Path folder = Path.of(dataset);
                 if (!Files.isDirectory(folder)) {
                     throw new DataException("unknown dataset '" + dataset + "': expected " + SMALL + ", " + FULL
                             + " or a folder of images");
                 }
-                yield ImageFolder.load(folder, imageSize);
+                yield ImageFolder.load(folder, imageSize, limit);
             }
         };
     }
@@ -48,20 +53,24 @@ public final class Datasets {
      */
     public static Dataset loadTest(String dataset, Path data, Path home, int imageSize) throws DataException {
         return switch (dataset) {
-            case SMALL -> idx(data != null ? data : home.resolve("small-datasets").resolve(SMALL), "t10k", SMALL + "/test");
-            case FULL -> idx(data != null ? data : DEBIAN_FASHION_MNIST, "t10k", FULL + "/test");
+            case SMALL -> idx(data != null ? data : home.resolve("small-datasets").resolve(SMALL), "t10k", SMALL + "/test", 0);
+            case FULL -> idx(data != null ? data : DEBIAN_FASHION_MNIST, "t10k", FULL + "/test", 0);
             default -> load(dataset, data, home, imageSize).test();
         };
     }
 
     /** A folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]. */
     static Splits idxPair(Path dir, String name) throws DataException {
+        return idxPair(dir, name, 0);
+    }
+
+    static Splits idxPair(Path dir, String name, int limit) throws DataException {
         if (!Files.isDirectory(dir)) {
             throw new DataException(dir, "no such folder" + (name.equals(FULL)
                     ? " (install Debian's dataset-fashion-mnist, or give the IDX files' folder with --data)" : ""));
         }
-        Dataset train = idx(dir, "train", name + "/train");
-        Dataset test = idx(dir, "t10k", name + "/test");
+        Dataset train = idx(dir, "train", name + "/train", limit);
+        Dataset test = idx(dir, "t10k", name + "/test", 0);
         return new Splits(train, test);
     }
 
@@ -75,11 +84,12 @@ public final class Datasets {
         throw new DataException(dir.resolve(stem + ".gz"), "missing (nor " + stem + " without .gz)");
     }
 
-    static Dataset idx(Path dir, String prefix, String name) throws DataException {
+    /** The first {@code limit} images of an IDX pair (all when 0) with their labels. */
+    static Dataset idx(Path dir, String prefix, String name, int limit) throws DataException {
         Path imagesFile = find(dir, prefix + "-images-idx3-ubyte");
         Path labelsFile = find(dir, prefix + "-labels-idx1-ubyte");
-        Idx.Images images = Idx.readImages(imagesFile);
-        int[] labels = Idx.readLabels(labelsFile);
+        Idx.Images images = Idx.readImages(imagesFile, limit);
+        int[] labels = Idx.readLabels(labelsFile, limit);
         if (labels.length != images.count()) {
             throw new DataException(labelsFile, labels.length + " labels for " + images.count() + " images in "
                     + imagesFile.getFileName());

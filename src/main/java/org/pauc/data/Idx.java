@@ -117,7 +117,24 @@ public final class Idx {
         }
     }
 
+    private static void skip(DataInputStream in, long n, Path file, String what) throws IOException {
+        byte[] sink = new byte[1 << 16];
+        long left = n;
+        while (left > 0) {
+            int r = in.read(sink, 0, (int) Math.min(sink.length, left));
+            if (r < 0) {
+                throw new DataException(file, "truncated: " + what + " need more bytes than the file has");
+            }
+            left -= r;
+        }
+    }
+
     public static Images readImages(Path file) throws DataException {
+        return readImages(file, 0);
+    }
+
+    /** The first {@code max} images (all when {@code max} is 0); the rest is read past, unconverted, to check it. */
+    public static Images readImages(Path file, int max) throws DataException {
         return read(file, IMAGES, "image", (in, limit) -> {
             int count = in.readInt();
             int rows = in.readInt();
@@ -130,13 +147,20 @@ public final class Idx {
                 throw new DataException(file, "the header announces " + count + " images of " + rows + "×" + cols
                         + " (" + (bytes + 16) + " bytes), the file holds " + limit);
             }
-            byte[] pixels = new byte[(int) bytes];
+            int kept = max > 0 ? Math.min(max, count) : count;
+            byte[] pixels = new byte[kept * rows * cols];
             readFully(in, pixels, file, count + " images of " + rows + "×" + cols);
-            return new Images(count, rows, cols, pixels);
+            skip(in, bytes - pixels.length, file, count + " images of " + rows + "×" + cols);
+            return new Images(kept, rows, cols, pixels);
         });
     }
 
     public static int[] readLabels(Path file) throws DataException {
+        return readLabels(file, 0);
+    }
+
+    /** The first {@code max} labels (all when {@code max} is 0); the rest is read past to check it. */
+    public static int[] readLabels(Path file, int max) throws DataException {
         return read(file, LABELS, "label", (in, limit) -> {
             int count = in.readInt();
             if (count < 0) {
@@ -146,10 +170,11 @@ public final class Idx {
                 throw new DataException(file, "the header announces " + count + " labels (" + (count + 8L)
                         + " bytes), the file holds " + limit);
             }
-            byte[] raw = new byte[count];
+            byte[] raw = new byte[max > 0 ? Math.min(max, count) : count];
             readFully(in, raw, file, count + " labels");
-            int[] labels = new int[count];
-            for (int i = 0; i < count; i++) {
+            skip(in, count - raw.length, file, count + " labels");
+            int[] labels = new int[raw.length];
+            for (int i = 0; i < raw.length; i++) {
                 labels[i] = raw[i] & 0xff;
             }
             return labels;

@@ -31,10 +31,12 @@ public final class ImageFolder {
         return Files.isRegularFile(p) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
     }
 
-    static Datasets.Splits load(Path root, int size) throws DataException {
+    /** The splits of {@code root}, keeping the first {@code limit} training images (all when 0) before decoding. */
+    static Datasets.Splits load(Path root, int size, int limit) throws DataException {
         Path testDir = root.resolve("test");
-        Dataset train = split(root, root.getFileName() + "/train", size, Files.isDirectory(testDir) ? "test" : null);
-        Dataset test = Files.isDirectory(testDir) ? split(testDir, root.getFileName() + "/test", size, null)
+        Dataset train = split(root, root.getFileName() + "/train", size, Files.isDirectory(testDir) ? "test" : null,
+                limit);
+        Dataset test = Files.isDirectory(testDir) ? split(testDir, root.getFileName() + "/test", size, null, 0)
                 : new Dataset(root.getFileName() + "/test", 0, size, size, 3, new float[0], new int[0], train.classes());
         if (test.n() > 0 && test.classes().length > 0 && !Arrays.equals(train.classes(), test.classes())) {
             throw new DataException(testDir, "its classes " + Arrays.toString(test.classes()) + " differ from the "
@@ -43,7 +45,7 @@ public final class ImageFolder {
         return new Datasets.Splits(train, test);
     }
 
-    private static Dataset split(Path dir, String name, int size, String skip) throws DataException {
+    private static Dataset split(Path dir, String name, int size, String skip, int limit) throws DataException {
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         List<String> classes = new ArrayList<>();
@@ -72,6 +74,10 @@ public final class ImageFolder {
         }
         if (files.isEmpty()) {
             throw new DataException(dir, "no PNG or JPEG images (directly or in class subfolders)");
+        }
+        if (limit > 0 && files.size() > limit) {
+            files.subList(limit, files.size()).clear();
+            labels.subList(limit, labels.size()).clear();
         }
         int per = size * size * 3;
         float[] pixels = new float[files.size() * per];

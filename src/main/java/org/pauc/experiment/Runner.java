@@ -46,11 +46,8 @@ public final class Runner {
 
     public static Data data(Spec spec, TrainConfig base, Path home, Path evalData) throws IOException {
         TrainConfig.Data d = base.data();
-        Dataset all = Datasets.load(d.dataset(), d.data() == null ? null : Path.of(d.data()), home, d.imageSize())
-                .train();
-        if (d.limit() > 0) {
-            all = all.head(d.limit());
-        }
+        Dataset all = Datasets.load(d.dataset(), d.data() == null ? null : Path.of(d.data()), home, d.imageSize(),
+                d.limit()).train();
         int v = spec.eval().validation();
         if (v > 0) {
             if (v >= all.n()) {

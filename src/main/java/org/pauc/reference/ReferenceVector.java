@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.pauc.io.InputException;
+import org.pauc.io.Limits;
 import org.pauc.ops.Tolerance;
 import org.pauc.tensor.DType;
 import org.pauc.tensor.Tensor;
@@ -29,10 +31,12 @@ public record ReferenceVector(String op, String name, Map<String, Double> params
     public static ReferenceVector read(Path file) throws MalformedVectorException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            root = JSON.readTree(Limits.readRegularFile(file, Limits.MAX_FILE_BYTES, "reference vector"));
         } catch (JsonProcessingException e) {
             throw new MalformedVectorException("bad JSON: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+        } catch (InputException e) {
+            throw new MalformedVectorException(e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
         } catch (IOException e) {
             throw new MalformedVectorException("cannot read: " + e.getMessage());
         }
@@ -55,6 +59,10 @@ public record ReferenceVector(String op, String name, Map<String, Double> params
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!e.getValue().isNumber()) {
                     throw new MalformedVectorException("params." + e.getKey() + " must be a number");
+                }
+                if (!Double.isFinite(e.getValue().doubleValue())) {
+                    throw new MalformedVectorException("params." + e.getKey() + " = " + e.getValue()
+                            + " is not a finite number");
                 }
                 params.put(e.getKey(), e.getValue().doubleValue());
             }
@@ -92,6 +100,9 @@ public record ReferenceVector(String op, String name, Map<String, Double> params
         JsonNode n = parent.get(key);
         if (n == null || !n.isNumber()) {
             throw new MalformedVectorException(where + "." + key + " must be a number");
+        }
+        if (!Double.isFinite(n.doubleValue())) {
+            throw new MalformedVectorException(n + " is not a finite number");
         }
         return n.doubleValue();
     }
@@ -153,6 +164,9 @@ public record ReferenceVector(String op, String name, Map<String, Double> params
                 throw new MalformedVectorException(where + ".data[" + i + "] is not a number");
             }
             data[i] = v.doubleValue();
+            if (!Double.isFinite(data[i])) {
+                throw new MalformedVectorException(where + ".data[" + i + "] = " + v + " is not a finite number");
+            }
             if (dtype == DType.I32 && (data[i] != Math.rint(data[i]) || Math.abs(data[i]) > Integer.MAX_VALUE)) {
                 throw new MalformedVectorException(where + ".data[" + i + "] = " + v + " is not an i32");
             }
