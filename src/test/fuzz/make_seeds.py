@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of the fuzz suite (src/test/java/org/pauc/fuzz/ReadersFuzzTest.java): a small valid
+example of every format pauc reads and the bad inputs found by hand (truncated files, headers that claim more
+than the file holds, overflowing shapes, wrong checksums, non-finite numbers, unsafe names). Run from the
+repository root: python3 src/test/fuzz/make_seeds.py"""
+import gzip, json, os, struct, zlib
+
+root = 'src/test/resources/org/pauc/fuzz/ReadersFuzzTestInputs'
+
+
+def put(target, name, data):
+    d = os.path.join(root, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def safetensors(header, payload=b''):
+    h = json.dumps(header).encode()
+    h += b' ' * (-len(h) % 8)
+    return struct.pack('<Q', len(h)) + h + payload
+
+
+ok = {'__metadata__': {'format': 'x'}, 'a': {'dtype': 'F32', 'shape': [2, 2], 'data_offsets': [0, 16]}}
+put('safetensors', 'valid', safetensors(ok, struct.pack('<4f', 1, 2, 3, 4)))
+put('safetensors', 'truncated', safetensors(ok, struct.pack('<4f', 1, 2, 3, 4))[:-5])
+put('safetensors', 'header-length-huge', struct.pack('<Q', 1 << 62) + b'{}')
+put('safetensors', 'negative-shape', safetensors({'a': {'dtype': 'F32', 'shape': [-1, -32], 'data_offsets': [0, 128]}},
+                                                 bytes(128)))
+put('safetensors', 'overflowing-shape', safetensors({'a': {'dtype': 'F32', 'shape': [1 << 31, 1 << 31],
+                                                           'data_offsets': [0, 0]}}))
+put('safetensors', 'f16', safetensors({'a': {'dtype': 'F16', 'shape': [2], 'data_offsets': [0, 4]}}, bytes(4)))
+put('safetensors', 'overlap', safetensors({'a': {'dtype': 'F32', 'shape': [1], 'data_offsets': [0, 4]},
+                                           'b': {'dtype': 'F32', 'shape': [1], 'data_offsets': [0, 4]}}, bytes(4)))
+put('safetensors', 'not-json', struct.pack('<Q', 4) + b'{{{{')
+
+images = struct.pack('>iiii', 0x803, 2, 2, 3) + bytes(range(12))
+labels = struct.pack('>ii', 0x801, 2) + bytes([1, 7])
+put('idx', 'images', images)
+put('idx', 'labels', labels)
+put('idx', 'images-gz', gzip.compress(images))
+put('idx', 'count-huge', struct.pack('>iiii', 0x803, 0x7fffffff, 1, 1) + bytes(4))
+put('idx', 'labels-count-huge', struct.pack('>ii', 0x801, 0x7fffffff) + bytes(4))
+put('idx', 'wrong-magic', struct.pack('>iiii', 0x804, 1, 1, 1) + bytes(1))
+put('idx', 'truncated', images[:-3])
+bad_crc = bytearray(gzip.compress(images))
+bad_crc[-8] ^= 1
+put('idx', 'gzip-bad-crc', bytes(bad_crc))
+put('idx', 'gzip-truncated', gzip.compress(images)[:-6])
+
+with open('reference-tests/oracle/uniformity/two-samples.json') as f:
+    vector = f.read()
+put('referenceVector', 'valid', vector)
+v = json.loads(vector)
+v['expected']['loss']['data'] = [1e300]
+put('referenceVector', 'expected-1e400', json.dumps(v).replace('1e+300', '1e400'))
+v = json.loads(vector)
+v['inputs']['v']['shape'] = [3, 5]
+put('referenceVector', 'wrong-shape', json.dumps(v))
+put('referenceVector', 'deep', '[' * 5000 + ']' * 5000)
+put('referenceVector', 'not-an-object', '[1, 2, 3]')
+
+spec = {'name': 'x', 'train': {'epochs': 1}, 'configs': [{'name': 'a', 'method': 'moco'}], 'seeds': [0],
+        'eval': {'validation': 10}}
+put('spec', 'valid', json.dumps(spec))
+put('spec', 'train-list', json.dumps(dict(spec, train=[1, 2])))
+put('spec', 'dot-dot-name', json.dumps(dict(spec, configs=[{'name': '..'}])))
+put('spec', 'missing-name', json.dumps(dict(spec, configs=[{'method': 'pcl'}])))
+put('spec', 'negative-validation', json.dumps(dict(spec, eval={'validation': -5})))
+put('spec', 'string-number', json.dumps(dict(spec, train={'epochs': '20'})))
+put('spec', 'out-of-range', json.dumps(dict(spec, train={'lr': -1, 'dim': 1073741824})))
+
+
+def png(w, h, pixels):
+    def chunk(kind, data):
+        return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff)
+    raw = b''.join(b'\x00' + bytes(pixels[y * w * 3:(y + 1) * w * 3]) for y in range(h))
+    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0))
+            + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+
+
+put('image', 'png', png(4, 3, list(range(36))))
+put('image', 'png-truncated', png(4, 3, list(range(36)))[:40])
+put('image', 'png-claims-100000', png(4, 3, list(range(36))).replace(struct.pack('>II', 4, 3), struct.pack('>II', 100000, 100000)))
+put('image', 'not-an-image', b'GIF89a but not really')

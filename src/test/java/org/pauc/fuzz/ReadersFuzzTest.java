@@ -1,0 +1,111 @@
+package org.pauc.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.pauc.checkpoint.Checkpoint;
+import org.pauc.data.DataException;
+import org.pauc.data.Datasets;
+import org.pauc.data.Idx;
+import org.pauc.experiment.Spec;
+import org.pauc.io.InputException;
+import org.pauc.io.SafeTensors;
+import org.pauc.reference.MalformedVectorException;
+import org.pauc.reference.ReferenceVector;
+
+/**
+ * Every reader of outside files, fed arbitrary bytes: each must give a valid result or its clean one-line error
+ * ({@link InputException} and its kinds, {@link MalformedVectorException}), never another exception, never an
+ * OutOfMemoryError or a hang. In {@code ./pauc test} each target runs its seed corpus
+ * ({@code src/test/resources/org/pauc/fuzz/ReadersFuzzTestInputs/TARGET/}, written by
+ * {@code src/test/fuzz/make_seeds.py}: a valid example of each format and the bad inputs found by hand);
+ * {@code JAZZER_FUZZ=1 mvn test -Dtest=ReadersFuzzTest} fuzzes each target for its {@code maxDuration}.
+ */
+class ReadersFuzzTest {
+
+    /** Runs {@code body} on {@code input} written to a fresh temporary folder as {@code name}. */
+    interface Body {
+        void run(Path file) throws IOException, MalformedVectorException;
+    }
+
+    static void withFile(String name, byte[] input, Body body) throws IOException, MalformedVectorException {
+        Path dir = Files.createTempDirectory("pauc-fuzz");
+        try {
+            Path file = dir.resolve(name);
+            Files.createDirectories(file.getParent());
+            Files.write(file, input);
+            body.run(file);
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void safetensors(byte[] input) throws Exception {
+        withFile("checkpoint.safetensors", input, f -> {
+            try {
+                SafeTensors.Contents c = SafeTensors.read(f);
+                c.tensors().values().forEach(t -> t.data().clone());
+                Checkpoint.read(f);
+            } catch (InputException expected) {
+                // one line naming the file
+            }
+        });
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void idx(byte[] input) throws Exception {
+        withFile("train-images-idx3-ubyte", input, f -> {
+            try {
+                Idx.readImages(f, 0);
+            } catch (DataException expected) {
+                // one line naming the file
+            }
+            try {
+                Idx.readLabels(f, 1);
+            } catch (DataException expected) {
+                // one line naming the file
+            }
+        });
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void referenceVector(byte[] input) throws Exception {
+        withFile("vector.json", input, f -> {
+            try {
+                ReferenceVector.read(f);
+            } catch (MalformedVectorException expected) {
+                // one line
+            }
+        });
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void spec(byte[] input) throws Exception {
+        withFile("spec.json", input, f -> {
+            try {
+                Spec.read(f);
+            } catch (InputException expected) {
+                // one line naming the file
+            }
+        });
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void image(byte[] input) throws Exception {
+        withFile("images/class-a/x.png", input, f -> {
+            try {
+                Datasets.load(f.getParent().getParent().toString(), null, Path.of("."), 8);
+            } catch (DataException expected) {
+                // one line naming the file
+            }
+        });
+    }
+}
