@@ -38,15 +38,17 @@ images = struct.pack('>iiii', 0x803, 2, 2, 3) + bytes(range(12))
 labels = struct.pack('>ii', 0x801, 2) + bytes([1, 7])
 put('idx', 'images', images)
 put('idx', 'labels', labels)
-put('idx', 'images-gz', gzip.compress(images))
+put('idx', 'images-gz', gzip.compress(images, mtime=0))
 put('idx', 'count-huge', struct.pack('>iiii', 0x803, 0x7fffffff, 1, 1) + bytes(4))
 put('idx', 'labels-count-huge', struct.pack('>ii', 0x801, 0x7fffffff) + bytes(4))
+# found by fuzzing: sizes whose product overflows even a 64-bit integer
+put('idx', 'dimensions-overflow-long', struct.pack('>iiii', 0x803, 0x7f0bff2d, 0x00208741, 0x01002087) + bytes([0, 1, 0, 0, 0]))
 put('idx', 'wrong-magic', struct.pack('>iiii', 0x804, 1, 1, 1) + bytes(1))
 put('idx', 'truncated', images[:-3])
-bad_crc = bytearray(gzip.compress(images))
+bad_crc = bytearray(gzip.compress(images, mtime=0))
 bad_crc[-8] ^= 1
 put('idx', 'gzip-bad-crc', bytes(bad_crc))
-put('idx', 'gzip-truncated', gzip.compress(images)[:-6])
+put('idx', 'gzip-truncated', gzip.compress(images, mtime=0)[:-6])
 
 with open('reference-tests/oracle/uniformity/two-samples.json') as f:
     vector = f.read()

@@ -117,6 +117,19 @@ public final class Idx {
         }
     }
 
+    /** The product of non-negative sizes, or Long.MAX_VALUE when it overflows. */
+    private static long product(int... sizes) {
+        long p = 1;
+        try {
+            for (int s : sizes) {
+                p = Math.multiplyExact(p, s);
+            }
+            return p;
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     private static void skip(DataInputStream in, long n, Path file, String what) throws IOException {
         byte[] sink = new byte[1 << 16];
         long left = n;
@@ -139,8 +152,8 @@ public final class Idx {
             int count = in.readInt();
             int rows = in.readInt();
             int cols = in.readInt();
-            long bytes = (long) count * rows * cols;
-            if (count < 0 || rows <= 0 || cols <= 0 || bytes > Integer.MAX_VALUE) {
+            long bytes = count < 0 || rows <= 0 || cols <= 0 ? -1 : product(count, rows, cols);
+            if (bytes < 0 || bytes > Integer.MAX_VALUE) {
                 throw new DataException(file, "invalid dimensions " + count + "×" + rows + "×" + cols);
             }
             if (bytes + 16 > limit) {

@@ -37,7 +37,14 @@ final class RunDirectory {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new InputException(dir, "the run directory is a file, not a folder");
         }
-        Files.createDirectories(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new InputException(dir, "cannot create the run directory (" + e.getClass().getSimpleName() + ")");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new InputException(dir, "the run directory is not writable");
+        }
         this.dir = dir;
         removeStaleTemporaries();
     }

@@ -109,8 +109,15 @@ class TrainerTest {
         Files.writeString(run.resolve("log.jsonl"), Files.readAllLines(run.resolve("log.jsonl")).get(0) + "\n",
                 StandardOpenOption.APPEND);
         Files.writeString(run.resolve("." + Checkpoint.FILE + "12345.tmp"), "half-written");
+        Trainer.run(cfg, options(d, run).resuming(true).stopAfter(2));
+        // as if killed in the middle of appending epoch 3's log line
+        Files.writeString(run.resolve("log.jsonl"), "{\"epoch\":3,\"lr\"", StandardOpenOption.APPEND);
         Trainer.run(cfg, options(d, run).resuming(true));
-        assertEquals(3, Files.readAllLines(run.resolve("log.jsonl")).size());
+        List<String> lines = Files.readAllLines(run.resolve("log.jsonl"));
+        assertEquals(3, lines.size());
+        for (int e = 0; e < 3; e++) {
+            assertTrue(lines.get(e).startsWith("{\"epoch\":" + (e + 1) + ","), lines.get(e));
+        }
         try (var files = Files.list(run)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "stale temporary removed");
         }
