@@ -15,6 +15,7 @@ import org.pauc.config.TrainConfig;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
 import org.pauc.eval.Plots;
+import org.pauc.io.Limits;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
@@ -48,6 +49,9 @@ final class EvalCommand implements Callable<Integer> {
     int threads;
     @Option(names = "--backend", defaultValue = "auto", description = "Backend (default: ${DEFAULT-VALUE}).")
     String backend;
+    @Option(names = "--max-image-pixels", paramLabel = "N",
+            description = "Refuse images whose header claims more pixels (default: 67108864).")
+    long maxImagePixels = Limits.DEFAULT_MAX_IMAGE_PIXELS;
     @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: eval.json beside the checkpoint).")
     Path json;
 
@@ -57,6 +61,7 @@ final class EvalCommand implements Callable<Integer> {
         Flags.positive("--knn-t", temperature, 100);
         Flags.range("--threads", threads, 1, 1024);
         Flags.range("--image-size", imageSize, 1, 4096);
+        Limits.setMaxImagePixels(maxImagePixels);
         Backends.provider(backend);
         Checkpoint.Contents ckpt = Checkpoint.read(checkpoint);
         Path target = json != null ? json : checkpoint.toAbsolutePath().getParent().resolve("eval.json");

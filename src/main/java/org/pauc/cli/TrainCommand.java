@@ -11,6 +11,7 @@ import org.pauc.config.Settings;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
+import org.pauc.io.Limits;
 import org.pauc.train.KnnMonitor;
 import org.pauc.train.Trainer;
 import picocli.CommandLine;
@@ -35,6 +36,9 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its checkpoint (same flags).")
     Path resume;
+    @Option(names = "--max-image-pixels", paramLabel = "N",
+            description = "Refuse images whose header claims more pixels (default: 67108864).")
+    long maxImagePixels = Limits.DEFAULT_MAX_IMAGE_PIXELS;
 
     /** Adds one option per setting of {@link TrainConfig} to the {@code train} command. */
     static void addSettingOptions(CommandSpec train) {
@@ -64,6 +68,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig cfg = config(spec.commandLine().getParseResult());
+        Limits.setMaxImagePixels(maxImagePixels);
         if (resume != null && out != null && !out.equals(resume)) {
             throw new IllegalArgumentException("give either --out or --resume (the run directory), not two different ones");
         }

@@ -109,8 +109,7 @@ public final class ImageFolder {
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
                 if (pixels > Limits.maxImagePixels()) {
                     throw new DataException(file, "the image claims " + reader.getWidth(0) + "×" + reader.getHeight(0)
-                            + " pixels, more than the limit of " + Limits.maxImagePixels() + " (" + Limits.PIXELS_PROPERTY
-                            + " raises it)");
+                            + " pixels, more than the limit of " + Limits.maxImagePixels() + " (--max-image-pixels raises it)");
                 }
                 BufferedImage img = reader.read(0);
                 if (img == null) {

@@ -14,12 +14,22 @@ public final class Limits {
     /** The largest checkpoint, reference vector or spec pauc reads whole: 1 GiB. */
     public static final long MAX_FILE_BYTES = 1L << 30;
 
-    /** The system property that overrides {@link #maxImagePixels()}: {@code -Dpauc.maxImagePixels=N}. */
-    public static final String PIXELS_PROPERTY = "-Dpauc.maxImagePixels";
+    /** The default of {@link #maxImagePixels()}: 64 megapixels. */
+    public static final long DEFAULT_MAX_IMAGE_PIXELS = 64L << 20;
 
-    /** The largest image pauc decodes, in pixels: 64 megapixels unless the property says otherwise. */
+    private static volatile long maxImagePixels = DEFAULT_MAX_IMAGE_PIXELS;
+
+    /** The largest image pauc decodes, in pixels (its header's claim is checked before decoding). */
     public static long maxImagePixels() {
-        return Long.getLong("pauc.maxImagePixels", 64L << 20);
+        return maxImagePixels;
+    }
+
+    /** Sets {@link #maxImagePixels()} (the commands' {@code --max-image-pixels}). */
+    public static void setMaxImagePixels(long pixels) {
+        if (pixels < 1) {
+            throw new IllegalArgumentException("--max-image-pixels must be ≥ 1, got " + pixels);
+        }
+        maxImagePixels = pixels;
     }
 
     private Limits() {}

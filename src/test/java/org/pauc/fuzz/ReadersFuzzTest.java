@@ -1,7 +1,9 @@
 package org.pauc.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.sun.management.ThreadMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -19,12 +21,24 @@ import org.pauc.reference.ReferenceVector;
 /**
  * Every reader of outside files, fed arbitrary bytes: each must give a valid result or its clean one-line error
  * ({@link InputException} and its kinds, {@link MalformedVectorException}), never another exception, never an
- * OutOfMemoryError or a hang. In {@code ./pauc test} each target runs its seed corpus
+ * OutOfMemoryError or a hang, and never more memory than {@link #MAX_BYTES_PER_INPUT_BYTE} times the input plus
+ * {@link #MAX_FIXED_BYTES} (allocations of the reading thread, measured). In {@code ./pauc test} each target runs its seed corpus
  * ({@code src/test/resources/org/pauc/fuzz/ReadersFuzzTestInputs/TARGET/}, written by
  * {@code src/test/fuzz/make_seeds.py}: a valid example of each format and the bad inputs found by hand);
  * {@code JAZZER_FUZZ=1 mvn test -Dtest=ReadersFuzzTest} fuzzes each target for its {@code maxDuration}.
  */
 class ReadersFuzzTest {
+
+    /**
+     * The most a reader may allocate per byte of input: a gzip stream inflates at most about 1032 times, and a
+     * decoded value takes 4 bytes (a float) per byte read.
+     */
+    static final long MAX_BYTES_PER_INPUT_BYTE = 8 * 1032;
+
+    /** What a reader may allocate whatever its input: parser buffers, image reader tables, temporary files. */
+    static final long MAX_FIXED_BYTES = 64L << 20;
+
+    static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** Runs {@code body} on {@code input} written to a fresh temporary folder as {@code name}. */
     interface Body {
@@ -37,7 +51,14 @@ class ReadersFuzzTest {
             Path file = dir.resolve(name);
             Files.createDirectories(file.getParent());
             Files.write(file, input);
+            long before = THREADS.getCurrentThreadAllocatedBytes();
             body.run(file);
+            long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+            long bound = MAX_BYTES_PER_INPUT_BYTE * input.length + MAX_FIXED_BYTES;
+            if (allocated > bound) {
+                throw new AssertionError(name + ": reading " + input.length + " bytes allocated " + allocated
+                        + " bytes, more than " + bound);
+            }
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
