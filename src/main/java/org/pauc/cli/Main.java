@@ -59,7 +59,13 @@ public final class Main implements Runnable {
             }
             return badInput ? EXIT_USAGE : 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("pauc: error: out of memory (" + e.getMessage() + "): give the JVM more with "
+                    + "PAUC_JAVA_OPTS=-Xmx…, or use less data (--limit) or a smaller model");
+            return 1;
+        }
     }
 
     static String oneLine(Throwable t) {

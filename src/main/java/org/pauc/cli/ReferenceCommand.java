@@ -56,7 +56,11 @@ final class ReferenceCommand implements Runnable {
             Tally tally = new Tally(out);
             for (Path f : files) {
                 ReferenceChecker.Outcome o = ReferenceChecker.check(f, evaluator);
-                tally.add(o.line(), o.pass());
+                if (o.malformed()) {
+                    tally.addMalformed(o.line());
+                } else {
+                    tally.add(o.line(), o.pass());
+                }
             }
             return tally.finish();
         }

@@ -2,14 +2,24 @@ package org.pauc.cli;
 
 import java.io.PrintWriter;
 
-/** The checks of a command: one line per check as it finishes, then "N passed, M failed"; exit code 1 if any failed. */
+/**
+ * The checks of a command: one line per check as it finishes, then "N passed, M failed". Exit code 1 if any check
+ * failed, 2 if any input was malformed (bad input outranks a failed check).
+ */
 final class Tally {
     private final PrintWriter out;
     private int passed;
     private int failed;
+    private int malformed;
 
     Tally(PrintWriter out) {
         this.out = out;
+    }
+
+    /** A check whose input could not be used at all: it counts as failed, and the exit code becomes 2. */
+    void addMalformed(String line) {
+        malformed++;
+        add(line, false);
     }
 
     void add(String line, boolean pass) {
@@ -26,6 +36,6 @@ final class Tally {
     int finish() {
         out.println(passed + " passed, " + failed + " failed");
         out.flush();
-        return failed == 0 ? 0 : 1;
+        return malformed > 0 ? Main.EXIT_USAGE : failed == 0 ? 0 : 1;
     }
 }

@@ -22,8 +22,12 @@ import org.pauc.tensor.Tensor;
  */
 public final class ReferenceChecker {
 
-    /** The outcome of one file. {@code reason} is null when it passed. */
-    public record Outcome(Path file, String name, double maxAbs, double maxRel, Tolerance tolerance, String reason) {
+    /**
+     * The outcome of one file. {@code reason} is null when it passed; {@code malformed} when the file itself is
+     * bad (unreadable, not the format, shapes that do not fit the op) rather than the values failing.
+     */
+    public record Outcome(Path file, String name, double maxAbs, double maxRel, Tolerance tolerance, String reason,
+                          boolean malformed) {
         public boolean pass() {
             return reason == null;
         }
@@ -63,12 +67,13 @@ public final class ReferenceChecker {
             ReferenceVector v = ReferenceVector.read(file);
             name = v.name();
             return compare(file, v, evaluator);
-        } catch (MalformedVectorException e) {
-            return new Outcome(file, name, Double.NaN, Double.NaN, null, e.getMessage());
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            return new Outcome(file, name, Double.NaN, Double.NaN, null, e.getMessage());
+        } catch (MalformedVectorException | IllegalArgumentException e) {
+            return new Outcome(file, name, Double.NaN, Double.NaN, null, e.getMessage(), true);
+        } catch (UnsupportedOperationException e) {
+            return new Outcome(file, name, Double.NaN, Double.NaN, null, e.getMessage(), false);
         } catch (RuntimeException e) {
-            return new Outcome(file, name, Double.NaN, Double.NaN, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+            return new Outcome(file, name, Double.NaN, Double.NaN, null, e.getClass().getSimpleName() + ": " + e.getMessage(),
+                    false);
         }
     }
 
@@ -78,7 +83,7 @@ public final class ReferenceChecker {
         for (String key : v.expected().keySet()) {
             if (!known.contains(key)) {
                 return new Outcome(file, v.name(), Double.NaN, Double.NaN, null,
-                        "expected." + key + " is not an output of " + v.op() + " (outputs: " + known + ")");
+                        "expected." + key + " is not an output of " + v.op() + " (outputs: " + known + ")", true);
             }
         }
         Map<String, Tensor> got = evaluator.evaluate(v.op(), v.inputs(), v.params());
@@ -91,7 +96,7 @@ public final class ReferenceChecker {
             Tensor have = got.get(e.getKey());
             if (!sameShape(want.shape(), have.shape())) {
                 return new Outcome(file, v.name(), Double.NaN, Double.NaN, tol, "expected." + e.getKey() + " has shape "
-                        + want.shapeString() + " but " + v.op() + " gives " + have.shapeString());
+                        + want.shapeString() + " but " + v.op() + " gives " + have.shapeString(), true);
             }
             int bad = 0;
             int firstBad = -1;
@@ -114,7 +119,7 @@ public final class ReferenceChecker {
                         + firstBad + ": got " + have.data()[firstBad] + ", want " + want.data()[firstBad] + ")";
             }
         }
-        return new Outcome(file, v.name(), maxAbs, maxRel, tol, reason);
+        return new Outcome(file, v.name(), maxAbs, maxRel, tol, reason, false);
     }
 
     /** Equal shapes, with a scalar [] and a one-element [1] taken as the same. */

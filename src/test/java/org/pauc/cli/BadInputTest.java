@@ -80,7 +80,7 @@ class BadInputTest {
             assertBadInput(c[0], args);
         }
         CliTest.Run r = CliTest.run("reference", "check", fifo.toString());
-        assertEquals(1, r.code(), "a vector that cannot be read is a failed check");
+        assertEquals(2, r.code(), "a vector that cannot be read is bad input");
         assertTrue(r.out().contains("not a regular file"), r.out());
     }
 }

@@ -55,7 +55,7 @@ class CliTest {
     void referenceCheckReportsMalformedFilesAndExitsNonZero() throws Exception {
         Path dir = Path.of(getClass().getResource("/malformed").toURI());
         Run r = run("reference", "check", dir.toString());
-        assertEquals(1, r.code());
+        assertEquals(2, r.code(), "malformed files are bad input");
         assertEquals("0 passed, 8 failed", r.lastLine());
         assertFalse(r.out().contains("\tat ") || r.err().contains("\tat "), "no stack trace");
     }
