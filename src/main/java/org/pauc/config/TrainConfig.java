@@ -78,18 +78,22 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
             @Setting("Uniformity variant: pairwise") Uniformity uniformity,
             @Setting("Decorrelation variant: offdiag (correlation of the queries), cross_view (cross_correlation of "
                     + "queries and keys) or none") Correlation correlation,
-            @Setting(value = "Off-diagonal weight of cross_view", min = 0, max = 1e6) double lambdaOff) {
+            @Setting(value = "Off-diagonal weight of cross_view", min = 0, max = 1e6) double lambdaOff,
+            @Setting("When PAUC's align, uniformity and correlation terms start: first-step (during the warm-up too) "
+                    + "or prototypes (with the prototypes, after the warm-up)") TermsStart termsStart) {
         public static final Objective DEFAULT = new Objective(Method.PAUC, 4096, 0.2, 1, 2, 1, 5e-3, 2, 2, 1e-5,
-                Uniformity.PAIRWISE, Correlation.OFFDIAG, 5e-3);
+                Uniformity.PAIRWISE, Correlation.OFFDIAG, 5e-3, TermsStart.FIRST_STEP);
 
-        /** The objective's weights for this method: MoCo has no prototype terms, PCL no PAUC terms. */
-        public PaucObjective.Params params() {
-            return switch (method) {
-                case MOCO -> new PaucObjective.Params(tau, 0, 0, 0, 0, alpha, t, eps);
-                case PCL -> new PaucObjective.Params(tau, lambdaProto, 0, 0, 0, alpha, t, eps);
-                case PAUC -> new PaucObjective.Params(tau, lambdaProto, lambdaAlign, lambdaUnif,
-                        correlation == Correlation.NONE ? 0 : lambdaCorr, alpha, t, eps);
-            };
+        /**
+         * The objective's weights for this method while the prototypes are ({@code prototypes}) or are not yet (the
+         * warm-up) in use: MoCo has no prototype terms, PCL no PAUC terms, and PAUC's own terms wait for the
+         * prototypes under {@link TermsStart#PROTOTYPES}.
+         */
+        public PaucObjective.Params params(boolean prototypes) {
+            boolean paucTerms = method == Method.PAUC && (prototypes || termsStart == TermsStart.FIRST_STEP);
+            return new PaucObjective.Params(tau, method == Method.MOCO ? 0 : lambdaProto, paucTerms ? lambdaAlign : 0,
+                    paucTerms ? lambdaUnif : 0, paucTerms && correlation != Correlation.NONE ? lambdaCorr : 0, alpha, t,
+                    eps);
         }
     }
 
@@ -198,6 +202,14 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
         public String label() {
             return label;
         }
+    }
+
+    /** When PAUC's own terms (align, uniformity, correlation) start. */
+    public enum TermsStart implements Choice {
+        /** From the first step: uniformity and correlation during the warm-up too (align needs prototypes). */
+        FIRST_STEP,
+        /** With the prototypes: the warm-up is InfoNCE alone, as PCL's. */
+        PROTOTYPES
     }
 
     /** k-means seeding. */
@@ -324,6 +336,9 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
         }
     }
 
+    /** Settings that version 1 did not have, with the value that reproduces its behaviour. */
+    private static final Map<String, String> VERSION_1_BEHAVIOUR = Map.of("termsStart", "first-step");
+
     /** Version 1 wrote every setting flat; the group of each follows from the component names of this version. */
     private static ObjectNode fromVersion1(ObjectNode flat) throws IOException {
         ObjectNode out = JSON.createObjectNode();
@@ -333,6 +348,9 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
             JsonNode source = g.type() == Augmentation.class ? augment : flat;
             for (String component : g.components()) {
                 JsonNode v = source == null ? null : source.get(component);
+                if (v == null && VERSION_1_BEHAVIOUR.containsKey(component)) {
+                    v = JSON.getNodeFactory().textNode(VERSION_1_BEHAVIOUR.get(component));
+                }
                 if (v == null) {
                     throw new IOException("the stored version-1 configuration has no setting '" + component + "'");
                 }

@@ -186,7 +186,8 @@ public final class Trainer {
                     Buffer neg = ids(be, draw.neg(), idBuffers);
                     cls.add(new Objective.ClusterBuffers(p.k(), draw.neg().length, p.centroids(), p.phi(), pos, neg));
                 }
-                Objective.Terms terms = learner.step(v1, v2, b, cls, cfg.objective().params(), decorrelation, (float) lr);
+                Objective.Terms terms = learner.step(v1, v2, b, cls, cfg.objective().params(!protos.isEmpty()), decorrelation,
+                        (float) lr);
                 idBuffers.forEach(Buffer::close);
                 if (!Double.isFinite(terms.total())) {
                     throw new DivergedException("the loss is " + terms.total() + " at epoch " + (epoch + 1) + ", step "

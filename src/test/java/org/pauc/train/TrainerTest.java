@@ -164,6 +164,23 @@ class TrainerTest {
     }
 
     @Test
+    void paucTermsWaitForThePrototypesOnlyUnderThePrototypesRule(@TempDir Path dir) throws IOException {
+        Dataset d = data();
+        List<EpochLog> first = Trainer.run(config("pauc", 2, Map.of("terms-start", "first-step")),
+                options(d, dir.resolve("first")));
+        List<EpochLog> protos = Trainer.run(config("pauc", 2, Map.of("terms-start", "prototypes")),
+                options(d, dir.resolve("protos")));
+        // epoch 1 is the warm-up (no prototypes)
+        assertTrue(first.get(0).uniformity() != 0 && first.get(0).correlation() != 0, first.get(0).toString());
+        assertEquals(0, protos.get(0).uniformity());
+        assertEquals(0, protos.get(0).correlation());
+        assertEquals(0, protos.get(0).align());
+        assertTrue(protos.get(1).uniformity() != 0 && protos.get(1).correlation() != 0 && protos.get(1).align() != 0,
+                protos.get(1).toString());
+        assertTrue(Files.readString(dir.resolve("protos").resolve("config.json")).contains("\"termsStart\":\"prototypes\""));
+    }
+
+    @Test
     void theKnnMonitorIsLoggedEveryNEpochs(@TempDir Path dir) throws IOException {
         TrainConfig cfg = config("moco", 2);
         Dataset test = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).test().head(100);
