@@ -55,6 +55,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: eval.json beside the checkpoint).")
     Path json;
 
+    /** A label metric's cell: its value, or n/a without labels. */
+    private static String cell(Map<String, Double> m, String metric) {
+        return m.containsKey(metric) ? String.format("%.4f", m.get(metric)) : "n/a";
+    }
+
     @Override
     public Integer call() throws Exception {
         Flags.range("--knn-k", k, 1, 100_000);
@@ -71,14 +76,12 @@ final class EvalCommand implements Callable<Integer> {
                     + " does not exist or is not writable");
         }
         Datasets.Splits splits = Datasets.load(dataset, data, TrainCommand.home(), imageSize);
-        if (splits.test().n() == 0) {
-            throw new IllegalArgumentException("the dataset has no test images to evaluate on");
-        }
-        if (!splits.train().labeled() || !splits.test().labeled()) {
-            throw new IllegalArgumentException("evaluation needs labels on the train and test images: a folder dataset "
-                    + "takes them from class subfolders");
-        }
+        boolean labeled = splits.train().labeled() && splits.test().n() > 0 && splits.test().labeled();
         var out = spec.commandLine().getOut();
+        if (!labeled) {
+            out.println("no labelled train and test split: kNN, linear probe, NMI and AMI are not available; reporting "
+                    + "what needs no labels");
+        }
         TrainConfig cfg = ckpt.config();
         Evaluator.Settings settings = new Evaluator.Settings(k, temperature, seed,
                 cfg.usesPrototypes() ? cfg.clustering().clusters().get(0) : 200);
@@ -96,7 +99,8 @@ final class EvalCommand implements Callable<Integer> {
                 for (Evaluator.Representation r : reps) {
                     out.println("evaluating " + r.name() + " …");
                     out.flush();
-                    results.put(r.name(), Evaluator.evaluate(r, splits.train(), splits.test(), settings));
+                    results.put(r.name(), labeled ? Evaluator.evaluate(r, splits.train(), splits.test(), settings)
+                            : Evaluator.evaluateUnlabeled(r, splits.train(), splits.test(), settings));
                 }
             }
         }
@@ -104,8 +108,8 @@ final class EvalCommand implements Callable<Integer> {
                 "alignment", "uniformity");
         for (var e : results.entrySet()) {
             Map<String, Double> m = e.getValue();
-            out.printf("%-16s %10.4f %10.4f %8.4f %8.4f %10.4f %11.4f%n", e.getKey(), m.get("knn_top1"),
-                    m.get("linear_probe_top1"), m.get("nmi"), m.get("ami"), m.get("alignment"), m.get("uniformity"));
+            out.printf("%-16s %10s %10s %8s %8s %10.4f %11.4f%n", e.getKey(), cell(m, "knn_top1"),
+                    cell(m, "linear_probe_top1"), cell(m, "nmi"), cell(m, "ami"), m.get("alignment"), m.get("uniformity"));
         }
         out.printf("%n%-16s %10s %10s %10s %10s %10s   (K = %d on the training features)%n", "coagulation", "raw φ",
                 "dispersion", "intra-unif", "separation", "eff. rank", settings.clusters());
@@ -113,6 +117,15 @@ final class EvalCommand implements Callable<Integer> {
             Map<String, Double> m = e.getValue();
             out.printf("%-16s %10.4f %10.4f %10.4f %10.4f %10.4f%n", e.getKey(), m.get("raw_phi"), m.get("dispersion"),
                     m.get("intra_uniformity"), m.get("separation_ratio"), m.get("effective_rank"));
+        }
+        if (!labeled) {
+            out.printf("%n%-16s %10s %10s %10s %10s   (k-means sizes, K = %d)%n", "clusters", "min", "median", "max",
+                    "empty", settings.clusters());
+            for (var e : results.entrySet()) {
+                Map<String, Double> m = e.getValue();
+                out.printf("%-16s %10.0f %10.1f %10.0f %10.0f%n", e.getKey(), m.get("cluster_size_min"),
+                        m.get("cluster_size_median"), m.get("cluster_size_max"), m.get("clusters_empty"));
+            }
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("checkpoint", checkpoint.toString());

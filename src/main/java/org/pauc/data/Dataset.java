@@ -4,11 +4,21 @@ import java.util.Arrays;
 
 /**
  * Images in memory: n samples of h×w×c floats in [0, 1] (NHWC), with labels when known (−1 marks an unlabeled
- * sample) and the class names.
+ * sample), the class names, and where each image came from ({@code sources}: file paths of a folder dataset; null
+ * for datasets whose images have no file of their own).
  */
-public record Dataset(String name, int n, int h, int w, int c, float[] pixels, int[] labels, String[] classes) {
+public record Dataset(String name, int n, int h, int w, int c, float[] pixels, int[] labels, String[] classes,
+                      String[] sources) {
+
+    /** A dataset whose images have no file of their own. */
+    public Dataset(String name, int n, int h, int w, int c, float[] pixels, int[] labels, String[] classes) {
+        this(name, n, h, w, c, pixels, labels, classes, null);
+    }
 
     public Dataset {
+        if (sources != null && sources.length != n) {
+            throw new IllegalArgumentException(name + ": " + sources.length + " sources for " + n + " images");
+        }
         if (pixels.length != (long) n * h * w * c) {
             throw new IllegalArgumentException(name + ": " + pixels.length + " pixel values for " + n + " images of "
                     + h + "×" + w + "×" + c);
@@ -16,6 +26,11 @@ public record Dataset(String name, int n, int h, int w, int c, float[] pixels, i
         if (labels != null && labels.length != n) {
             throw new IllegalArgumentException(name + ": " + labels.length + " labels for " + n + " images");
         }
+    }
+
+    /** Where image {@code i} came from: its file, or {@code NAME#i}. */
+    public String source(int i) {
+        return sources != null ? sources[i] : name + "#" + i;
     }
 
     public int imageSize() {
@@ -46,6 +61,7 @@ public record Dataset(String name, int n, int h, int w, int c, float[] pixels, i
         }
         float[] p = Arrays.copyOfRange(pixels, from * imageSize(), to * imageSize());
         int[] l = labels == null ? null : Arrays.copyOfRange(labels, from, to);
-        return new Dataset(name + "[" + (from == 0 ? "" : from) + ":" + to + "]", to - from, h, w, c, p, l, classes);
+        String[] s = sources == null ? null : Arrays.copyOfRange(sources, from, to);
+        return new Dataset(name + "[" + (from == 0 ? "" : from) + ":" + to + "]", to - from, h, w, c, p, l, classes, s);
     }
 }

@@ -59,6 +59,15 @@ public final class Datasets {
         };
     }
 
+    /**
+     * The shape {h, w, c} of the images of {@code dataset} without reading them: 28×28×1 for Fashion-MNIST, the
+     * image size in RGB for a folder.
+     */
+    public static int[] imageShape(String dataset, int imageSize) {
+        return dataset.equals(SMALL) || dataset.equals(FULL) ? new int[] {28, 28, 1}
+                : new int[] {imageSize, imageSize, 3};
+    }
+
     /** A folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]. */
     static Splits idxPair(Path dir, String name) throws DataException {
         return idxPair(dir, name, 0);

@@ -85,7 +85,8 @@ public final class ImageFolder {
             readInto(files.get(i), size, pixels, i * per);
         }
         int[] l = labels.stream().mapToInt(Integer::intValue).toArray();
-        return new Dataset(name, files.size(), size, size, 3, pixels, l, classes.toArray(String[]::new));
+        return new Dataset(name, files.size(), size, size, 3, pixels, l, classes.toArray(String[]::new),
+                files.stream().map(Path::toString).toArray(String[]::new));
     }
 
     /**

@@ -111,17 +111,29 @@ public final class Evaluator {
      * does not fit them.
      */
     public static Network load(Checkpoint.Contents c, Backend be, Dataset data) throws IOException {
+        return load(c, be, new Dims(data.h(), data.w(), data.c()));
+    }
+
+    /** The query encoder of a checkpoint for inputs of shape {@code in}; one-line errors when it does not fit. */
+    public static Network load(Checkpoint.Contents c, Backend be, Dims in) throws IOException {
         TrainConfig cfg = c.config();
-        Dims in = new Dims(data.h(), data.w(), data.c());
         Network net = Models.create(cfg.model().encoder().label(), be, cfg.run().seed(), in, cfg.model().dim());
         try {
             c.loadInto(be, net.params(), "encoder_q.", false);
         } catch (IOException e) {
             net.close();
-            throw new InputException(c.file(), "does not fit " + data.h() + "×" + data.w() + "×" + data.c()
+            throw new InputException(c.file(), "does not fit " + in.h() + "×" + in.w() + "×" + in.c()
                     + " images: " + e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
         }
         return net;
+    }
+
+    /**
+     * K of the coagulation clustering for n points: the requested K, at most n/2 so that some cluster has two members
+     * (φ is undefined otherwise) — a cap that only small datasets reach.
+     */
+    public static int coagulationClusters(int requested, int n) {
+        return Math.max(1, Math.min(requested, n / 2));
     }
 
     /** Settings of an evaluation. */
@@ -129,7 +141,7 @@ public final class Evaluator {
         public static final Settings DEFAULT = new Settings(200, 0.07, 0, 200);
     }
 
-    /** Every metric of one representation, by name, in a fixed order. */
+    /** Every metric of one representation, by name, in a fixed order; needs labels on both splits. */
     public static Map<String, Double> evaluate(Representation r, Dataset train, Dataset test, Settings s) {
         if (!train.labeled() || !test.labeled()) {
             throw new IllegalArgumentException("evaluation needs labels on the train and test images (" + train.name() + ", "
@@ -149,6 +161,23 @@ public final class Evaluator {
         KMeans.Result km = KMeans.fit(nte, test.n(), d, classes, 50, 5, KMeans.Init.KMEANS_PLUS_PLUS, s.seed());
         m.put("nmi", Metrics.nmi(test.labels(), km.assign()));
         m.put("ami", Metrics.ami(test.labels(), km.assign()));
+        m.putAll(withoutLabels(r, ntr, train.n(), test, s));
+        return m;
+    }
+
+    /**
+     * What needs no labels, for images without them: alignment and uniformity on {@code images} (the test split, or
+     * the training images when there is none), and the coagulation measures and cluster sizes of the training
+     * features.
+     */
+    public static Map<String, Double> evaluateUnlabeled(Representation r, Dataset train, Dataset images, Settings s) {
+        int d = r.featureDim();
+        float[] ntr = Metrics.normalizeRows(r.features(train.pixels(), train.n()), train.n(), d);
+        return withoutLabels(r, ntr, train.n(), images.n() > 0 ? images : train, s);
+    }
+
+    private static Map<String, Double> withoutLabels(Representation r, float[] ntr, int n, Dataset test, Settings s) {
+        Map<String, Double> m = new LinkedHashMap<>();
         Augment aug = new Augment(TrainConfig.Augmentation.DEFAULT, s.seed());
         int size = test.imageSize();
         float[] v1 = new float[test.n() * size];
@@ -164,13 +193,24 @@ public final class Evaluator {
         m.put("uniformity", Metrics.uniformity(Metrics.normalizeRows(r.embeddings(test.pixels(), test.n()), test.n(), e),
                 test.n(), e, 2));
         // coagulation on the normalised training features, clustered as the run's first granularity
-        int kc = Math.min(s.clusters(), train.n());
-        KMeans.Result cl = KMeans.fit(ntr, train.n(), d, kc, 20, 1, KMeans.Init.KMEANS_PLUS_PLUS, s.seed());
-        m.putAll(Coagulation.measure(ntr, train.n(), d, cl.centroids(), cl.assign(), cl.k()));
+        int d = r.featureDim();
+        int kc = coagulationClusters(s.clusters(), n);
+        KMeans.Result cl = KMeans.fit(ntr, n, d, kc, 20, 1, KMeans.Init.KMEANS_PLUS_PLUS, s.seed());
+        m.putAll(Coagulation.measure(ntr, n, d, cl.centroids(), cl.assign(), cl.k()));
+        int[] sizes = KMeans.sizes(cl.assign(), cl.k());
+        Arrays.sort(sizes);
+        m.put("cluster_size_min", (double) sizes[0]);
+        m.put("cluster_size_median", sizes.length % 2 == 1 ? sizes[sizes.length / 2]
+                : (sizes[sizes.length / 2 - 1] + sizes[sizes.length / 2]) / 2.0);
+        m.put("cluster_size_max", (double) sizes[sizes.length - 1]);
+        m.put("clusters_empty", (double) Arrays.stream(sizes).filter(x -> x == 0).count());
         return m;
     }
 
     /** The names of the metrics, in table order. */
     public static final List<String> METRICS = List.of("knn_top1", "linear_probe_top1", "nmi", "ami", "alignment",
             "uniformity", "raw_phi", "dispersion", "intra_uniformity", "separation_ratio", "effective_rank");
+
+    /** The metrics that need labels. */
+    public static final List<String> LABEL_METRICS = List.of("knn_top1", "linear_probe_top1", "nmi", "ami");
 }

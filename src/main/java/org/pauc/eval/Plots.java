@@ -176,7 +176,8 @@ public final class Plots {
 
     /**
      * The plots of an evaluated encoder, into {@code dir}: training curves (from {@code log}, when it exists), the PCA
-     * of its normalised test features, and the sizes and raw φ of K-means clusters of its training features.
+     * of its normalised test features coloured by class (when the test split has labels), and the sizes and raw φ of
+     * K-means clusters of its training features.
      */
     public static List<Path> forEncoder(Evaluator.Representation r, Dataset train, Dataset test, int k, long seed,
                                         Path log, Path dir) throws IOException {
@@ -186,12 +187,14 @@ public final class Plots {
             written.add(curves);
         }
         int d = r.featureDim();
-        float[] fte = Metrics.normalizeRows(r.features(test.pixels(), test.n()), test.n(), d);
-        Path pcaFile = dir.resolve("pca.png");
-        pca(fte, test.n(), d, test.labels(), test.classes(), "Test features (backbone), PCA", pcaFile);
-        written.add(pcaFile);
+        if (test.n() > 0 && test.labeled()) {
+            float[] fte = Metrics.normalizeRows(r.features(test.pixels(), test.n()), test.n(), d);
+            Path pcaFile = dir.resolve("pca.png");
+            pca(fte, test.n(), d, test.labels(), test.classes(), "Test features (backbone), PCA", pcaFile);
+            written.add(pcaFile);
+        }
         float[] ftr = Metrics.normalizeRows(r.features(train.pixels(), train.n()), train.n(), d);
-        KMeans.Result km = KMeans.fit(ftr, train.n(), d, Math.min(k, train.n()), 20, 1, KMeans.Init.KMEANS_PLUS_PLUS,
+        KMeans.Result km = KMeans.fit(ftr, train.n(), d, Evaluator.coagulationClusters(k, train.n()), 20, 1, KMeans.Init.KMEANS_PLUS_PLUS,
                 seed);
         double[] raw = Concentration.raw(Mat.of(train.n(), d, ftr), Mat.of(km.k(), d, km.centroids()), km.assign(), 10);
         Path clustersFile = dir.resolve("clusters.png");

@@ -28,36 +28,33 @@ import java.util.Map;
 public final class SafeTensors {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A float tensor: shape and row-major data. */
+    /** A float tensor (F32): shape and row-major data. */
     public record Tensor(int[] shape, float[] data) {}
 
-    /** Tensors in file order, and the string metadata. */
-    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+    /** A 32-bit integer tensor (I32): shape and row-major data. */
+    public record IntTensor(int[] shape, int[] data) {}
+
+    /** The float tensors and the integer tensors, each in file order, and the string metadata. */
+    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata, Map<String, IntTensor> ints) {}
 
     private SafeTensors() {}
 
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, Map.of(), metadata);
+    }
+
+    /** Writes the float tensors, then the integer tensors, atomically (temporary file, fsync, rename). */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, IntTensor> ints,
+                             Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         ObjectNode meta = header.putObject("__metadata__");
         metadata.forEach(meta::put);
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", "F32");
-            var shape = t.putArray("shape");
-            long count = 1;
-            for (int s : e.getValue().shape()) {
-                shape.add(s);
-                count *= s;
-            }
-            if (count != e.getValue().data().length) {
-                throw new IllegalArgumentException("safetensors: " + e.getKey() + " has " + e.getValue().data().length
-                        + " values for its shape");
-            }
-            var offs = t.putArray("data_offsets");
-            offs.add(offset);
-            offs.add(offset + 4 * count);
-            offset += 4 * count;
+            offset = describe(header, e.getKey(), "F32", e.getValue().shape(), e.getValue().data().length, offset);
+        }
+        for (Map.Entry<String, IntTensor> e : ints.entrySet()) {
+            offset = describe(header, e.getKey(), "I32", e.getValue().shape(), e.getValue().data().length, offset);
         }
         byte[] json = JSON.writeValueAsBytes(header);
         int padded = (json.length + 7) / 8 * 8;
@@ -82,6 +79,13 @@ public final class SafeTensors {
                     ch.write(b);
                 }
             }
+            for (IntTensor t : ints.values()) {
+                ByteBuffer b = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asIntBuffer().put(t.data());
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }
             ch.force(true);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
@@ -98,6 +102,25 @@ public final class SafeTensors {
         } catch (IOException ignored) {
             // some file systems cannot fsync a directory; the rename itself is atomic
         }
+    }
+
+    /** Adds a tensor's header entry (4-byte elements at {@code offset}); returns the offset after it. */
+    private static long describe(ObjectNode header, String name, String dtype, int[] dims, int values, long offset) {
+        ObjectNode t = header.putObject(name);
+        t.put("dtype", dtype);
+        var shape = t.putArray("shape");
+        long count = 1;
+        for (int s : dims) {
+            shape.add(s);
+            count *= s;
+        }
+        if (count != values) {
+            throw new IllegalArgumentException("safetensors: " + name + " has " + values + " values for its shape");
+        }
+        var offs = t.putArray("data_offsets");
+        offs.add(offset);
+        offs.add(offset + 4 * count);
+        return offset + 4 * count;
     }
 
     /** Reads and validates a file; every problem is an IOException naming the file and what is wrong. */
@@ -126,6 +149,7 @@ public final class SafeTensors {
         Map<String, String> metadata = new LinkedHashMap<>();
         List<long[]> ranges = new ArrayList<>();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, IntTensor> ints = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getKey().equals("__metadata__")) {
@@ -133,9 +157,10 @@ public final class SafeTensors {
                 continue;
             }
             JsonNode t = e.getValue();
-            if (!"F32".equals(t.path("dtype").asText())) {
-                throw new InputException(file, "tensor " + e.getKey() + " has dtype " + t.path("dtype").asText()
-                        + ", pauc reads F32 only");
+            String dtype = t.path("dtype").asText();
+            if (!dtype.equals("F32") && !dtype.equals("I32")) {
+                throw new InputException(file, "tensor " + e.getKey() + " has dtype " + dtype
+                        + ", pauc reads F32 and I32 only");
             }
             JsonNode sh = t.path("shape");
             JsonNode off = t.path("data_offsets");
@@ -164,11 +189,17 @@ public final class SafeTensors {
                         + "] outside the data or not matching its shape");
             }
             ranges.add(new long[] {begin, end});
-            float[] data = new float[(int) count];
             ByteBuffer slice = ByteBuffer.wrap(all, (int) (dataStart + begin), (int) (end - begin))
                     .order(ByteOrder.LITTLE_ENDIAN);
-            slice.asFloatBuffer().get(data);
-            tensors.put(e.getKey(), new Tensor(shape, data));
+            if (dtype.equals("F32")) {
+                float[] data = new float[(int) count];
+                slice.asFloatBuffer().get(data);
+                tensors.put(e.getKey(), new Tensor(shape, data));
+            } else {
+                int[] data = new int[(int) count];
+                slice.asIntBuffer().get(data);
+                ints.put(e.getKey(), new IntTensor(shape, data));
+            }
         }
         ranges.sort((a, b) -> Long.compare(a[0], b[0]));
         long pos = 0;
@@ -181,6 +212,6 @@ public final class SafeTensors {
         if (pos != dataLength) {
             throw new InputException(file, "" + (dataLength - pos) + " bytes after the last tensor (truncated or corrupt)");
         }
-        return new Contents(tensors, metadata);
+        return new Contents(tensors, metadata, ints);
     }
 }

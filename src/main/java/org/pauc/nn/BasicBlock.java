@@ -33,6 +33,31 @@ public final class BasicBlock implements Layer {
     private Buffer gx;
     private int capacity;
 
+    /** The main path's layers, and the shortcut's (null for the identity). */
+    public Modules.Conv2d conv1() {
+        return conv1;
+    }
+
+    public Modules.BatchNorm bn1() {
+        return bn1;
+    }
+
+    public Modules.Conv2d conv2() {
+        return conv2;
+    }
+
+    public Modules.BatchNorm bn2() {
+        return bn2;
+    }
+
+    public Modules.Conv2d downsampleConv() {
+        return downConv;
+    }
+
+    public Modules.BatchNorm downsampleBn() {
+        return downBn;
+    }
+
     public BasicBlock(Backend be, SplittableRandom rng, String name, int cin, int cout, int stride) {
         this.cin = cin;
         this.cout = cout;

@@ -50,6 +50,29 @@ public final class Modules {
             bias = withBias ? new Param(be, name + ".bias", new int[] {cout}, true, uniform(rng, cout, fanIn)) : null;
         }
 
+        /** Kernel side, stride and zero padding. */
+        public int kernel() {
+            return k;
+        }
+
+        public int stride() {
+            return stride;
+        }
+
+        public int pad() {
+            return pad;
+        }
+
+        /** k×k×cin×cout. */
+        public Param weight() {
+            return weight;
+        }
+
+        /** null when the convolution has no bias. */
+        public Param bias() {
+            return bias;
+        }
+
         ConvShape shape(int n, Dims in) {
             return new ConvShape(n, in.h(), in.w(), cin, cout, k, k, stride, pad);
         }
@@ -99,6 +122,32 @@ public final class Modules {
         final Param runVar;
         final Buffer saveMean;
         final Buffer saveInvStd;
+
+        /** γ, β, the running mean and variance, and ε of y = γ·(x − mean)/sqrt(var + ε) + β in eval mode. */
+        public Param gamma() {
+            return gamma;
+        }
+
+        public Param beta() {
+            return beta;
+        }
+
+        public Param runningMean() {
+            return runMean;
+        }
+
+        public Param runningVar() {
+            return runVar;
+        }
+
+        public static float eps() {
+            return EPS;
+        }
+
+        /** Whether a ReLU is fused after the normalisation. */
+        public boolean fusedRelu() {
+            return relu;
+        }
 
         public BatchNorm(Backend be, String name, int c, boolean relu) {
             this.c = c;
@@ -218,6 +267,15 @@ public final class Modules {
         final int out;
         final Param weight;
         final Param bias;
+
+        /** out×in, as PyTorch's. */
+        public Param weight() {
+            return weight;
+        }
+
+        public Param bias() {
+            return bias;
+        }
 
         public Linear(Backend be, SplittableRandom rng, String name, int in, int out) {
             this.in = in;

@@ -51,6 +51,11 @@ public final class Network implements AutoCloseable {
         return layers;
     }
 
+    /** How many leading layers form the backbone; the rest is the projection head. */
+    public int backboneLayerCount() {
+        return backboneLayers;
+    }
+
     /** Every parameter and statistic in a fixed order. */
     public List<Param> params() {
         List<Param> ps = new ArrayList<>();

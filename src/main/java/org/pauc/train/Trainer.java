@@ -21,6 +21,7 @@ import org.pauc.data.Dataset;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
+import org.pauc.io.ProgressBar;
 import org.pauc.objective.Objective;
 
 /**
@@ -201,7 +202,7 @@ public final class Trainer {
                 for (TrainListener l : listeners) {
                     l.step(epoch, s, terms);
                 }
-                progress.step(s + 1, terms.total());
+                progress.step(s + 1, String.format("loss %.4f", terms.total()));
             }
         } finally {
             protos.forEach(EStep.Prototypes::close);
