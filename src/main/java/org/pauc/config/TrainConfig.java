@@ -324,6 +324,16 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
         } else if (!FORMAT.equals(format.asText())) {
             throw new IOException("the stored configuration has format '" + format.asText() + "', this pauc reads "
                     + FORMAT + " and version 1");
+        } else {
+            for (Settings.Group g : Settings.groups()) {
+                if (obj.get(g.name()) instanceof ObjectNode group) {
+                    for (String component : g.components()) {
+                        if (!group.has(component) && ADDED_LATER.containsKey(component)) {
+                            group.put(component, ADDED_LATER.get(component));
+                        }
+                    }
+                }
+            }
         }
         try {
             return JSON.treeToValue(obj, TrainConfig.class);
@@ -336,8 +346,11 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
         }
     }
 
-    /** Settings that version 1 did not have, with the value that reproduces its behaviour. */
-    private static final Map<String, String> VERSION_1_BEHAVIOUR = Map.of("termsStart", "first-step");
+    /**
+     * Settings added after configurations were first saved, with the value that reproduces the behaviour of the
+     * pauc that wrote a file without them.
+     */
+    private static final Map<String, String> ADDED_LATER = Map.of("termsStart", "first-step");
 
     /** Version 1 wrote every setting flat; the group of each follows from the component names of this version. */
     private static ObjectNode fromVersion1(ObjectNode flat) throws IOException {
@@ -348,8 +361,8 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
             JsonNode source = g.type() == Augmentation.class ? augment : flat;
             for (String component : g.components()) {
                 JsonNode v = source == null ? null : source.get(component);
-                if (v == null && VERSION_1_BEHAVIOUR.containsKey(component)) {
-                    v = JSON.getNodeFactory().textNode(VERSION_1_BEHAVIOUR.get(component));
+                if (v == null && ADDED_LATER.containsKey(component)) {
+                    v = JSON.getNodeFactory().textNode(ADDED_LATER.get(component));
                 }
                 if (v == null) {
                     throw new IOException("the stored version-1 configuration has no setting '" + component + "'");

@@ -30,6 +30,10 @@ class TrainConfigTest {
         TrainConfig c = Settings.set(TrainConfig.DEFAULTS, Map.of("method", "pcl", "clusters", List.of(5, 9),
                 "correlation", TrainConfig.Correlation.CROSS_VIEW, "data", "/tmp/x"));
         assertEquals(c, TrainConfig.fromJson(c.toJson()));
+        // a file written before --terms-start existed keeps the behaviour of that time
+        String without = c.toJson().replace(",\"termsStart\":\"first-step\"", "");
+        assertTrue(!without.contains("termsStart"), without);
+        assertEquals(c, TrainConfig.fromJson(without));
         assertTrue(c.toJson().startsWith("{\"format\":\"" + TrainConfig.FORMAT + "\",\"data\":{"), c.toJson());
         String v1 = "{\"method\":\"pcl\",\"dataset\":\"fashion-mnist-small\",\"data\":null,\"imageSize\":28,\"epochs\":20,"
                 + "\"warmupEpochs\":2,\"batchSize\":64,\"seed\":0,\"threads\":2,\"backend\":\"auto\",\"encoder\":\"small-cnn\","
