@@ -67,6 +67,14 @@ class BadInputTest {
         cases.add(new String[] {"no such safetensors file", "eval", "--checkpoint", dir.resolve("none").toString()});
         Path garbage = Files.writeString(dir.resolve("garbage.safetensors"), "garbage!garbage!garbage");
         cases.add(new String[] {"not a safetensors file", "eval", "--checkpoint", garbage.toString()});
+        cases.add(new String[] {"not a safetensors file", "export", "--checkpoint", garbage.toString(), "--out",
+            dir.resolve("m.onnx").toString()});
+        cases.add(new String[] {"--part must be backbone or backbone+head", "export", "--checkpoint", V1, "--out",
+            dir.resolve("m.onnx").toString(), "--part", "head"});
+        cases.add(new String[] {"not a safetensors file", "embed", "--checkpoint", garbage.toString(), "--out",
+            dir.resolve("e.safetensors").toString()});
+        cases.add(new String[] {"--output must be features or projections", "embed", "--checkpoint", V1, "--out",
+            dir.resolve("e.safetensors").toString(), "--output", "logits"});
         Path spec = Files.writeString(dir.resolve("spec.json"),
                 "{\"name\": \"x\", \"train\": [1, 2], \"configs\": [{\"name\": \"a\"}], \"seeds\": [0]}");
         cases.add(new String[] {"\"train\" must be an object of settings", "experiment", spec.toString()});
