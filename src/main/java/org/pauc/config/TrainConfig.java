@@ -45,7 +45,8 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
 
     /** The encoder. */
     public record Model(
-            @Setting("small-cnn (the bench model) or resnet18 (CIFAR-style stem)") Encoder encoder,
+            @Setting("small-cnn (the bench model), resnet18 (CIFAR-style stem), resnet18-imagenet or resnet50 (ImageNet stem)")
+            Encoder encoder,
             @Setting(value = "Embedding width (PCL: 128)", min = 1, max = 65_536) int dim) {
         public static final Model DEFAULT = new Model(Encoder.SMALL_CNN, 64);
     }
@@ -180,7 +181,7 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
 
     /** The encoder architectures. */
     public enum Encoder implements Choice {
-        SMALL_CNN, RESNET18
+        SMALL_CNN, RESNET18, RESNET18_IMAGENET, RESNET50
     }
 
     /** Variants of the uniformity term. */

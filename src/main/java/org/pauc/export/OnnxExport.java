@@ -16,12 +16,12 @@ import java.util.Locale;
 import java.util.Map;
 import org.pauc.backend.Backend;
 import org.pauc.export.onnx.Onnx;
-import org.pauc.nn.BasicBlock;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Layer;
 import org.pauc.nn.Modules;
 import org.pauc.nn.Network;
 import org.pauc.nn.Param;
+import org.pauc.nn.ResidualBlock;
 
 /**
  * Writes an encoder in eval mode as an ONNX model (opset {@value #OPSET}): input {@code images}, float
@@ -29,7 +29,7 @@ import org.pauc.nn.Param;
  * permuted from kh×kw×cin×cout to cout×cin×kh×kw), a symbolic batch dimension, and one output: {@code features}
  * (the backbone's representation) or {@code embedding} (the projection head's output, before normalisation).
  * Batch norm is a BatchNormalization node with the running statistics; every other layer maps to one standard
- * operator (Conv, Relu, Add, GlobalAveragePool, Flatten, Gemm). The bytes are written by the code protoc generates
+ * operator (Conv, Relu, Add, MaxPool, GlobalAveragePool, Flatten, Gemm). The bytes are written by the code protoc generates
  * from {@code src/main/protobuf/onnx_subset.proto}.
  */
 public final class OnnxExport {
@@ -134,7 +134,8 @@ public final class OnnxExport {
             case Modules.Relu r -> node("Relu", x);
             case Modules.GlobalAvgPool g -> node("Flatten", node("GlobalAveragePool", x), intAttr("axis", 1));
             case Modules.Linear lin -> gemm(lin, x);
-            case BasicBlock b -> basicBlock(b, x);
+            case ResidualBlock b -> residual(b, x);
+            case Modules.MaxPool p -> node("MaxPool", x, windowAttrs(p.window()));
             default -> throw new IllegalArgumentException("ONNX export: no mapping for layer " + l.describe());
         };
     }
@@ -160,9 +161,12 @@ public final class OnnxExport {
         if (c.bias() != null) {
             inputs.add(initializer(c.bias(), c.bias().shape[0]));
         }
-        int p = c.pad();
-        return node("Conv", inputs, intsAttr("kernel_shape", kh, kw), intsAttr("strides", c.stride(), c.stride()),
-                intsAttr("pads", p, p, p, p));
+        return node("Conv", inputs, windowAttrs(c.window()));
+    }
+
+    private static Onnx.AttributeProto[] windowAttrs(Modules.Window w) {
+        return new Onnx.AttributeProto[] {intsAttr("kernel_shape", w.k(), w.k()), intsAttr("strides", w.stride(), w.stride()),
+            intsAttr("pads", w.pad(), w.pad(), w.pad(), w.pad())};
     }
 
     private String batchNorm(Modules.BatchNorm b, String x) {
@@ -179,8 +183,11 @@ public final class OnnxExport {
                 intAttr("transB", 1));
     }
 
-    private String basicBlock(BasicBlock b, String x) {
-        String main = batchNorm(b.bn2(), conv(b.conv2(), batchNorm(b.bn1(), conv(b.conv1(), x))));
+    private String residual(ResidualBlock b, String x) {
+        String main = x;
+        for (int i = 0; i < b.convs().size(); i++) {
+            main = batchNorm(b.batchNorms().get(i), conv(b.convs().get(i), main));
+        }
         String shortcut = b.downsampleConv() == null ? x : batchNorm(b.downsampleBn(), conv(b.downsampleConv(), x));
         return node("Relu", node("Add", List.of(main, shortcut)));
     }

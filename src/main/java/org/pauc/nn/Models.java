@@ -24,12 +24,7 @@ public final class Models {
             l.add(new Modules.BatchNorm(be, "backbone.bn" + (i + 1), widths[i], true));
             c = widths[i];
         }
-        l.add(new Modules.GlobalAvgPool());
-        int backbone = l.size();
-        l.add(new Modules.Linear(be, rng, "head.fc1", c, 128));
-        l.add(new Modules.Relu());
-        l.add(new Modules.Linear(be, rng, "head.fc2", 128, dim));
-        return new Network(input, l, backbone);
+        return withHead(be, rng, input, l, c, 128, dim);
     }
 
     /**
@@ -42,29 +37,81 @@ public final class Models {
         List<Layer> l = new ArrayList<>();
         l.add(new Modules.Conv2d(be, rng, "backbone.conv1", input.c(), 64, 3, 1, 1, false));
         l.add(new Modules.BatchNorm(be, "backbone.bn1", 64, true));
+        int c = stages(be, rng, l, new int[] {2, 2, 2, 2}, false);
+        return withHead(be, rng, input, l, c, c, dim);
+    }
+
+    /**
+     * ResNet's four stages after a 64-channel stem: {@code blocks[s]} blocks of width 64·2^s, the first of each stage
+     * after the first with stride 2; basic blocks or bottlenecks (outputs ×4). Returns the output channels.
+     */
+    private static int stages(Backend be, SplittableRandom rng, List<Layer> l, int[] blocks, boolean bottleneck) {
         int c = 64;
         int[] widths = {64, 128, 256, 512};
         for (int stage = 0; stage < widths.length; stage++) {
-            for (int b = 0; b < 2; b++) {
+            for (int b = 0; b < blocks[stage]; b++) {
                 int stride = stage > 0 && b == 0 ? 2 : 1;
-                l.add(new BasicBlock(be, rng, "backbone.layer" + (stage + 1) + "." + b, c, widths[stage], stride));
-                c = widths[stage];
+                String name = "backbone.layer" + (stage + 1) + "." + b;
+                l.add(bottleneck ? ResidualBlock.bottleneck(be, rng, name, c, widths[stage], stride)
+                        : ResidualBlock.basic(be, rng, name, c, widths[stage], stride));
+                c = bottleneck ? 4 * widths[stage] : widths[stage];
             }
         }
+        return c;
+    }
+
+    /**
+     * A ResNet with torchvision's ImageNet stem, conv7×7(c→64, stride 2, pad 3) + BN + ReLU → max pool 3×3 (stride
+     * 2, pad 1), then {@link #stages} and a head as wide as the representation.
+     */
+    private static Network imagenetResnet(Backend be, long seed, Dims input, int dim, int[] blocks, boolean bottleneck) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<Layer> l = new ArrayList<>();
+        l.add(new Modules.Conv2d(be, rng, "backbone.conv1", input.c(), 64, 7, 2, 3, false));
+        l.add(new Modules.BatchNorm(be, "backbone.bn1", 64, true));
+        l.add(new Modules.MaxPool(3, 2, 1));
+        int c = stages(be, rng, l, blocks, bottleneck);
+        return withHead(be, rng, input, l, c, c, dim);
+    }
+
+    /**
+     * ResNet-18 with torchvision's ImageNet stem ({@link #imagenetResnet}), then the stages of {@link #resnet18} and
+     * the same head: for images of 64 px and more.
+     */
+    public static Network resnet18Imagenet(Backend be, long seed, Dims input, int dim) {
+        return imagenetResnet(be, seed, input, dim, new int[] {2, 2, 2, 2}, false);
+    }
+
+    /**
+     * ResNet-50 as torchvision's (v1.5: the stride on the bottleneck's 3×3 convolution): the ImageNet stem, stages of
+     * 3, 4, 6 and 3 bottlenecks of width 64, 128, 256 and 512 (outputs ×4), global average pool (the 2048-d
+     * representation; 23 508 032 parameters for RGB input, torchvision's count without its fc layer), and MoCo v2's
+     * head Linear(2048→2048) + ReLU → Linear(2048→dim).
+     */
+    public static Network resnet50(Backend be, long seed, Dims input, int dim) {
+        return imagenetResnet(be, seed, input, dim, new int[] {3, 4, 6, 3}, true);
+    }
+
+    /** Global average pool (the end of the backbone), then the head Linear(c→hidden) + ReLU → Linear(hidden→dim). */
+    private static Network withHead(Backend be, SplittableRandom rng, Dims input, List<Layer> l, int c, int hidden,
+                                    int dim) {
         l.add(new Modules.GlobalAvgPool());
         int backbone = l.size();
-        l.add(new Modules.Linear(be, rng, "head.fc1", c, c));
+        l.add(new Modules.Linear(be, rng, "head.fc1", c, hidden));
         l.add(new Modules.Relu());
-        l.add(new Modules.Linear(be, rng, "head.fc2", c, dim));
+        l.add(new Modules.Linear(be, rng, "head.fc2", hidden, dim));
         return new Network(input, l, backbone);
     }
 
-    /** The encoder called {@code name}: small-cnn or resnet18. */
+    /** The encoder called {@code name}: small-cnn, resnet18, resnet18-imagenet or resnet50. */
     public static Network create(String name, Backend be, long seed, Dims input, int dim) {
         return switch (name) {
             case "small-cnn" -> smallCnn(be, seed, input, dim);
             case "resnet18" -> resnet18(be, seed, input, dim);
-            default -> throw new IllegalArgumentException("unknown --encoder '" + name + "' (small-cnn or resnet18)");
+            case "resnet18-imagenet" -> resnet18Imagenet(be, seed, input, dim);
+            case "resnet50" -> resnet50(be, seed, input, dim);
+            default -> throw new IllegalArgumentException("unknown --encoder '" + name
+                    + "' (small-cnn, resnet18, resnet18-imagenet or resnet50)");
         };
     }
 }

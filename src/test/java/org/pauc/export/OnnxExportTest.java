@@ -23,7 +23,7 @@ import org.pauc.cli.Main;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
-import org.pauc.nn.BasicBlock;
+import org.pauc.nn.ResidualBlock;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Layer;
 import org.pauc.nn.Models;
@@ -130,7 +130,7 @@ class OnnxExportTest {
             perturbBatchNorms(be, net, 6);
             boolean blocks = false;
             for (Layer l : net.layers()) {
-                blocks |= l instanceof BasicBlock b && b.downsampleConv() != null;
+                blocks |= l instanceof ResidualBlock b && b.downsampleConv() != null;
             }
             assertTrue(blocks, "the network has projection shortcuts");
             for (OnnxExport.Part part : OnnxExport.Part.values()) {
@@ -138,6 +138,25 @@ class OnnxExportTest {
                 OnnxExport.write(OnnxExport.model(be, net, part, Map.of()), model);
                 float[] want = pauc(be, net, test.pixels(), test.n(), part == OnnxExport.Part.BACKBONE_HEAD);
                 assertClose(want, onnxRuntime(model, test.pixels(), test.n(), in), test.n(), "resnet18 " + part);
+            }
+        }
+    }
+
+    @Test
+    void resnet50WithTheImagenetStemMatchesOnnxRuntime(@TempDir Path dir) throws Exception {
+        Dims in = new Dims(40, 40, 3);
+        SplittableRandom r = new SplittableRandom(8);
+        float[] images = new float[2 * in.size()];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) r.nextDouble();
+        }
+        for (String encoder : new String[] {"resnet50", "resnet18-imagenet"}) {
+            try (Backend be = Backends.create("cpu", 2); Network net = Models.create(encoder, be, 5, in, 16)) {
+                perturbBatchNorms(be, net, 6);
+                Path model = dir.resolve(encoder + ".onnx");
+                OnnxExport.write(OnnxExport.model(be, net, OnnxExport.Part.BACKBONE_HEAD, Map.of()), model);
+                float[] want = pauc(be, net, images, 2, true);
+                assertClose(want, onnxRuntime(model, images, 2, in), 2, encoder);
             }
         }
     }

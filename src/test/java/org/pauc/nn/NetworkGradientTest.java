@@ -32,6 +32,14 @@ class NetworkGradientTest {
     }
 
     private static void check(Network net, OracleBackend be, int n, long seed) {
+        check(net, be, n, seed, 1e-3f);
+    }
+
+    /**
+     * Central differences with the given step on a fifth of every trainable parameter. Max pooling has kinks where
+     * two window elements tie; a small step keeps the difference on one side of them.
+     */
+    private static void check(Network net, OracleBackend be, int n, long seed, float step) {
         SplittableRandom r = new SplittableRandom(seed);
         Buffer x = be.upload(gaussian(r, n * net.input().size()));
         float[] dy = gaussian(r, n * net.output().size());
@@ -46,11 +54,11 @@ class NetworkGradientTest {
             float[] value = be.download(p.value);
             for (int i = 0; i < value.length; i += Math.max(1, value.length / 5)) {
                 float saved = value[i];
-                value[i] = saved + 1e-3f;
+                value[i] = saved + step;
                 double up = (double) value[i] - saved;     // the step actually taken in float
                 be.upload(value, 0, p.value, 0, value.length);
                 double plus = objective(be, net, x, n, dy);
-                value[i] = saved - 1e-3f;
+                value[i] = saved - step;
                 double down = saved - (double) value[i];
                 be.upload(value, 0, p.value, 0, value.length);
                 double minus = objective(be, net, x, n, dy);
@@ -71,9 +79,24 @@ class NetworkGradientTest {
         try (OracleBackend be = new OracleBackend()) {
             SplittableRandom rng = new SplittableRandom(3);
             Dims in = new Dims(5, 5, 2);
-            List<Layer> layers = List.of(new BasicBlock(be, rng, "b0", 2, 3, 2), new BasicBlock(be, rng, "b1", 3, 3, 1),
+            List<Layer> layers = List.of(ResidualBlock.basic(be, rng, "b0", 2, 3, 2), ResidualBlock.basic(be, rng, "b1", 3, 3, 1),
                     new Modules.GlobalAvgPool(), new Modules.Linear(be, rng, "fc", 3, 2));
             check(new Network(in, layers, 3), be, 4, 1);
+        }
+    }
+
+    @Test
+    void bottleneckAndPaddedMaxPoolGradientsMatchFiniteDifferences() {
+        try (OracleBackend be = new OracleBackend()) {
+            SplittableRandom rng = new SplittableRandom(4);
+            Dims in = new Dims(7, 7, 2);
+            List<Layer> layers = List.of(new Modules.Conv2d(be, rng, "stem", 2, 4, 3, 1, 1, false),
+                    new Modules.BatchNorm(be, "bn", 4, true), new Modules.MaxPool(3, 2, 1),
+                    ResidualBlock.bottleneck(be, rng, "b0", 4, 2, 2), ResidualBlock.bottleneck(be, rng, "b1", 8, 2, 1),
+                    new Modules.GlobalAvgPool(), new Modules.Linear(be, rng, "fc", 8, 2));
+            Network net = new Network(in, layers, 6);
+            assertEquals(new Dims(2, 2, 8), net.layers().get(4).output(new Dims(2, 2, 8)));
+            check(net, be, 3, 5, 1e-4f);
         }
     }
 
@@ -85,7 +108,23 @@ class NetworkGradientTest {
     }
 
     @Test
-    void resnet18HasTheStandardParameterCount() {
+    void resnet50HasTorchvisionsParameterCountAndNames() {
+        try (Backend be = new CpuBackend(1); Network net = Models.resnet50(be, 0, new Dims(32, 32, 3), 128)) {
+            long head = 2048L * 2048 + 2048 + 2048L * 128 + 128;
+            assertEquals(23_508_032L, net.trainableCount() - head, "torchvision's resnet50 without fc");
+            assertEquals(2048, net.backboneOutput().c());
+            List<String> names = net.params().stream().map(p -> p.name).toList();
+            for (String n : List.of("backbone.conv1.weight", "backbone.bn1.running_var", "backbone.layer1.0.conv3.weight",
+                    "backbone.layer1.0.downsample.0.weight", "backbone.layer2.3.bn2.bias", "backbone.layer3.5.conv1.weight",
+                    "backbone.layer4.2.bn3.weight", "head.fc2.bias")) {
+                assertTrue(names.contains(n), n);
+            }
+            assertTrue(!names.contains("backbone.layer1.1.downsample.0.weight"), "identity shortcuts have no parameters");
+        }
+    }
+
+    @Test
+        void resnet18HasTheStandardParameterCount() {
         try (Backend be = new CpuBackend(1)) {
             Network net = Models.resnet18(be, 0, new Dims(32, 32, 3), 128);
             // torchvision's resnet18 backbone with a 3×3 stem: 11 168 832 parameters; plus the 512-512-128 head
