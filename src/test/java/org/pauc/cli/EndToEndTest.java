@@ -56,6 +56,23 @@ class EndToEndTest {
     }
 
     @Test
+    void resnet50TrainsAndResumesOnSixtyFourPixelImages(@TempDir Path dir) throws IOException {
+        Path data = dir.resolve("photos");
+        TinyImages.classFolders(data, 2, 8, 64, 3);
+        Path run = dir.resolve("r50");
+        String[] flags = {"--dataset", data.toString(), "--image-size", "64", "--encoder", "resnet50", "--dim", "16",
+            "--method", "pcl", "--clusters", "2", "--warmup-epochs", "1", "--neg-prototypes", "1", "--batch-size", "8",
+            "--queue", "16", "--epochs", "2", "--backend", "cpu"};
+        CliTest.Run r = CliTest.run(args("train", flags, "--out", run.toString()));
+        assertEquals(0, r.code(), r.err());
+        Checkpoint.Contents c = Checkpoint.read(run.resolve(Checkpoint.FILE));
+        assertEquals(2, c.epochsDone());
+        assertTrue(c.tensors().containsKey("encoder_q.backbone.layer4.2.conv3.weight"));
+        r = CliTest.run(args("train", flags, "--resume", run.toString()));
+        assertEquals(0, r.code(), r.err());
+    }
+
+    @Test
     void anExperimentRunsEvaluatesAndReports(@TempDir Path dir) throws IOException {
         Path data = dir.resolve("shapes");
         TinyImages.classFolders(data, 3, 60, 16, 1);
