@@ -36,7 +36,7 @@ class CheckpointTest {
     static final TrainConfig V1_CONFIG = Settings.set(TrainConfig.DEFAULTS, Map.ofEntries(Map.entry("limit", 256),
             Map.entry("epochs", 2), Map.entry("warmup-epochs", 1), Map.entry("clusters", List.of(4, 8)),
             Map.entry("queue", 48), Map.entry("dim", 8), Map.entry("batch-size", 32), Map.entry("seed", 3),
-            Map.entry("neg-prototypes", 4)));
+            Map.entry("neg-prototypes", 4), Map.entry("correlation", "offdiag"), Map.entry("terms-start", "first-step")));
 
     /**
      * SHA-256 of every tensor (names in order, each name's bytes then its floats little-endian) of the same run

@@ -28,7 +28,7 @@ class TrainConfigTest {
     @Test
     void jsonRoundTripsAndVersion1IsRead() throws IOException {
         TrainConfig c = Settings.set(TrainConfig.DEFAULTS, Map.of("method", "pcl", "clusters", List.of(5, 9),
-                "correlation", TrainConfig.Correlation.CROSS_VIEW, "data", "/tmp/x"));
+                "correlation", TrainConfig.Correlation.CROSS_VIEW, "data", "/tmp/x", "terms-start", "first-step"));
         assertEquals(c, TrainConfig.fromJson(c.toJson()));
         // a file written before --terms-start existed keeps the behaviour of that time
         String without = c.toJson().replace(",\"termsStart\":\"first-step\"", "");
@@ -44,7 +44,8 @@ class TrainConfigTest {
                 + "\"negPrototypes\":1024,\"phiAlpha\":10.0,\"limit\":0,\"knnEvery\":0,\"augment\":{\"cropMin\":0.2,"
                 + "\"cropMax\":1.0,\"flip\":0.5,\"jitter\":0.8,\"brightness\":0.4,\"contrast\":0.4,\"saturation\":0.4,"
                 + "\"grayscale\":0.2,\"blur\":0.5,\"blurSigmaMin\":0.1,\"blurSigmaMax\":1.0}}";
-        assertEquals(Settings.set(TrainConfig.DEFAULTS, Map.of("method", "pcl")), TrainConfig.fromJson(v1));
+        assertEquals(Settings.set(TrainConfig.DEFAULTS, Map.of("method", "pcl", "correlation", "offdiag", "terms-start",
+                "first-step")), TrainConfig.fromJson(v1));
         var e = assertThrows(IOException.class, () -> TrainConfig.fromJson(v1.replace("\"limit\":0,", "")));
         assertTrue(e.getMessage().contains("no setting 'limit'"), e.getMessage());
         e = assertThrows(IOException.class, () -> TrainConfig.fromJson(v1.replace("\"tau\":0.2", "\"tau\":-1")));
