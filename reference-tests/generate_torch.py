@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent reference vectors for the pauc loss contract, computed with PyTorch autograd in float64.
 
-Every op of LOSSES.md is written here a second time, directly in torch, and its gradients come from
+Every op of the loss contract (docs/losses.md) is written here a second time, directly in torch, and its gradients come from
 autograd, so the vectors check the Java oracle against an implementation that shares no code with it.
 
     /usr/bin/python3 reference-tests/generate_torch.py [OUT_DIR] [--seed S]
