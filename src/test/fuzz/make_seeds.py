@@ -43,6 +43,8 @@ put('idx', 'count-huge', struct.pack('>iiii', 0x803, 0x7fffffff, 1, 1) + bytes(4
 put('idx', 'labels-count-huge', struct.pack('>ii', 0x801, 0x7fffffff) + bytes(4))
 # found by fuzzing: sizes whose product overflows even a 64-bit integer
 put('idx', 'dimensions-overflow-long', struct.pack('>iiii', 0x803, 0x7f0bff2d, 0x00208741, 0x01002087) + bytes([0, 1, 0, 0, 0]))
+# found by fuzzing: a truncated deflate stream whose trailer claims a large size (the claim must not be trusted)
+put('idx', 'gzip-trailer-claims-more', bytes.fromhex('1f8b0800cf5d0d6b02ff6360e0606660606082a074f7ff'))
 put('idx', 'wrong-magic', struct.pack('>iiii', 0x804, 1, 1, 1) + bytes(1))
 put('idx', 'truncated', images[:-3])
 bad_crc = bytearray(gzip.compress(images, mtime=0))
@@ -84,4 +86,8 @@ def png(w, h, pixels):
 put('image', 'png', png(4, 3, list(range(36))))
 put('image', 'png-truncated', png(4, 3, list(range(36)))[:40])
 put('image', 'png-claims-100000', png(4, 3, list(range(36))).replace(struct.pack('>II', 4, 3), struct.pack('>II', 100000, 100000)))
+# found by fuzzing: a PNG whose header claims 10 682 372 × 3 pixels in 81 bytes (more than deflate can hold)
+put('image', 'claims-more-than-it-holds', bytes.fromhex(
+    '89504e470d0a1a0a0000000d4948445200a300040000000308020000003b9639910000002f49444154789c6360606462'
+    '67616563e7e0e4e22f776f726b2f6a617a7a65722d74726176657273616c520682'))
 put('image', 'not-an-image', b'GIF89a but not really')

@@ -56,7 +56,9 @@ public final class Idx {
             int b1 = raw.read();
             raw.reset();
             boolean gzip = b0 == 0x1f && b1 == 0x8b;
-            long limit = gzip ? gzipSize(file, size) : size;
+            // a gzip trailer's size is the writer's claim: deflate expands at most about 1 032 times, so the
+            // compressed size bounds what the stream can hold, whatever the trailer says
+            long limit = gzip ? Math.min(gzipSize(file, size), Limits.MAX_INFLATION * size + 1024) : size;
             try (DataInputStream in = new DataInputStream(gzip
                     ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw)) {
                 header(in, file, expectedMagic, what);

@@ -94,8 +94,9 @@ public final class ImageFolder {
      * may claim a huge image, and decoding it would exhaust the memory.
      */
     static BufferedImage decode(Path file) throws DataException {
+        long bytes;
         try {
-            Limits.checkRegularFile(file, Limits.MAX_FILE_BYTES, "image");
+            bytes = Limits.checkRegularFile(file, Limits.MAX_FILE_BYTES, "image");
         } catch (InputException e) {
             throw new DataException(e.getMessage());
         }
@@ -108,6 +109,10 @@ public final class ImageFolder {
             try {
                 reader.setInput(in, true, true);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > Limits.MAX_INFLATION * bytes + 65_536) {
+                    throw new DataException(file, "the image claims " + reader.getWidth(0) + "×" + reader.getHeight(0)
+                            + " pixels, more than a file of " + bytes + " bytes can hold (truncated or corrupt)");
+                }
                 if (pixels > Limits.maxImagePixels()) {
                     throw new DataException(file, "the image claims " + reader.getWidth(0) + "×" + reader.getHeight(0)
                             + " pixels, more than the limit of " + Limits.maxImagePixels() + " (--max-image-pixels raises it)");

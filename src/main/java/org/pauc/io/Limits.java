@@ -14,6 +14,12 @@ public final class Limits {
     /** The largest checkpoint, reference vector or spec pauc reads whole: 1 GiB. */
     public static final long MAX_FILE_BYTES = 1L << 30;
 
+    /**
+     * The most deflate (gzip, PNG) expands its input, about 1 032 to 1 for a run of one byte value; JPEG's best case
+     * (a flat image) stays far below it. A header that claims more than its file could hold at this ratio is a lie.
+     */
+    public static final long MAX_INFLATION = 1032;
+
     /** The default of {@link #maxImagePixels()}: 64 megapixels. */
     public static final long DEFAULT_MAX_IMAGE_PIXELS = 64L << 20;
 
