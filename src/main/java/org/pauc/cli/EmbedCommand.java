@@ -7,16 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.pauc.backend.Backend;
-import org.pauc.backend.Backends;
 import org.pauc.checkpoint.Checkpoint;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Embeddings;
 import org.pauc.eval.Evaluator;
-import org.pauc.io.Limits;
 import org.pauc.nn.Network;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "embed", mixinStandardHelpOptions = true,
@@ -30,26 +29,18 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, paramLabel = "PATH", description = "A checkpoint.safetensors written by pauc train.")
     Path checkpoint;
-    @Option(names = "--dataset", defaultValue = Datasets.SMALL, description = "fashion-mnist-small, fashion-mnist or a folder of images (default: ${DEFAULT-VALUE}).")
-    String dataset;
-    @Option(names = "--data", paramLabel = "DIR", description = "Folder with the IDX files of --dataset.")
-    Path data;
+    @Mixin
+    ImageOptions images;
     @Option(names = "--split", defaultValue = "test", description = "train or test (default: ${DEFAULT-VALUE}); a folder without test/ has only train.")
     String split;
-    @Option(names = "--image-size", defaultValue = "28", description = "Image side of a folder dataset; must be the checkpoint's (default: ${DEFAULT-VALUE}).")
-    int imageSize;
     @Option(names = "--output", defaultValue = "features", description = "features (backbone) or projections (l2-normalised head output) (default: ${DEFAULT-VALUE}).")
     String output;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write: .safetensors, .npy or .csv.")
     Path out;
     @Option(names = "--batch-size", defaultValue = "256", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--threads", defaultValue = "2", description = "CPU threads (default: ${DEFAULT-VALUE}).")
-    int threads;
-    @Option(names = "--backend", defaultValue = "auto", description = "Backend (default: ${DEFAULT-VALUE}).")
-    String backend;
-    @Option(names = "--max-image-pixels", paramLabel = "N", description = "Refuse images whose header claims more pixels (default: 67108864).")
-    long maxImagePixels = Limits.DEFAULT_MAX_IMAGE_PIXELS;
+    @Mixin
+    ComputeOptions compute;
 
     @Override
     public Integer call() throws Exception {
@@ -62,30 +53,28 @@ final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--split must be train or test, got '" + split + "'");
         }
         Flags.range("--batch-size", batch, 1, 65_536);
-        Flags.range("--threads", threads, 1, 1024);
-        Flags.range("--image-size", imageSize, 1, 4096);
-        Limits.setMaxImagePixels(maxImagePixels);
-        Backends.provider(backend);
+        images.check();
+        compute.check();
         Path dir = out.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--out " + out + ": the folder " + dir + " does not exist");
         }
         Checkpoint.Contents ckpt = Checkpoint.read(checkpoint);
-        Datasets.Splits splits = Datasets.load(dataset, data, TrainCommand.home(), imageSize);
-        Dataset images = split.equals("train") ? splits.train() : splits.test();
-        if (images.n() == 0) {
-            throw new IllegalArgumentException("the " + split + " split of " + dataset + " has no images");
+        Datasets.Splits splits = images.load();
+        Dataset chosen = split.equals("train") ? splits.train() : splits.test();
+        if (chosen.n() == 0) {
+            throw new IllegalArgumentException("the " + split + " split of " + images.dataset + " has no images");
         }
         PrintStream console = new PrintStream(System.out, true);
-        try (Backend be = Backends.create(backend, threads); Network net = Evaluator.load(ckpt, be, images)) {
-            Embeddings.Result e = Embeddings.compute(be, net, images, kind, batch, console);
+        try (Backend be = compute.create(); Network net = Evaluator.load(ckpt, be, chosen)) {
+            Embeddings.Result e = Embeddings.compute(be, net, chosen, kind, batch, console);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "pauc-embeddings/1");
             meta.put("checkpoint", checkpoint.toString());
-            meta.put("dataset", images.name());
+            meta.put("dataset", chosen.name());
             meta.put("output", output);
             meta.put("encoder", ckpt.config().model().encoder().label());
-            Embeddings.write(e, images, meta, out);
+            Embeddings.write(e, chosen, meta, out);
             spec.commandLine().getOut().println("wrote " + out + " (" + e.n() + " × " + e.d() + ") and "
                     + Embeddings.sourcesFile(out));
         }

@@ -9,18 +9,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.pauc.backend.Backend;
-import org.pauc.backend.Backends;
 import org.pauc.checkpoint.Checkpoint;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
 import org.pauc.eval.Plots;
-import org.pauc.io.Limits;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -33,25 +32,16 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, paramLabel = "PATH", description = "A checkpoint.safetensors written by pauc train.")
     Path checkpoint;
-    @Option(names = "--dataset", defaultValue = Datasets.SMALL, description = "Dataset (default: ${DEFAULT-VALUE}).")
-    String dataset;
-    @Option(names = "--data", paramLabel = "DIR", description = "Folder with the IDX files of --dataset.")
-    Path data;
-    @Option(names = "--image-size", defaultValue = "28", description = "Image side for folder datasets (default: ${DEFAULT-VALUE}).")
-    int imageSize;
+    @Mixin
+    ImageOptions images;
     @Option(names = "--knn-k", defaultValue = "200", description = "kNN neighbours (default: ${DEFAULT-VALUE}).")
     int k;
     @Option(names = "--knn-t", defaultValue = "0.07", description = "kNN temperature (default: ${DEFAULT-VALUE}).")
     double temperature;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the probe, k-means and augmentations (default: ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--threads", defaultValue = "2", description = "CPU threads (default: ${DEFAULT-VALUE}).")
-    int threads;
-    @Option(names = "--backend", defaultValue = "auto", description = "Backend (default: ${DEFAULT-VALUE}).")
-    String backend;
-    @Option(names = "--max-image-pixels", paramLabel = "N",
-            description = "Refuse images whose header claims more pixels (default: 67108864).")
-    long maxImagePixels = Limits.DEFAULT_MAX_IMAGE_PIXELS;
+    @Mixin
+    ComputeOptions compute;
     @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: eval.json beside the checkpoint).")
     Path json;
 
@@ -64,10 +54,8 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Flags.range("--knn-k", k, 1, 100_000);
         Flags.positive("--knn-t", temperature, 100);
-        Flags.range("--threads", threads, 1, 1024);
-        Flags.range("--image-size", imageSize, 1, 4096);
-        Limits.setMaxImagePixels(maxImagePixels);
-        Backends.provider(backend);
+        images.check();
+        compute.check();
         Checkpoint.Contents ckpt = Checkpoint.read(checkpoint);
         Path target = json != null ? json : checkpoint.toAbsolutePath().getParent().resolve("eval.json");
         Path targetDir = target.toAbsolutePath().getParent();
@@ -75,7 +63,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--json " + target + ": the folder " + targetDir
                     + " does not exist or is not writable");
         }
-        Datasets.Splits splits = Datasets.load(dataset, data, TrainCommand.home(), imageSize);
+        Datasets.Splits splits = images.load();
         boolean labeled = splits.train().labeled() && splits.test().n() > 0 && splits.test().labeled();
         var out = spec.commandLine().getOut();
         if (!labeled) {
@@ -88,7 +76,7 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
         Path runDir = checkpoint.toAbsolutePath().getParent();
         List<Path> plots = new ArrayList<>();
-        try (Backend be = Backends.create(backend, threads); Network trained = Evaluator.load(ckpt, be, splits.train())) {
+        try (Backend be = compute.create(); Network trained = Evaluator.load(ckpt, be, splits.train())) {
             Evaluator.Representation mine = Evaluator.encoder("checkpoint", be, trained);
             plots.addAll(Plots.forEncoder(mine, splits.train(), splits.test(), settings.clusters(), seed,
                     runDir.resolve("log.jsonl"), runDir.resolve("plots")));
@@ -129,7 +117,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("checkpoint", checkpoint.toString());
-        doc.put("dataset", dataset);
+        doc.put("dataset", images.dataset);
         doc.put("settings", settings);
         doc.put("linear_probe", Map.of("epochs", 100, "batch", 256, "lr", 0.1, "momentum", 0.9,
                 "lr_steps", List.of(60, 80), "features", "standardised"));

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The settings of {@link TrainConfig} as a table read from its records: each component of a group record is one
@@ -51,13 +52,9 @@ public final class Settings {
             if (!doc.label().isEmpty()) {
                 return doc.label();
             }
-            return component.getType().isEnum() ? Choice.labels(enumType()).replace(", ", "|")
+            Object[] choices = component.getType().getEnumConstants();
+            return choices != null ? Arrays.stream(choices).map(c -> ((Choice) c).label()).collect(Collectors.joining("|"))
                     : "<" + flag + ">";
-        }
-
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        private Class enumType() {
-            return component.getType();
         }
     }
 

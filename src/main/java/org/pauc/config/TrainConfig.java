@@ -245,30 +245,7 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
         return objective.method().usesPrototypes();
     }
 
-    public TrainConfig with(Data d) {
-        return new TrainConfig(d, model, optimizer, objective, clustering, augmentation, run);
-    }
-
-    public TrainConfig with(Model m) {
-        return new TrainConfig(data, m, optimizer, objective, clustering, augmentation, run);
-    }
-
-    public TrainConfig with(Optimizer o) {
-        return new TrainConfig(data, model, o, objective, clustering, augmentation, run);
-    }
-
-    public TrainConfig with(Objective o) {
-        return new TrainConfig(data, model, optimizer, o, clustering, augmentation, run);
-    }
-
-    public TrainConfig with(Clustering c) {
-        return new TrainConfig(data, model, optimizer, objective, c, augmentation, run);
-    }
-
-    public TrainConfig with(Augmentation a) {
-        return new TrainConfig(data, model, optimizer, objective, clustering, a, run);
-    }
-
+    /** The same run with other run settings (seed, threads, backend, monitor). */
     public TrainConfig with(Run r) {
         return new TrainConfig(data, model, optimizer, objective, clustering, augmentation, r);
     }
@@ -388,11 +365,6 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
     private static String firstLine(Exception e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return m.lines().findFirst().orElse(m);
-    }
-
-    /** Reads a value of JSON into a setting's type, as the command line and experiment specs give them. */
-    static <T> T convert(JsonNode value, Class<T> type) throws JsonProcessingException {
-        return JSON.treeToValue(value, type);
     }
 
     static ObjectMapper json() {

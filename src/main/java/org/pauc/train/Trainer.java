@@ -18,10 +18,10 @@ import org.pauc.checkpoint.Checkpoint;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Augment;
 import org.pauc.data.Dataset;
+import org.pauc.io.ProgressBar;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
-import org.pauc.io.ProgressBar;
 import org.pauc.objective.Objective;
 
 /**

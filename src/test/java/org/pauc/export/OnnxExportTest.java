@@ -23,13 +23,13 @@ import org.pauc.cli.Main;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
-import org.pauc.nn.ResidualBlock;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Layer;
 import org.pauc.nn.Models;
 import org.pauc.nn.Modules;
 import org.pauc.nn.Network;
 import org.pauc.nn.Param;
+import org.pauc.nn.ResidualBlock;
 
 /** ONNX Runtime as the judge: the exported model must reproduce pauc's own eval-mode forward on real images. */
 class OnnxExportTest {
