@@ -120,10 +120,10 @@ public final class Evaluator {
         Network net = Models.create(cfg.model().encoder().label(), be, cfg.run().seed(), in, cfg.model().dim());
         try {
             c.loadInto(be, net.params(), "encoder_q.", false);
-        } catch (IOException e) {
+        } catch (InputException e) {
             net.close();
             throw new InputException(c.file(), "does not fit " + in.h() + "×" + in.w() + "×" + in.c()
-                    + " images: " + e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
+                    + " images: " + e.problem());
         }
         return net;
     }

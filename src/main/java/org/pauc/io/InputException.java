@@ -8,11 +8,20 @@ import java.nio.file.Path;
  * it; the command line prints it and exits with code 2.
  */
 public class InputException extends IOException {
+    private final String problem;
+
     public InputException(Path file, String problem) {
         super(file + ": " + problem);
+        this.problem = problem;
     }
 
     public InputException(String message) {
         super(message);
+        this.problem = message;
+    }
+
+    /** What is wrong, without the name of the file. */
+    public String problem() {
+        return problem;
     }
 }

@@ -36,7 +36,7 @@ public record ReferenceVector(String op, String name, Map<String, Double> params
             throw new MalformedVectorException("bad JSON: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
         } catch (InputException e) {
-            throw new MalformedVectorException(e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
+            throw new MalformedVectorException(e.problem());
         } catch (IOException e) {
             throw new MalformedVectorException("cannot read: " + e.getMessage());
         }

@@ -90,11 +90,9 @@ final class RunDirectory {
     private void keepLogLines(int n) throws IOException {
         Path log = dir.resolve(LOG);
         List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
-        if (lines.size() == n) {
+        if (lines.size() <= n) {
+            // fewer only in a log of pauc-checkpoint/1, which appended after the rename: a lost line cannot be rebuilt
             return;
-        }
-        if (lines.size() < n) {
-            return; // a log of pauc-checkpoint/1, which appended after the rename: a lost line cannot be rebuilt
         }
         Path tmp = dir.resolve(LOG + ".tmp");
         Files.write(tmp, lines.subList(0, n), StandardCharsets.UTF_8);

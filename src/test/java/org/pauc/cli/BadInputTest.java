@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pauc.testing.TinyImages;
 
 /** Bad input of every kind: exit code 2 and exactly one line on stderr that names the input, never a trace. */
 class BadInputTest {
@@ -87,6 +88,11 @@ class BadInputTest {
             System.arraycopy(c, 1, args, 0, args.length);
             assertBadInput(c[0], args);
         }
+        Path rgb = dir.resolve("rgb");
+        TinyImages.classFolders(rgb, 2, 3, 28, 1);
+        TinyImages.classFolders(rgb.resolve("test"), 2, 2, 28, 2);
+        assertBadInput("does not fit 28×28×3 images: tensor encoder_q.backbone.conv1.weight has shape [3, 3, 1, 32]",
+                "eval", "--checkpoint", V1, "--dataset", rgb.toString(), "--backend", "cpu");
         CliTest.Run r = CliTest.run("reference", "check", fifo.toString());
         assertEquals(2, r.code(), "a vector that cannot be read is bad input");
         assertTrue(r.out().contains("not a regular file"), r.out());
