@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.pauc.backend.Backend;
-import org.pauc.backend.Buffer;
 import org.pauc.data.Dataset;
 import org.pauc.io.ProgressBar;
 import org.pauc.io.SafeTensors;
@@ -37,27 +36,13 @@ public final class Embeddings {
     private Embeddings() {}
 
     public static Result compute(Backend be, Network net, Dataset data, Output output, int batch, PrintStream console) {
-        int d = output == Output.FEATURES ? net.backboneOutput().size() : net.output().size();
+        boolean features = output == Output.FEATURES;
+        int d = features ? net.backboneOutput().size() : net.output().size();
         int n = data.n();
-        int size = data.imageSize();
-        float[] out = new float[n * d];
-        int steps = (n + batch - 1) / batch;
-        ProgressBar progress = new ProgressBar(console, "embedding " + data.name(), Math.max(1, steps));
-        try (Buffer x = be.allocate(batch * size); Buffer y = be.allocate(batch * d)) {
-            for (int s = 0; s < steps; s++) {
-                int i0 = s * batch;
-                int m = Math.min(batch, n - i0);
-                be.upload(data.pixels(), i0 * size, x, 0, m * size);
-                Buffer r;
-                if (output == Output.FEATURES) {
-                    r = net.backbone(be, x, m);
-                } else {
-                    be.l2Normalize(m, d, net.forward(be, x, m, false), y, 1e-12f);
-                    r = y;
-                }
-                be.download(r, 0, out, i0 * d, m * d);
-                progress.step(s + 1, (i0 + m) + " images");
-            }
+        ProgressBar progress = new ProgressBar(console, "embedding " + data.name(), Math.max(1, n));
+        float[] out = net.outputs(be, data.pixels(), n, features, batch, done -> progress.step(done, done + " images"));
+        if (!features) {
+            out = Metrics.normalizeRows(out, n, d);
         }
         progress.done("embedded " + n + " images of " + data.name() + " into " + d + " dimensions");
         return new Result(n, d, out);

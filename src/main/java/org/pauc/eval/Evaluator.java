@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pauc.backend.Backend;
-import org.pauc.backend.Buffer;
 import org.pauc.checkpoint.Checkpoint;
 import org.pauc.cluster.KMeans;
 import org.pauc.config.TrainConfig;
@@ -68,28 +67,13 @@ public final class Evaluator {
 
     /** An encoder on a backend: the backbone output is the representation, the head's output the embedding. */
     public static Representation encoder(String name, Backend be, Network net) {
-        int size = net.input().size();
         return new Representation() {
             public String name() {
                 return name;
             }
 
-            private float[] run(float[] images, int n, boolean backbone, int dim) {
-                float[] out = new float[n * dim];
-                int b = 256;
-                try (Buffer x = be.allocate(b * size)) {
-                    for (int i0 = 0; i0 < n; i0 += b) {
-                        int m = Math.min(b, n - i0);
-                        be.upload(images, i0 * size, x, 0, m * size);
-                        Buffer y = backbone ? net.backbone(be, x, m) : net.forward(be, x, m, false);
-                        be.download(y, 0, out, i0 * dim, m * dim);
-                    }
-                }
-                return out;
-            }
-
             public float[] features(float[] images, int n) {
-                return run(images, n, true, featureDim());
+                return net.outputs(be, images, n, true, 256, null);
             }
 
             public int featureDim() {
@@ -97,7 +81,7 @@ public final class Evaluator {
             }
 
             public float[] embeddings(float[] images, int n) {
-                return run(images, n, false, embeddingDim());
+                return net.outputs(be, images, n, false, 256, null);
             }
 
             public int embeddingDim() {

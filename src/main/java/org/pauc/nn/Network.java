@@ -2,6 +2,7 @@ package org.pauc.nn;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 
@@ -86,6 +87,28 @@ public final class Network implements AutoCloseable {
     /** Runs the network on x (n samples); returns the output buffer (owned by the network). */
     public Buffer forward(Backend be, Buffer x, int n, boolean train) {
         return forwardTo(be, x, n, train, layers.size());
+    }
+
+    /**
+     * Eval-mode outputs for n images held on the host (the backbone's, or the whole network's), batch by batch;
+     * {@code progress}, when non-null, is told how many images are done after each batch.
+     */
+    public float[] outputs(Backend be, float[] images, int n, boolean backboneOnly, int batch, IntConsumer progress) {
+        int size = input.size();
+        int dim = backboneOnly ? backboneOutput().size() : output().size();
+        float[] out = new float[n * dim];
+        try (Buffer x = be.allocate(batch * size)) {
+            for (int i0 = 0; i0 < n; i0 += batch) {
+                int m = Math.min(batch, n - i0);
+                be.upload(images, i0 * size, x, 0, m * size);
+                Buffer y = backboneOnly ? backbone(be, x, m) : forward(be, x, m, false);
+                be.download(y, 0, out, i0 * dim, m * dim);
+                if (progress != null) {
+                    progress.accept(i0 + m);
+                }
+            }
+        }
+        return out;
     }
 
     /** Runs the backbone only and returns its output (the representation). */
