@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
 /** The {@code pauc} command line: subcommands, one-line errors, exit codes. */
 @Command(name = "pauc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Prototypical contrastive self-supervised learning (MoCo v2, PCL, PAUC) on the JVM.",
-        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, EmbedCommand.class, ExportCommand.class, GradcheckCommand.class, ReferenceCommand.class, VerifyCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, EmbedCommand.class, ExportCommand.class, ShardsCommand.class, GradcheckCommand.class, ReferenceCommand.class, VerifyCommand.class,
             ExperimentCommand.class, EquivalenceCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "The launcher also runs the test suite: ./pauc test"})

@@ -7,10 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.pauc.config.Recipes;
 import org.pauc.config.Settings;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
+import org.pauc.data.ImageSource;
 import org.pauc.io.Limits;
 import org.pauc.train.KnnMonitor;
 import org.pauc.train.Trainer;
@@ -39,6 +41,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-image-pixels", paramLabel = "N",
             description = "Refuse images whose header claims more pixels (default: 67108864).")
     long maxImagePixels = Limits.DEFAULT_MAX_IMAGE_PIXELS;
+    @Option(names = "--strict-data", description = "Stop with an error at the first image that cannot be read, instead "
+            + "of logging it, replacing it by the next readable image and counting it in log.jsonl (skipped).")
+    boolean strictData;
+    @Option(names = "--recipe", paramLabel = "NAME", description = "Defaults to start from: small (the default, PCL "
+            + "scaled to small data) or imagenet (PCL's ImageNet settings: ResNet-50, 224 px, MoCo v2's augmentation, "
+            + "batch 256, split BN 8); flags still override them.")
+    String recipe = "small";
 
     /** Adds one option per setting of {@link TrainConfig} to the {@code train} command. */
     static void addSettingOptions(CommandSpec train) {
@@ -50,6 +59,10 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The settings the user gave, applied at once to the defaults. */
     static TrainConfig config(CommandLine.ParseResult parsed) {
+        return config(parsed, TrainConfig.DEFAULTS);
+    }
+
+    static TrainConfig config(CommandLine.ParseResult parsed, TrainConfig base) {
         Map<String, JsonNode> changes = new LinkedHashMap<>();
         for (OptionSpec o : parsed.matchedOptions()) {
             Settings.Entry e = Settings.find(o.longestName());
@@ -57,7 +70,7 @@ final class TrainCommand implements Callable<Integer> {
                 changes.put(e.flag(), Settings.parse(e, o.getValue()));
             }
         }
-        return Settings.apply(TrainConfig.DEFAULTS, changes);
+        return Settings.apply(base, changes);
     }
 
     static Path home() {
@@ -67,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig cfg = config(spec.commandLine().getParseResult());
+        TrainConfig cfg = config(spec.commandLine().getParseResult(), Recipes.base(recipe));
         Limits.setMaxImagePixels(maxImagePixels);
         if (resume != null && out != null && !out.equals(resume)) {
             throw new IllegalArgumentException("give either --out or --resume (the run directory), not two different ones");
@@ -75,17 +88,18 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = resume != null ? resume : out != null ? out
                 : Path.of("runs", cfg.objective().method().label() + "-" + cfg.run().seed());
         TrainConfig.Data d = cfg.data();
-        Datasets.Splits splits = Datasets.load(d.dataset(), d.data() == null ? null : Path.of(d.data()), home(),
-                d.imageSize(), d.limit());
-        Dataset train = splits.train();
         PrintStream console = new PrintStream(System.out, true);
-        Trainer.Options options = Trainer.Options.of(train, dir, console).resuming(resume != null);
+        Datasets.Sources sources = Datasets.open(d.dataset(), d.data() == null ? null : Path.of(d.data()), home(),
+                d.imageSize(), d.limit(), dir, console);
+        ImageSource train = sources.train();
+        Trainer.Options options = Trainer.Options.of(train, dir, console).resuming(resume != null).strict(strictData);
         int every = cfg.run().knnEvery();
         if (every > 0) {
-            if (splits.test().n() > 0 && train.labeled() && splits.test().labeled()) {
-                options = options.listen(new KnnMonitor(train, splits.test(), every, cfg.optimizer().epochs(), console));
+            if (train instanceof Dataset tr && sources.test() instanceof Dataset te && tr.labeled() && te.labeled()) {
+                options = options.listen(new KnnMonitor(tr, te, every, cfg.optimizer().epochs(), console));
             } else {
-                console.println("no labelled test split: --knn-every is ignored");
+                console.println(train.streamed() ? "--knn-every needs a dataset in memory: ignored for a streamed dataset"
+                        : "no labelled test split: --knn-every is ignored");
             }
         }
         Trainer.run(cfg, options);

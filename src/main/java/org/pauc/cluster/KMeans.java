@@ -35,6 +35,16 @@ public final class KMeans {
     private KMeans() {}
 
     public static Result fit(float[] x, int n, int d, int k, int iterations, int restarts, Init init, long seed) {
+        return fit(Points.of(x, n, d), k, iterations, restarts, init, seed);
+    }
+
+    /**
+     * As above on points read a block of {@value #BLOCK} rows at a time: the heap holds k centroids, three numbers
+     * per point (assignment, distance, norm) and one block per thread, never the points themselves.
+     */
+    public static Result fit(Points x, int k, int iterations, int restarts, Init init, long seed) {
+        int n = x.n();
+        int d = x.d();
         if (n < 1) {
             throw new IllegalArgumentException("k-means: no points to cluster");
         }
@@ -53,14 +63,16 @@ public final class KMeans {
         return best;
     }
 
-    private static Result once(float[] x, int n, int d, int k, int iterations, Init init, SplittableRandom rng) {
+    private static Result once(Points x, int n, int d, int k, int iterations, Init init, SplittableRandom rng) {
         float[] c = init == Init.RANDOM ? randomInit(x, n, d, k, rng) : plusPlus(x, n, d, k, rng);
         int[] assign = new int[n];
         float[] dist = new float[n];
         float[] xn = new float[n];
-        for (int i = 0; i < n; i++) {
-            xn[i] = norm2(x, i * d, d);
-        }
+        forBlocks(x, (i0, rows, block) -> {
+            for (int r = 0; r < rows; r++) {
+                xn[i0 + r] = norm2(block, r * d, d);
+            }
+        });
         assign(x, xn, n, d, c, k, assign, dist);
         for (int it = 0; it < iterations; it++) {
             update(x, n, d, c, k, assign, dist);
@@ -83,7 +95,7 @@ public final class KMeans {
         return s;
     }
 
-    private static float[] randomInit(float[] x, int n, int d, int k, SplittableRandom rng) {
+    private static float[] randomInit(Points x, int n, int d, int k, SplittableRandom rng) {
         int[] perm = new int[n];
         for (int i = 0; i < n; i++) {
             perm[i] = i;
@@ -94,21 +106,45 @@ public final class KMeans {
             int s = perm[j];
             perm[j] = perm[t];
             perm[t] = s;
-            System.arraycopy(x, perm[j] * d, c, j * d, d);
+            row(x, perm[j], c, j * d);
         }
         return c;
     }
 
-    /** k-means++: each next centre drawn with probability proportional to the squared distance to the nearest. */
-    private static float[] plusPlus(float[] x, int n, int d, int k, SplittableRandom rng) {
-        float[] c = new float[k * d];
-        int first = rng.nextInt(n);
-        System.arraycopy(x, first * d, c, 0, d);
-        float[] near = new float[n];
+    /** Copies point i into dst[off …]. */
+    private static void row(Points x, int i, float[] dst, int off) {
+        float[] one = ROW.get(x.d());
+        x.read(i, 1, one);
+        System.arraycopy(one, 0, dst, off, x.d());
+    }
+
+    /** A block of points: rows [i0, i0 + rows) in block[0 …]. */
+    private interface BlockTask {
+        void run(int i0, int rows, float[] block);
+    }
+
+    /** Runs {@code task} on every block of {@value #BLOCK} points, in parallel, each block read into a scratch array. */
+    private static void forBlocks(Points x, BlockTask task) {
+        int n = x.n();
         int blocks = (n + BLOCK - 1) / BLOCK;
         Parallel.forEach(blocks, b -> {
-            for (int i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
-                near[i] = sq(x, i * d, c, 0, d);
+            int i0 = b * BLOCK;
+            int rows = Math.min(BLOCK, n - i0);
+            float[] block = POINTS.get(rows * x.d());
+            x.read(i0, rows, block);
+            task.run(i0, rows, block);
+        });
+    }
+
+    /** k-means++: each next centre drawn with probability proportional to the squared distance to the nearest. */
+    private static float[] plusPlus(Points x, int n, int d, int k, SplittableRandom rng) {
+        float[] c = new float[k * d];
+        int first = rng.nextInt(n);
+        row(x, first, c, 0);
+        float[] near = new float[n];
+        forBlocks(x, (i0, rows, block) -> {
+            for (int r = 0; r < rows; r++) {
+                near[i0 + r] = sq(block, r * d, c, 0, d);
             }
         });
         for (int j = 1; j < k; j++) {
@@ -131,11 +167,11 @@ public final class KMeans {
                     }
                 }
             }
-            System.arraycopy(x, pick * d, c, j * d, d);
+            row(x, pick, c, j * d);
             int cj = j;
-            Parallel.forEach(blocks, b -> {
-                for (int i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
-                    near[i] = Math.min(near[i], sq(x, i * d, c, cj * d, d));
+            forBlocks(x, (i0, rows, block) -> {
+                for (int r = 0; r < rows; r++) {
+                    near[i0 + r] = Math.min(near[i0 + r], sq(block, r * d, c, cj * d, d));
                 }
             });
         }
@@ -151,20 +187,19 @@ public final class KMeans {
     }
 
     private static final Scratch DOTS = new Scratch();
+    private static final Scratch POINTS = new Scratch();
+    private static final Scratch ROW = new Scratch();
 
     /** Nearest centroid of every point (lowest index on ties) and its squared distance. */
-    static void assign(float[] x, float[] xNorm, int n, int d, float[] c, int k, int[] assign, float[] dist) {
+    static void assign(Points x, float[] xNorm, int n, int d, float[] c, int k, int[] assign, float[] dist) {
         float[] cn = new float[k];
         for (int j = 0; j < k; j++) {
             cn[j] = norm2(c, j * d, d);
         }
-        int blocks = (n + BLOCK - 1) / BLOCK;
-        Parallel.forEach(blocks, b -> {
-            int i0 = b * BLOCK;
-            int rows = Math.min(BLOCK, n - i0);
+        forBlocks(x, (i0, rows, block) -> {
             float[] dots = DOTS.get(rows * k);
             // dotsᵀ (k × rows) = C · X_blockᵀ: the k centroids as the GEMM's rows, the points as its columns
-            Gemm.gemm(false, true, k, rows, d, 1f, c, 0, d, x, i0 * d, d, 0f, dots, 0, rows, false);
+            Gemm.gemm(false, true, k, rows, d, 1f, c, 0, d, block, 0, d, 0f, dots, 0, rows, false);
             // arg-min down each column, a vector of points at a time; a strict < keeps the lowest index on ties
             int r = 0;
             for (int bound = S.loopBound(rows); r < bound; r += S.length()) {
@@ -196,17 +231,23 @@ public final class KMeans {
     }
 
     /** Centroids ← member means; an empty cluster takes the point farthest from its own centroid. */
-    static void update(float[] x, int n, int d, float[] c, int k, int[] assign, float[] dist) {
+    static void update(Points x, int n, int d, float[] c, int k, int[] assign, float[] dist) {
         // member sums per block of points in float, in parallel; the blocks' sums added in order in double
         int blocks = Math.min(UPDATE_BLOCKS, (n + BLOCK - 1) / BLOCK);
         int per = (n + blocks - 1) / blocks;
         float[] partial = new float[blocks * k * d];
         Parallel.forEach(blocks, b -> {
             int base = b * k * d;
-            for (int i = b * per; i < Math.min(n, (b + 1) * per); i++) {
-                int o = base + assign[i] * d;
-                for (int t = 0; t < d; t++) {
-                    partial[o + t] += x[i * d + t];
+            int end = Math.min(n, (b + 1) * per);
+            for (int i0 = b * per; i0 < end; i0 += BLOCK) {
+                int rows = Math.min(BLOCK, end - i0);
+                float[] block = POINTS.get(rows * d);
+                x.read(i0, rows, block);
+                for (int r = 0; r < rows; r++) {
+                    int o = base + assign[i0 + r] * d;
+                    for (int t = 0; t < d; t++) {
+                        partial[o + t] += block[r * d + t];
+                    }
                 }
             }
         });
@@ -226,9 +267,11 @@ public final class KMeans {
                 }
                 int old = assign[far];
                 size[old]--;
+                float[] p = new float[d];
+                row(x, far, p, 0);
                 for (int t = 0; t < d; t++) {
-                    sum[old * d + t] -= x[far * d + t];
-                    sum[j * d + t] = x[far * d + t];
+                    sum[old * d + t] -= p[t];
+                    sum[j * d + t] = p[t];
                 }
                 size[j] = 1;
                 assign[far] = j;
@@ -256,7 +299,7 @@ public final class KMeans {
     }
 
     /** After the last assignment: every empty cluster takes the farthest point and moves its centroid onto it. */
-    private static void fillEmpty(float[] x, int n, int d, float[] c, int k, int[] assign, float[] dist, int[] size) {
+    private static void fillEmpty(Points x, int n, int d, float[] c, int k, int[] assign, float[] dist, int[] size) {
         for (int j = 0; j < k; j++) {
             if (size[j] == 0) {
                 int far = farthest(n, assign, dist, size);
@@ -267,7 +310,7 @@ public final class KMeans {
                 assign[far] = j;
                 size[j] = 1;
                 dist[far] = 0;
-                System.arraycopy(x, far * d, c, j * d, d);
+                row(x, far, c, j * d);
             }
         }
     }

@@ -28,11 +28,13 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
 
     /** The images. */
     public record Data(
-            @Setting("fashion-mnist-small (embedded), fashion-mnist, or a folder of images (class subfolders optional; "
-                    + "test/ is the test split)") String dataset,
+            @Setting("fashion-mnist-small (embedded), fashion-mnist, a folder of images (class subfolders optional; "
+                    + "test/ is the test split), or streamed from disk: imagenet-folder:ROOT (ROOT/train/CLASS/*, "
+                    + "ROOT/val/CLASS/*), shards:PATTERN (WebDataset tar shards; {000..099} ranges and globs), "
+                    + "list:FILE (a path and an optional label per line)") String dataset,
             @Setting(value = "Folder with the IDX files of --dataset, overriding its default location", label = "DIR")
             String data,
-            @Setting(value = "Side of the square images a folder dataset is resized to", min = 1, max = 4096) int imageSize,
+            @Setting(value = "Side of the square views of a folder or streamed dataset", min = 1, max = 4096) int imageSize,
             @Setting(value = "Train on the first N images only; 0 = all", min = 0) int limit) {
         public static final Data DEFAULT = new Data("fashion-mnist-small", null, 28, 0);
 
@@ -47,8 +49,10 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
     public record Model(
             @Setting("small-cnn (the bench model), resnet18 (CIFAR-style stem), resnet18-imagenet or resnet50 (ImageNet stem)")
             Encoder encoder,
-            @Setting(value = "Embedding width (PCL: 128)", min = 1, max = 65_536) int dim) {
-        public static final Model DEFAULT = new Model(Encoder.SMALL_CNN, 64);
+            @Setting(value = "Embedding width (PCL: 128)", min = 1, max = 65_536) int dim,
+            @Setting(value = "Split batch norm: training statistics over S groups of the batch, the key batch shuffled "
+                    + "across groups (shuffle-BN on one device); 1 = plain batch norm", min = 1, max = 1024) int bnSplits) {
+        public static final Model DEFAULT = new Model(Encoder.SMALL_CNN, 64, 1);
     }
 
     /** SGD with momentum and a cosine schedule set once per epoch; the momentum encoder's update. */
@@ -139,12 +143,15 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
             @Setting(value = "Brightness jitter", min = 0, max = 1) double brightness,
             @Setting(value = "Contrast jitter", min = 0, max = 1) double contrast,
             @Setting(value = "Saturation jitter, RGB", min = 0, max = 1) double saturation,
+            @Setting(value = "Hue jitter in turns, RGB (MoCo v2: 0.1); 0 = none", min = 0, max = 0.5) double hue,
             @Setting(value = "Random grayscale probability, RGB", min = 0, max = 1) double grayscale,
             @Setting(value = "Gaussian blur probability", min = 0, max = 1) double blur,
             @Setting(value = "Smallest blur σ in pixels", min = 0, minExclusive = true, max = 64) double blurSigmaMin,
-            @Setting(value = "Largest blur σ in pixels", min = 0, minExclusive = true, max = 64) double blurSigmaMax) {
-        public static final Augmentation DEFAULT = new Augmentation(0.2, 1.0, 0.5, 0.8, 0.4, 0.4, 0.4, 0.2, 0.5, 0.1,
-                1.0);
+            @Setting(value = "Largest blur σ in pixels", min = 0, minExclusive = true, max = 64) double blurSigmaMax,
+            @Setting("Normalisation of every view: none, or imagenet (ImageNet's per-channel mean and std, RGB)")
+            Normalize normalize) {
+        public static final Augmentation DEFAULT = new Augmentation(0.2, 1.0, 0.5, 0.8, 0.4, 0.4, 0.4, 0, 0.2, 0.5, 0.1,
+                1.0, Normalize.NONE);
 
         public Augmentation {
             if (cropMin > cropMax) {
@@ -163,8 +170,10 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
             @Setting(value = "CPU threads; results do not depend on it", min = 1, max = 1024) int threads,
             @Setting("cpu, cuda, oracle or auto (cuda where available, else cpu)") String backend,
             @Setting(value = "Every N epochs, kNN top-1 (k = 200, T = 0.07) of the backbone on the test split, logged; "
-                    + "0 = off", min = 0) int knnEvery) {
-        public static final Run DEFAULT = new Run(0, 2, "auto", 0);
+                    + "0 = off", min = 0) int knnEvery,
+            @Setting(value = "Threads decoding and augmenting images ahead of the training step; results do not depend on "
+                    + "it", min = 1, max = 256) int workers) {
+        public static final Run DEFAULT = new Run(0, 2, "auto", 0, 2);
 
         public Run {
             if (backend == null || backend.isBlank()) {
@@ -233,6 +242,11 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
         }
     }
 
+    /** The normalisation of views. */
+    public enum Normalize implements Choice {
+        NONE, IMAGENET
+    }
+
     /** The defaults of every setting: what {@code pauc train} runs with no flags. */
     public static final TrainConfig DEFAULTS = new TrainConfig(Data.DEFAULT, Model.DEFAULT, Optimizer.DEFAULT,
             Objective.DEFAULT, Clustering.DEFAULT, Augmentation.DEFAULT, Run.DEFAULT);
@@ -252,18 +266,18 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
 
     /** The same run with another thread count (the results do not depend on it). */
     public TrainConfig withThreads(int n) {
-        return with(new Run(run.seed(), n, run.backend(), run.knnEvery()));
+        return with(new Run(run.seed(), n, run.backend(), run.knnEvery(), run.workers()));
     }
 
     /** The same run on another backend. */
     public TrainConfig withBackend(String name) {
-        return with(new Run(run.seed(), run.threads(), name, run.knnEvery()));
+        return with(new Run(run.seed(), run.threads(), name, run.knnEvery(), run.workers()));
     }
 
     /** Whether {@code other} is the same run: every setting equal but the thread count and the kNN monitor. */
     public boolean sameRun(TrainConfig other) {
-        Run a = new Run(run.seed(), 1, run.backend(), 0);
-        Run b = new Run(other.run.seed(), 1, other.run.backend(), 0);
+        Run a = new Run(run.seed(), 1, run.backend(), 0, 1);
+        Run b = new Run(other.run.seed(), 1, other.run.backend(), 0, 1);
         return with(a).equals(other.with(b));
     }
 
@@ -332,7 +346,8 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
      * Settings added after configurations were first saved, with the value that reproduces the behaviour of the
      * pauc that wrote a file without them.
      */
-    private static final Map<String, String> ADDED_LATER = Map.of("termsStart", "first-step");
+    private static final Map<String, String> ADDED_LATER = Map.of("termsStart", "first-step", "bnSplits", "1",
+            "hue", "0", "normalize", "none", "workers", "2");
 
     /** Version 1 wrote every setting flat; the group of each follows from the component names of this version. */
     private static ObjectNode fromVersion1(ObjectNode flat) throws IOException {

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * for datasets whose images have no file of their own).
  */
 public record Dataset(String name, int n, int h, int w, int c, float[] pixels, int[] labels, String[] classes,
-                      String[] sources) {
+                      String[] sources) implements ImageSource {
 
     /** A dataset whose images have no file of their own. */
     public Dataset(String name, int n, int h, int w, int c, float[] pixels, int[] labels, String[] classes) {
@@ -28,11 +28,29 @@ public record Dataset(String name, int n, int h, int w, int c, float[] pixels, i
         }
     }
 
+    @Override
+    public int label(int i) {
+        return labels == null ? -1 : labels[i];
+    }
+
+    /** Image i as it is stored (already at the views' size). */
+    @Override
+    public Encoded open(int i) {
+        return Encoded.of(new Picture(h, w, c, pixels, i * imageSize()));
+    }
+
+    @Override
+    public boolean streamed() {
+        return false;
+    }
+
     /** Where image {@code i} came from: its file, or {@code NAME#i}. */
+    @Override
     public String source(int i) {
         return sources != null ? sources[i] : name + "#" + i;
     }
 
+    @Override
     public int imageSize() {
         return h * w * c;
     }

@@ -1,8 +1,10 @@
 package org.pauc.data;
 
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.pauc.config.TrainConfig;
 
 /**
  * Where training and test data come from: the embedded Fashion-MNIST subset ({@value #SMALL}), the full
@@ -22,6 +24,118 @@ public final class Datasets {
     /** The train and test split of a dataset name or folder. */
     public record Splits(Dataset train, Dataset test) {}
 
+    /** The prefixes of the datasets streamed from disk. */
+    public static final String IMAGENET_FOLDER = "imagenet-folder:";
+    public static final String SHARDS = "shards:";
+    public static final String LIST = "list:";
+
+    /** Training images and the test split (null when the dataset has none), in memory or streamed. */
+    public record Sources(ImageSource train, ImageSource test) {}
+
+    /** Whether {@code dataset} is streamed from disk rather than loaded into memory. */
+    public static boolean streamed(String dataset) {
+        return dataset.startsWith(IMAGENET_FOLDER) || dataset.startsWith(SHARDS) || dataset.startsWith(LIST);
+    }
+
+    /**
+     * The images of any dataset: in memory as {@link #load} gives them, or streamed from disk (no pixel is read
+     * here) for {@code imagenet-folder:}, {@code shards:} and {@code list:}. A streamed dataset's index is cached in
+     * {@code cacheDir} (when not null) and reused while its folders, shards or list are unchanged.
+     */
+    public static Sources open(String dataset, Path data, Path home, int imageSize, int limit, Path cacheDir,
+                               PrintStream console) throws DataException {
+        if (!streamed(dataset)) {
+            Splits s = load(dataset, data, home, imageSize, limit);
+            return new Sources(s.train(), s.test().n() > 0 ? s.test() : null);
+        }
+        String arg = dataset.substring(dataset.indexOf(':') + 1);
+        if (arg.isBlank()) {
+            throw new DataException("--dataset " + dataset + ": the location is missing after the ':'");
+        }
+        Path trainCache = cacheDir == null ? null : cacheDir.resolve("index-train.bin");
+        Path testCache = cacheDir == null ? null : cacheDir.resolve("index-test.bin");
+        StreamedSource.Index train;
+        StreamedSource.Index test = null;
+        long t0 = System.nanoTime();
+        if (dataset.startsWith(IMAGENET_FOLDER)) {
+            Path root = Path.of(arg);
+            Path trainDir = root.resolve("train");
+            if (!Files.isDirectory(trainDir)) {
+                throw new DataException(trainDir, "no such folder (an ImageNet-style tree has ROOT/train/CLASS/*)");
+            }
+            List<String> classes = Indexer.classFolders(trainDir);
+            if (classes.isEmpty()) {
+                throw new DataException(trainDir, "has no class folders");
+            }
+            train = cached(dataset + " train", Indexer.folderWatch(trainDir), trainCache,
+                    () -> Indexer.folder(trainDir, classes, true));
+            Path valDir = root.resolve("val");
+            if (Files.isDirectory(valDir)) {
+                test = cached(dataset + " val", Indexer.folderWatch(valDir), testCache,
+                        () -> Indexer.folder(valDir, classes, false));
+                test = test.n() > 0 ? test : null;
+            }
+        } else if (dataset.startsWith(SHARDS)) {
+            List<Path> shards = Indexer.expand(arg);
+            Indexer.Counter missing = new Indexer.Counter();
+            train = cached(dataset, shards, trainCache, () -> Indexer.shards(shards, missing));
+            if (missing.count > 0) {
+                console.println("shards: " + missing.count + " samples without a .jpg, .jpeg or .png member left out");
+            }
+        } else {
+            Path list = Path.of(arg);
+            train = cached(dataset, List.of(list), trainCache, () -> Indexer.fileList(list));
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (seconds > 1) {
+            console.printf("indexed %d images in %.1f s%n", train.n() + (test == null ? 0 : test.n()), seconds);
+        }
+        if (limit > 0) {
+            train = train.head(limit);
+        }
+        String name = dataset.length() > 60 ? dataset.substring(0, 57) + "…" : dataset;
+        return new Sources(new StreamedSource(name + "/train", train, imageSize),
+                test == null ? null : new StreamedSource(name + "/val", test, imageSize));
+    }
+
+    private interface Build {
+        StreamedSource.Index get() throws DataException;
+    }
+
+    private static StreamedSource.Index cached(String spec, List<Path> watch, Path cache, Build build)
+            throws DataException {
+        String fp = Indexer.fingerprint(spec, watch);
+        StreamedSource.Index ix = Indexer.load(cache, fp);
+        if (ix == null) {
+            ix = build.get();
+            Indexer.save(cache, fp, ix);
+        }
+        return ix;
+    }
+
+    /**
+     * A streamed split read into memory through the evaluation transform (at most {@code limit} images when above
+     * 0), for the commands that evaluate on images in memory.
+     */
+    static Dataset materialize(ImageSource src, int limit) throws DataException {
+        int n = limit > 0 ? Math.min(limit, src.n()) : src.n();
+        int size = src.imageSize();
+        if ((long) n * size > Integer.MAX_VALUE - 8) {
+            throw new DataException(src.name() + ": " + n + " images of " + src.h() + "×" + src.w() + " do not fit in "
+                    + "memory for evaluation; use --limit");
+        }
+        float[] pixels = new float[n * size];
+        int[] labels = new int[n];
+        String[] sources = new String[n];
+        Augment eval = new Augment(TrainConfig.Augmentation.DEFAULT, 0);
+        for (int i = 0; i < n; i++) {
+            eval.evaluation(src, i, pixels, i * size);
+            labels[i] = src.label(i);
+            sources[i] = src.source(i);
+        }
+        return new Dataset(src.name(), n, src.h(), src.w(), src.c(), pixels, labels, src.classes(), sources);
+    }
+
     /**
      * @param dataset {@value #SMALL}, {@value #FULL} or a folder of images
      * @param data    a folder holding the IDX files (overrides the default location), or null
@@ -37,10 +151,16 @@ public final class Datasets {
             case SMALL -> idxPair(data != null ? data : home.resolve("small-datasets").resolve(SMALL), SMALL, limit);
             case FULL -> idxPair(data != null ? data : DEBIAN_FASHION_MNIST, FULL, limit);
             default -> {
+                if (streamed(dataset)) {
+                    Sources src = open(dataset, data, home, imageSize, limit, null, System.out);
+                    yield new Splits(materialize(src.train(), limit),
+                            src.test() == null ? new Dataset(dataset + "/test", 0, imageSize, imageSize, 3, new float[0],
+                                    new int[0], src.train().classes()) : materialize(src.test(), 0));
+                }
                 Path folder = Path.of(dataset);
                 if (!Files.isDirectory(folder)) {
                     throw new DataException("unknown dataset '" + dataset + "': expected " + SMALL + ", " + FULL
-                            + " or a folder of images");
+                            + ", a folder of images, " + IMAGENET_FOLDER + "ROOT, " + SHARDS + "PATTERN or " + LIST + "FILE");
                 }
                 yield ImageFolder.load(folder, imageSize, limit);
             }
@@ -64,6 +184,7 @@ public final class Datasets {
      * image size in RGB for a folder.
      */
     public static int[] imageShape(String dataset, int imageSize) {
+        // streamed datasets are RGB at the image size, like folders
         return dataset.equals(SMALL) || dataset.equals(FULL) ? new int[] {28, 28, 1}
                 : new int[] {imageSize, imageSize, 3};
     }

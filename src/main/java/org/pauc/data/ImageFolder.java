@@ -8,15 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import org.pauc.io.InputException;
-import org.pauc.io.Limits;
 
 /**
  * A folder of PNG/JPEG images resized to size×size RGB. Class subfolders give labels (sorted by name); images
@@ -89,47 +83,9 @@ public final class ImageFolder {
                 files.stream().map(Path::toString).toArray(String[]::new));
     }
 
-    /**
-     * Decodes an image after checking that its header's size is within {@link Limits#maxImagePixels()}: a small file
-     * may claim a huge image, and decoding it would exhaust the memory.
-     */
+    /** Decodes an image through ImageIO after the checks of {@link Codec}. */
     static BufferedImage decode(Path file) throws DataException {
-        long bytes;
-        try {
-            bytes = Limits.checkRegularFile(file, Limits.MAX_FILE_BYTES, "image");
-        } catch (InputException e) {
-            throw new DataException(e.getMessage());
-        }
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
-                throw new DataException(file, "unreadable image (not a PNG or JPEG ImageIO can decode)");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > Limits.MAX_INFLATION * bytes + 65_536) {
-                    throw new DataException(file, "the image claims " + reader.getWidth(0) + "×" + reader.getHeight(0)
-                            + " pixels, more than a file of " + bytes + " bytes can hold (truncated or corrupt)");
-                }
-                if (pixels > Limits.maxImagePixels()) {
-                    throw new DataException(file, "the image claims " + reader.getWidth(0) + "×" + reader.getHeight(0)
-                            + " pixels, more than the limit of " + Limits.maxImagePixels() + " (--max-image-pixels raises it)");
-                }
-                BufferedImage img = reader.read(0);
-                if (img == null) {
-                    throw new DataException(file, "unreadable image");
-                }
-                return img;
-            } finally {
-                reader.dispose();
-            }
-        } catch (DataException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new DataException(file, "unreadable image: " + e.getMessage());
-        }
+        return Codec.imageIO(Codec.read(file), file.toString());
     }
 
     private static void readInto(Path file, int size, float[] dst, int off) throws DataException {

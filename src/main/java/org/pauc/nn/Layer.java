@@ -24,6 +24,11 @@ public interface Layer extends AutoCloseable {
     /** A short description, e.g. "conv3×3(1→32, stride 1, pad 1)". */
     String describe();
 
+    /** The batch norms of this layer, itself included (for {@link Network#splitBatchNorm}). */
+    default List<Modules.BatchNorm> allBatchNorms() {
+        return List.of();
+    }
+
     @Override
     default void close() {
         params().forEach(Param::close);

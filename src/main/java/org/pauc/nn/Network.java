@@ -48,6 +48,18 @@ public final class Network implements AutoCloseable {
         return dims.get(backboneLayers);
     }
 
+    /**
+     * Training-mode batch norm over {@code splits} groups of each batch (split batch norm; 1 = plain): see
+     * {@link Modules.BatchNorm#split}.
+     */
+    public void splitBatchNorm(int splits) {
+        for (Layer l : layers) {
+            for (Modules.BatchNorm bn : l.allBatchNorms()) {
+                bn.split(splits);
+            }
+        }
+    }
+
     public List<Layer> layers() {
         return layers;
     }

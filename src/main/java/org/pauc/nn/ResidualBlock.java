@@ -177,6 +177,15 @@ public final class ResidualBlock implements Layer {
     }
 
     @Override
+    public List<Modules.BatchNorm> allBatchNorms() {
+        List<Modules.BatchNorm> all = new ArrayList<>(bns);
+        if (downBn != null) {
+            all.add(downBn);
+        }
+        return all;
+    }
+
+    @Override
     public List<Param> params() {
         List<Param> ps = new ArrayList<>();
         for (int i = 0; i < convs.size(); i++) {

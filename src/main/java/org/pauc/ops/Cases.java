@@ -56,6 +56,7 @@ public final class Cases {
             case "gemm" -> c.gemm();
             case "conv2d" -> c.conv2d();
             case "batch_norm" -> c.batchNorm();
+            case "batch_norm_split" -> c.splitBatchNorm();
             case "relu" -> c.relu();
             case "max_pool" -> c.pool("max_pool");
             case "avg_pool" -> c.pool("avg_pool");
@@ -384,6 +385,16 @@ public final class Cases {
                         "beta", gaussianTensor(1, 4), "dy", gaussianTensor(1, 2, 3, 3, 4)), params()),
                 new Case("batch_norm", "two-rows", tensors("x", gaussianTensor(1, 2, 3), "gamma", gaussianTensor(1, 3),
                         "beta", gaussianTensor(1, 3), "dy", gaussianTensor(1, 2, 3)), params("eps", 1e-3)));
+    }
+
+    private List<Case> splitBatchNorm() {
+        return List.of(
+                new Case("batch_norm_split", "2d-two-groups", tensors("x", gaussianTensor(1, 4, 2, 3, 3),
+                        "gamma", gaussianTensor(1, 3), "beta", gaussianTensor(1, 3), "dy", gaussianTensor(1, 4, 2, 3, 3)),
+                        params("splits", 2)),
+                new Case("batch_norm_split", "1d-three-groups", tensors("x", gaussianTensor(2, 6, 4), "gamma",
+                        gaussianTensor(1, 4), "beta", gaussianTensor(1, 4), "dy", gaussianTensor(1, 6, 4)),
+                        params("splits", 3)));
     }
 
     private List<Case> relu() {

@@ -1,5 +1,6 @@
 package org.pauc.ops;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,7 @@ public final class LayerOps {
     private static final Map<String, NamedOp> OPS = new LinkedHashMap<>();
 
     static {
-        for (NamedOp op : List.of(new GemmOp(), new Conv2dOp(), new BatchNormOp(), new ReluOp(),
+        for (NamedOp op : List.of(new GemmOp(), new Conv2dOp(), new BatchNormOp(), new SplitBatchNormOp(), new ReluOp(),
                 new PoolOp("max_pool", Layers::maxPool, Layers::maxPoolBackward),
                 new PoolOp("avg_pool", Layers::avgPool, (sh, x, dy) -> Layers.avgPoolBackward(sh, dy)),
                 new GlobalAvgPoolOp(), new LinearOp())) {
@@ -215,6 +216,68 @@ public final class LayerOps {
             Layers.NormGrads g = Layers.batchNormBackward(rows, c, d(in, "x"), d(in, "gamma"), st.mean(), st.invStd(),
                     d(in, "dy"));
             return Map.of("x", g.dx(), "gamma", g.dgamma(), "beta", g.dbeta());
+        }
+    }
+
+    /**
+     * Split batch norm: training-mode batch norm of each of {@code splits} equal groups of the samples (the first
+     * axis), each with its own statistics: y[g] = batch_norm(x[g]); param eps, splits.
+     */
+    private static final class SplitBatchNormOp extends LayerOp {
+        SplitBatchNormOp() {
+            super("batch_norm_split", OracleOps.params("eps", 1e-5, "splits", 2.0), List.of("x", "gamma", "beta", "dy"),
+                    List.of("x", "gamma", "beta"));
+        }
+
+        /** Rows and channels of one group. */
+        private static int[] group(Map<String, Tensor> in, Map<String, Double> p) {
+            int[] s = in.get("x").shape();
+            int splits = p.get("splits").intValue();
+            if (splits < 1 || s[0] % splits != 0) {
+                throw new IllegalArgumentException("batch_norm_split: " + s[0] + " samples do not split into " + splits
+                        + " equal groups");
+            }
+            int c = s[s.length - 1];
+            return new int[] {in.get("x").size() / c / splits, c, splits};
+        }
+
+        private static double[] part(double[] a, int g, int len) {
+            return Arrays.copyOfRange(a, g * len, (g + 1) * len);
+        }
+
+        @Override
+        Tensor forward(Map<String, Tensor> in, Map<String, Double> p) {
+            int[] g = group(in, p);
+            int len = g[0] * g[1];
+            double[] y = new double[in.get("x").size()];
+            for (int s = 0; s < g[2]; s++) {
+                double[] x = part(d(in, "x"), s, len);
+                Layers.BatchStats st = Layers.batchStats(g[0], g[1], x, p.get("eps"));
+                System.arraycopy(Layers.batchNormApply(g[0], g[1], x, d(in, "gamma"), d(in, "beta"), st.mean(),
+                        st.invStd()), 0, y, s * len, len);
+            }
+            return new Tensor(DType.F64, in.get("x").shape().clone(), y);
+        }
+
+        @Override
+        Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
+            int[] g = group(in, p);
+            int len = g[0] * g[1];
+            double[] dx = new double[in.get("x").size()];
+            double[] dgamma = new double[g[1]];
+            double[] dbeta = new double[g[1]];
+            for (int s = 0; s < g[2]; s++) {
+                double[] x = part(d(in, "x"), s, len);
+                Layers.BatchStats st = Layers.batchStats(g[0], g[1], x, p.get("eps"));
+                Layers.NormGrads ng = Layers.batchNormBackward(g[0], g[1], x, d(in, "gamma"), st.mean(), st.invStd(),
+                        part(d(in, "dy"), s, len));
+                System.arraycopy(ng.dx(), 0, dx, s * len, len);
+                for (int c = 0; c < g[1]; c++) {
+                    dgamma[c] += ng.dgamma()[c];
+                    dbeta[c] += ng.dbeta()[c];
+                }
+            }
+            return Map.of("x", dx, "gamma", dgamma, "beta", dbeta);
         }
     }
 

@@ -15,7 +15,45 @@ public final class Concentration {
 
     private Concentration() {}
 
+    /** The rows of F one at a time: a matrix, or features read from a file in blocks. */
+    public interface Rows {
+        int rows();
+
+        int cols();
+
+        /** Copies row z into dst[0 … cols). */
+        void row(int z, double[] dst);
+    }
+
+    /** A matrix's rows. */
+    public static Rows rows(Mat m) {
+        return new Rows() {
+            @Override
+            public int rows() {
+                return m.rows;
+            }
+
+            @Override
+            public int cols() {
+                return m.cols;
+            }
+
+            @Override
+            public void row(int z, double[] dst) {
+                for (int a = 0; a < m.cols; a++) {
+                    dst[a] = m.get(z, a);
+                }
+            }
+        };
+    }
+
     public static double[] compute(Mat features, Mat centroids, int[] assign, double alpha, double tau) {
+        Check.minRows(OP, "F", features, 1);
+        return compute(rows(features), centroids, assign, alpha, tau);
+    }
+
+    /** As above, reading F a row at a time. */
+    public static double[] compute(Rows features, Mat centroids, int[] assign, double alpha, double tau) {
         double[] raw = raw(features, centroids, assign, alpha);
         double lo = percentile(raw, 10);
         double hi = percentile(raw, 90);
@@ -38,19 +76,29 @@ public final class Concentration {
      */
     public static double[] raw(Mat features, Mat centroids, int[] assign, double alpha) {
         Check.minRows(OP, "F", features, 1);
+        return raw(rows(features), centroids, assign, alpha);
+    }
+
+    /** As above, reading F a row at a time. */
+    public static double[] raw(Rows features, Mat centroids, int[] assign, double alpha) {
+        if (features.rows() < 1) {
+            throw new IllegalArgumentException(OP + ": F has no rows");
+        }
         Check.minRows(OP, "C_raw", centroids, 1);
-        Check.cols(OP, "C_raw", centroids, features.cols, "the width d of F");
-        Check.length(OP, "assign", assign, features.rows, "one cluster id per row of F");
+        Check.cols(OP, "C_raw", centroids, features.cols(), "the width d of F");
+        Check.length(OP, "assign", assign, features.rows(), "one cluster id per row of F");
         Check.indices(OP, "assign", assign, centroids.rows);
         Check.finite(OP, "alpha", alpha);
         int k = centroids.rows;
         double[] distanceSum = new double[k];
         int[] size = new int[k];
-        for (int z = 0; z < features.rows; z++) {
+        double[] f = new double[features.cols()];
+        for (int z = 0; z < features.rows(); z++) {
             int c = assign[z];
+            features.row(z, f);
             double s = 0;
-            for (int a = 0; a < features.cols; a++) {
-                double r = features.get(z, a) - centroids.get(c, a);
+            for (int a = 0; a < f.length; a++) {
+                double r = f[a] - centroids.get(c, a);
                 s += r * r;
             }
             distanceSum[c] += Math.sqrt(s);

@@ -1,21 +1,33 @@
 package org.pauc.train;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Future;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 import org.pauc.cluster.KMeans;
+import org.pauc.cluster.Points;
 import org.pauc.config.TrainConfig;
-import org.pauc.data.Dataset;
+import org.pauc.data.DataException;
+import org.pauc.data.ImageSource;
 import org.pauc.nn.Network;
 import org.pauc.oracle.Concentration;
 import org.pauc.oracle.Mat;
 
 /**
- * PCL's E-step: features of every training image from the momentum encoder (eval mode, no augmentation),
- * l2-normalised; k-means per granularity m (seeded with m, the same every epoch, as PCL); φ from the
+ * PCL's E-step: features of every training image from the momentum encoder (eval mode, the evaluation
+ * transform), l2-normalised, written to a memory-mapped file in the run directory and clustered from there a block at a
+ * time, so the heap does not hold them; k-means per granularity m (seeded with m, the same every epoch, as PCL); φ from the
  * un-normalised centroids (docs/losses.md, {@code concentration}); prototypes = normalised centroids.
  */
 final class EStep {
@@ -30,17 +42,33 @@ final class EStep {
 
     private EStep() {}
 
-    static List<Prototypes> run(TrainConfig cfg, Dataset train, Backend be, Network key, PrintStream console) {
+    /** The file in the run directory that holds the features during an E-step. */
+    static final String FEATURES = "features.f32";
+
+    static List<Prototypes> run(TrainConfig cfg, ImageSource train, Backend be, Network key, Loader loader, Path dir,
+                                PrintStream console) throws IOException {
         int n = train.n();
         int d = cfg.model().dim();
-        float[] feats = features(train, be, key, d, cfg.optimizer().batchSize());
+        Path file = dir.resolve(FEATURES);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING); Arena arena = Arena.ofConfined()) {
+            MemorySegment feats = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * n * d, arena);
+            features(train, be, key, loader, d, cfg.optimizer().batchSize(), feats);
+            return cluster(cfg, Points.of(feats, n, d), be, console);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static List<Prototypes> cluster(TrainConfig cfg, Points feats, Backend be, PrintStream console) {
+        int d = feats.d();
         TrainConfig.Clustering cl = cfg.clustering();
         KMeans.Init init = cl.kmeansInit() == TrainConfig.KMeansInit.RANDOM ? KMeans.Init.RANDOM
                 : KMeans.Init.KMEANS_PLUS_PLUS;
-        Mat f = Mat.of(n, d, feats);
+        Concentration.Rows f = rows(feats);
         List<Prototypes> result = new ArrayList<>();
         for (int g = 0; g < cl.clusters().size(); g++) {
-            KMeans.Result km = KMeans.fit(feats, n, d, cl.clusters().get(g), cl.kmeansIterations(), cl.kmeansRestarts(),
+            KMeans.Result km = KMeans.fit(feats, cl.clusters().get(g), cl.kmeansIterations(), cl.kmeansRestarts(),
                     init, g);
             int k = km.k();
             Mat centroids = Mat.of(k, d, km.centroids());
@@ -70,7 +98,31 @@ final class EStep {
      * φ of one clustering. It is undefined when no cluster has two members (no spread to estimate) or when every
      * cluster's spread is 0; then every φ is τ, and a line says so.
      */
-    private static double[] concentration(Mat f, Mat centroids, KMeans.Result km, double alpha, double tau, int g,
+    /** The features as rows of doubles for φ, one row read at a time. */
+    private static Concentration.Rows rows(Points p) {
+        float[] one = new float[p.d()];
+        return new Concentration.Rows() {
+            @Override
+            public int rows() {
+                return p.n();
+            }
+
+            @Override
+            public int cols() {
+                return p.d();
+            }
+
+            @Override
+            public void row(int z, double[] dst) {
+                p.read(z, 1, one);
+                for (int a = 0; a < one.length; a++) {
+                    dst[a] = one[a];
+                }
+            }
+        };
+    }
+
+    private static double[] concentration(Concentration.Rows f, Mat centroids, KMeans.Result km, double alpha, double tau, int g,
                                           PrintStream console) {
         boolean spread = Arrays.stream(KMeans.sizes(km.assign(), km.k())).anyMatch(s -> s > 1);
         double[] phi = spread ? Concentration.compute(f, centroids, km.assign(), alpha, tau) : null;
@@ -83,20 +135,29 @@ final class EStep {
         return phi;
     }
 
-    /** l2-normalised momentum-encoder features of every training image, in eval mode, n × d. */
-    private static float[] features(Dataset train, Backend be, Network key, int d, int b) {
+    /**
+     * l2-normalised momentum-encoder features of every training image (the evaluation transform, eval mode), n × d,
+     * written into {@code out}; the next batch is decoded while the current one runs.
+     */
+    private static void features(ImageSource train, Backend be, Network key, Loader loader, int d, int b,
+                                 MemorySegment out) throws DataException {
         int n = train.n();
-        float[] feats = new float[n * d];
         int size = train.imageSize();
-        try (Buffer x = be.allocate(b * size); Buffer y = be.allocate(b * d)) {
+        float[] y = new float[b * d];
+        try (Buffer x = be.allocate(b * size); Buffer yb = be.allocate(b * d)) {
+            Future<float[]> next = loader.evaluation(0, Math.min(b, n));
             for (int i0 = 0; i0 < n; i0 += b) {
                 int m = Math.min(b, n - i0);
-                be.upload(train.pixels(), i0 * size, x, 0, m * size);
-                Buffer out = key.forward(be, x, m, false);
-                be.l2Normalize(m, d, out, y, 1e-12f);
-                be.download(y, 0, feats, i0 * d, m * d);
+                float[] in = Loader.await(next);
+                if (i0 + b < n) {
+                    next = loader.evaluation(i0 + b, Math.min(b, n - i0 - b));
+                }
+                be.upload(in, 0, x, 0, m * size);
+                Buffer o = key.forward(be, x, m, false);
+                be.l2Normalize(m, d, o, yb, 1e-12f);
+                be.download(yb, 0, y, 0, m * d);
+                MemorySegment.copy(y, 0, out, ValueLayout.JAVA_FLOAT, 4L * i0 * d, m * d);
             }
         }
-        return feats;
     }
 }

@@ -118,6 +118,17 @@ public final class MocoLearner implements AutoCloseable {
     /** As above, with the decorrelation variant chosen. */
     public Objective.Terms step(Buffer view1, Buffer view2, int n, List<Objective.ClusterBuffers> clusterings,
                                 PaucObjective.Params objective, Objective.Decorrelation decorrelation, float lr) {
+        return step(view1, view2, n, clusterings, objective, decorrelation, lr, null);
+    }
+
+    /**
+     * As above, with the key batch shuffled (shuffle-BN): row i of {@code view2} holds sample {@code keyOrder[i]}'s
+     * second view, so that split batch norm's groups of keys differ from those of the queries; the keys are put back
+     * in sample order before the objective. {@code keyOrder} null: view2 is in sample order.
+     */
+    public Objective.Terms step(Buffer view1, Buffer view2, int n, List<Objective.ClusterBuffers> clusterings,
+                                PaucObjective.Params objective, Objective.Decorrelation decorrelation, float lr,
+                                int[] keyOrder) {
         ensure(n);
         Buffer u = query.forward(be, view1, n, true);
         List<Param> qp = query.params();
@@ -128,7 +139,14 @@ public final class MocoLearner implements AutoCloseable {
             }
         }
         Buffer kRaw = key.forward(be, view2, n, true);
-        be.l2Normalize(n, dim, kRaw, keys, 1e-12f);
+        if (keyOrder == null) {
+            be.l2Normalize(n, dim, kRaw, keys, 1e-12f);
+        } else {
+            be.l2Normalize(n, dim, kRaw, dv, 1e-12f);
+            for (int i = 0; i < n; i++) {
+                be.copy(dv, i * dim, keys, keyOrder[i] * dim, dim);
+            }
+        }
         Objective.Terms terms = Objective.evaluate(be, n, dim, u, keys, queueLength, queue, clusterings, objective,
                 decorrelation, v, dv, du);
         query.backward(be, du, n);

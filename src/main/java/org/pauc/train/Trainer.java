@@ -7,9 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
@@ -17,7 +14,7 @@ import org.pauc.backend.Buffer;
 import org.pauc.checkpoint.Checkpoint;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Augment;
-import org.pauc.data.Dataset;
+import org.pauc.data.ImageSource;
 import org.pauc.io.ProgressBar;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
@@ -36,28 +33,33 @@ public final class Trainer {
      * How to call a run: the training images, the run directory, whether to resume from its checkpoint, where to
      * print, the epoch to stop after (for tests and interrupted runs), and listeners such as {@link KnnMonitor}.
      */
-    public record Options(Dataset train, Path out, boolean resume, PrintStream console, int stopAfter,
-                          List<TrainListener> listeners) {
+    public record Options(ImageSource train, Path out, boolean resume, PrintStream console, int stopAfter,
+                          List<TrainListener> listeners, boolean strictData) {
         public Options {
             listeners = List.copyOf(listeners);
         }
 
-        public static Options of(Dataset train, Path out, PrintStream console) {
-            return new Options(train, out, false, console, Integer.MAX_VALUE, List.of());
+        public static Options of(ImageSource train, Path out, PrintStream console) {
+            return new Options(train, out, false, console, Integer.MAX_VALUE, List.of(), false);
         }
 
         public Options resuming(boolean r) {
-            return new Options(train, out, r, console, stopAfter, listeners);
+            return new Options(train, out, r, console, stopAfter, listeners, strictData);
         }
 
         public Options stopAfter(int epoch) {
-            return new Options(train, out, resume, console, epoch, listeners);
+            return new Options(train, out, resume, console, epoch, listeners, strictData);
         }
 
         public Options listen(TrainListener l) {
             List<TrainListener> all = new ArrayList<>(listeners);
             all.add(l);
-            return new Options(train, out, resume, console, stopAfter, all);
+            return new Options(train, out, resume, console, stopAfter, all, strictData);
+        }
+
+        /** An unreadable image stops the run (a one-line error) instead of being skipped. */
+        public Options strict(boolean s) {
+            return new Options(train, out, resume, console, stopAfter, listeners, s);
         }
     }
 
@@ -72,11 +74,15 @@ public final class Trainer {
 
     /** Trains as {@code o} says; returns the logs of the epochs run now. */
     public static List<EpochLog> run(TrainConfig cfg, Options o) throws IOException {
-        Dataset train = o.train();
+        ImageSource train = o.train();
         PrintStream console = o.console();
         if (train.n() < cfg.optimizer().batchSize()) {
             throw new IllegalArgumentException("the dataset has " + train.n() + " training images, fewer than the batch size "
                     + cfg.optimizer().batchSize());
+        }
+        if (cfg.optimizer().batchSize() % cfg.model().bnSplits() != 0) {
+            throw new IllegalArgumentException("--bn-splits " + cfg.model().bnSplits() + " does not divide --batch-size "
+                    + cfg.optimizer().batchSize() + " into equal groups");
         }
         if (cfg.usesPrototypes() && cfg.clustering().maxClusters() > train.n()) {
             throw new IllegalArgumentException("the dataset has " + train.n() + " training images, fewer than the "
@@ -89,14 +95,13 @@ public final class Trainer {
             String encoder = cfg.model().encoder().label();
             Network q = Models.create(encoder, be, seed, input, cfg.model().dim());
             Network k = Models.create(encoder, be, seed, input, cfg.model().dim());
+            q.splitBatchNorm(cfg.model().bnSplits());
+            k.splitBatchNorm(cfg.model().bnSplits());
             TrainConfig.Optimizer opt = cfg.optimizer();
             MocoLearner learner = new MocoLearner(be, q, k, cfg.objective().queue(), seed + 1,
                     new MocoLearner.Hyper((float) opt.momentum(), (float) opt.weightDecay(), (float) opt.keyMomentum()));
-            ExecutorService prefetch = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "pauc-augment");
-                t.setDaemon(true);
-                return t;
-            });
+            Loader loader = new Loader(train, new Augment(cfg.augmentation(), seed), cfg.run().workers(), o.strictData(),
+                    console);
             try {
                 int start = 0;
                 Checkpoint.Contents resumed = o.resume() ? dir.resume(cfg) : null;
@@ -115,7 +120,7 @@ public final class Trainer {
                 console.println("encoder: " + q.describe() + " (" + q.trainableCount() + " parameters)");
                 List<EpochLog> logs = new ArrayList<>();
                 for (int epoch = start; epoch < Math.min(opt.epochs(), o.stopAfter()); epoch++) {
-                    EpochLog log = epoch(cfg, train, be, learner, epoch, prefetch, console, o.listeners());
+                    EpochLog log = epoch(cfg, train, be, learner, epoch, loader, o.out(), console, o.listeners());
                     for (TrainListener l : o.listeners()) {
                         log = l.epochEnd(log, be, q);
                     }
@@ -124,7 +129,7 @@ public final class Trainer {
                 }
                 return logs;
             } finally {
-                prefetch.shutdownNow();
+                loader.close();
                 learner.close();
                 q.close();
                 k.close();
@@ -137,8 +142,8 @@ public final class Trainer {
         return cfg.optimizer().lr() * 0.5 * (1 + Math.cos(Math.PI * epoch / cfg.optimizer().epochs()));
     }
 
-    private static EpochLog epoch(TrainConfig cfg, Dataset train, Backend be, MocoLearner learner, int epoch,
-                                  ExecutorService prefetch, PrintStream console, List<TrainListener> listeners)
+    private static EpochLog epoch(TrainConfig cfg, ImageSource train, Backend be, MocoLearner learner, int epoch,
+                                  Loader loader, Path dir, PrintStream console, List<TrainListener> listeners)
             throws IOException {
         long t0 = System.nanoTime();
         double lr = learningRate(cfg, epoch);
@@ -147,36 +152,39 @@ public final class Trainer {
         double kmeansSeconds = 0;
         if (cfg.usesPrototypes() && epoch >= cfg.clustering().warmupEpochs()) {
             long tk = System.nanoTime();
-            protos = EStep.run(cfg, train, be, learner.key(), console);
+            protos = EStep.run(cfg, train, be, learner.key(), loader, dir, console);
             kmeansSeconds = (System.nanoTime() - tk) / 1e9;
         }
         int b = cfg.optimizer().batchSize();
         int steps = train.n() / b;
         long seed = cfg.run().seed();
         int[] order = permutation(train.n(), Augment.streamSeed(seed, epoch));
-        Augment aug = new Augment(cfg.augmentation(), seed);
         NegativeSampler sampler = new NegativeSampler(seed, cfg.clustering().negPrototypes());
         Objective.Decorrelation decorrelation = new Objective.Decorrelation(
                 cfg.objective().correlation() == TrainConfig.Correlation.CROSS_VIEW, cfg.objective().lambdaOff());
         int size = train.imageSize();
         double[] sums = new double[8];
-        Future<float[][]> next = prefetch.submit(() -> views(train, aug, order, 0, b, epoch));
+        Future<Loader.Views> next = loader.views(Arrays.copyOfRange(order, 0, b), epoch);
+        int skipped = 0;
         long ts = System.nanoTime();
         ProgressBar progress = new ProgressBar(console, "epoch " + (epoch + 1) + "/" + epochs, steps);
         try (Buffer v1 = be.allocate(b * size); Buffer v2 = be.allocate(b * size)) {
             for (int s = 0; s < steps; s++) {
-                float[][] v;
-                try {
-                    v = next.get();
-                } catch (InterruptedException | ExecutionException e) {
-                    throw new IOException("augmentation failed: " + e.getMessage(), e);
-                }
+                Loader.Views v = Loader.await(next);
                 if (s + 1 < steps) {
-                    int ns = s + 1;
-                    next = prefetch.submit(() -> views(train, aug, order, ns, b, epoch));
+                    next = loader.views(Arrays.copyOfRange(order, (s + 1) * b, (s + 2) * b), epoch);
                 }
-                be.upload(v[0], 0, v1, 0, v[0].length);
-                be.upload(v[1], 0, v2, 0, v[1].length);
+                skipped += v.skipped();
+                be.upload(v.first(), 0, v1, 0, v.first().length);
+                int[] keyOrder = cfg.model().bnSplits() > 1 ? permutation(b, Augment.streamSeed(seed ^ 0x5A17L,
+                        (long) epoch * steps + s)) : null;
+                if (keyOrder == null) {
+                    be.upload(v.second(), 0, v2, 0, v.second().length);
+                } else {
+                    for (int i = 0; i < b; i++) {
+                        be.upload(v.second(), keyOrder[i] * size, v2, i * size, size);
+                    }
+                }
                 int[] batch = Arrays.copyOfRange(order, s * b, (s + 1) * b);
                 List<Buffer> idBuffers = new ArrayList<>();
                 List<Objective.ClusterBuffers> cls = new ArrayList<>();
@@ -188,7 +196,7 @@ public final class Trainer {
                     cls.add(new Objective.ClusterBuffers(p.k(), draw.neg().length, p.centroids(), p.phi(), pos, neg));
                 }
                 Objective.Terms terms = learner.step(v1, v2, b, cls, cfg.objective().params(!protos.isEmpty()), decorrelation,
-                        (float) lr);
+                        (float) lr, keyOrder);
                 idBuffers.forEach(Buffer::close);
                 if (!Double.isFinite(terms.total())) {
                     throw new DivergedException("the loss is " + terms.total() + " at epoch " + (epoch + 1) + ", step "
@@ -210,11 +218,12 @@ public final class Trainer {
         double trainSeconds = (System.nanoTime() - ts) / 1e9;
         EpochLog log = new EpochLog(epoch + 1, lr, sums[0] / steps, sums[1] / steps, sums[2] / steps, sums[3] / steps,
                 sums[4] / steps, sums[5] / steps, sums[6] / steps, sums[7] / steps, steps * b / trainSeconds,
-                kmeansSeconds, (System.nanoTime() - t0) / 1e9, null);
+                kmeansSeconds, (System.nanoTime() - t0) / 1e9, skipped, null);
         progress.done(String.format("epoch %d/%d  loss %.4f (info_nce %.4f proto %.4f align %.4f unif %.4f corr %.4f)"
-                        + "  acc@inst %.3f acc@proto %.3f  lr %.4f  %.0f samples/s  k-means %.1fs",
+                        + "  acc@inst %.3f acc@proto %.3f  lr %.4f  %.0f samples/s  k-means %.1fs%s",
                 log.epoch(), epochs, log.loss(), log.infoNce(), log.protoNce(), log.align(), log.uniformity(),
-                log.correlation(), log.accInst(), log.accProto(), lr, log.samplesPerSecond(), kmeansSeconds));
+                log.correlation(), log.accInst(), log.accProto(), lr, log.samplesPerSecond(), kmeansSeconds,
+                skipped > 0 ? "  " + skipped + " unreadable images replaced" : ""));
         return log;
     }
 
@@ -238,17 +247,5 @@ public final class Trainer {
             p[j] = t;
         }
         return p;
-    }
-
-    /** Two augmented views of batch {@code step}: [view1, view2], each batch × image size. */
-    private static float[][] views(Dataset ds, Augment aug, int[] order, int step, int b, int epoch) {
-        int size = ds.imageSize();
-        float[][] v = {new float[b * size], new float[b * size]};
-        for (int i = 0; i < b; i++) {
-            int idx = order[step * b + i];
-            aug.view(ds, idx, epoch, 0, v[0], i * size);
-            aug.view(ds, idx, epoch, 1, v[1], i * size);
-        }
-        return v;
     }
 }

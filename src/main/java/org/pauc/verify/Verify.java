@@ -8,6 +8,8 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.nn.Dims;
+import org.pauc.nn.Modules;
 import org.pauc.oracle.layers.ConvShape;
 import org.pauc.oracle.layers.PoolShape;
 
@@ -138,6 +140,7 @@ public final class Verify {
         gemmChecks();
         convChecks();
         normChecks();
+        splitNormChecks();
         elementwiseChecks();
         lossChecks();
     }
@@ -227,6 +230,51 @@ public final class Verify {
                         });
             }
         }
+    }
+
+    /**
+     * Split batch norm (shuffle-BN's groups) as the layer runs it: each group through the backend's batch norm, the
+     * running statistics averaged over the groups, γ's and β's gradients summed.
+     */
+    private void splitNormChecks() {
+        int[][] shapes = {{8, 3, 3, 5, 2}, {12, 1, 1, 7, 4}, {64, 4, 4, 16, 8}};
+        for (int[] sh : shapes) {
+            for (boolean relu : new boolean[] {false, true}) {
+                int n = sh[0];
+                Dims dims = new Dims(sh[1], sh[2], sh[3]);
+                int ch = sh[3];
+                int splits = sh[4];
+                int size = n * dims.size();
+                add("batch_norm_split", n + "x" + sh[1] + "x" + sh[2] + "x" + ch + "/" + splits + (relu ? "+relu" : ""),
+                        inputs("x", gauss(size, 2), "gamma", gauss(ch, 1), "beta", gauss(ch, 1), "dy", gauss(size, 1)),
+                        c -> {
+                            try (Modules.BatchNorm bn = new Modules.BatchNorm(c.be, "bn", ch, relu)) {
+                                bn.split(splits);
+                                c.be.copy(c.in("gamma"), 0, bn.gamma().value, 0, ch);
+                                c.be.copy(c.in("beta"), 0, bn.beta().value, 0, ch);
+                                Buffer x = c.in("x");
+                                Buffer y = c.zeros(size);
+                                bn.forward(c.be, n, dims, x, y, true);
+                                c.out("y", y);
+                                c.out("runMean", copy(c, bn.runningMean().value, ch));
+                                c.out("runVar", copy(c, bn.runningVar().value, ch));
+                                Buffer dx = c.zeros(size);
+                                bn.backward(c.be, n, dims, x, y, c.in("dy"), dx);
+                                c.out("dx", dx);
+                                c.out("dgamma", copy(c, bn.gamma().grad, ch));
+                                c.out("dbeta", copy(c, bn.beta().grad, ch));
+                            }
+                            return null;
+                        });
+            }
+        }
+    }
+
+    /** A copy of a layer's buffer that outlives the layer. */
+    private static Buffer copy(Ctx c, Buffer b, int n) {
+        Buffer out = c.zeros(n);
+        c.be.copy(b, 0, out, 0, n);
+        return out;
     }
 
     private void elementwiseChecks() {

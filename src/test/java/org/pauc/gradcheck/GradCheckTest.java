@@ -36,7 +36,7 @@ class GradCheckTest {
         assertEquals(Set.of("l2_normalize:x", "info_nce:q", "proto_nce:q", "align:v", "uniformity:v", "correlation:z",
                 "cross_correlation:za", "cross_correlation:zb", "pauc_objective:u",
                 "gemm:A", "gemm:B", "conv2d:x", "conv2d:w", "conv2d:b", "batch_norm:x", "batch_norm:gamma",
-                "batch_norm:beta", "relu:x", "max_pool:x", "avg_pool:x", "global_avg_pool:x", "linear:x", "linear:w",
+                "batch_norm:beta", "batch_norm_split:x", "batch_norm_split:gamma", "batch_norm_split:beta", "relu:x", "max_pool:x", "avg_pool:x", "global_avg_pool:x", "linear:x", "linear:w",
                 "linear:b"), checked);
     }
 

@@ -31,10 +31,35 @@ public final class TinyImages {
         }
     }
 
+    /**
+     * An ImageNet-style tree: ROOT/train/class-K/img-NNN.jpg and ROOT/val/class-K/…, JPEG images of varied,
+     * non-square sizes (width and height between {@code size} and 1.5·size).
+     */
+    public static void imagenetTree(Path root, int classes, int perClass, int perClassVal, int size, long seed)
+            throws IOException {
+        SplittableRandom r = new SplittableRandom(seed);
+        for (String split : new String[] {"train", "val"}) {
+            int count = split.equals("train") ? perClass : perClassVal;
+            for (int c = 0; c < classes; c++) {
+                Path d = root.resolve(split).resolve("class-" + c);
+                Files.createDirectories(d);
+                for (int i = 0; i < count; i++) {
+                    int w = size + r.nextInt(size / 2 + 1);
+                    int h = size + r.nextInt(size / 2 + 1);
+                    ImageIO.write(image(r, c, h, w), "jpg", d.resolve(String.format("img-%03d.jpg", i)).toFile());
+                }
+            }
+        }
+    }
+
     private static BufferedImage image(SplittableRandom r, int c, int size) {
-        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
+        return image(r, c, size, size);
+    }
+
+    private static BufferedImage image(SplittableRandom r, int c, int h, int w) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
                 int[] rgb = new int[3];
                 for (int k = 0; k < 3; k++) {
                     rgb[k] = Math.clamp((k == c % 3 ? 180 : 40) + (x + y) * (c + 1) % 40 + r.nextInt(-30, 31), 0, 255);

@@ -1,0 +1,131 @@
+package org.pauc.data;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Packs a folder of images into WebDataset tar shards: each sample is KEY.jpg (or .png: the file's own bytes, not
+ * re-encoded) and, for class folders, KEY.cls with the class number; keys are the samples' numbers in order, zero
+ * padded. The order is deterministic: class folders sorted by name (as torchvision's ImageFolder), files sorted
+ * within them, images directly in the folder (unlabelled) first. A shard closes before it would pass the size
+ * limit; each is written to a temporary file and renamed when complete. {@code classes.txt} lists the class names.
+ */
+public final class ShardWriter {
+    private ShardWriter() {}
+
+    /** Called after each image with the images packed so far and the total. */
+    public interface Progress {
+        void step(int done, int total);
+    }
+
+    /** What was written: the shard files, the samples, and the pattern that reads them back. */
+    public record Written(List<Path> shards, int samples, String pattern) {}
+
+    public static Written pack(Path folder, Path out, String prefix, long maxBytes, Progress progress)
+            throws IOException, DataException {
+        if (!Files.isDirectory(folder)) {
+            throw new DataException(folder, "no such folder");
+        }
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        try (Stream<Path> s = Files.list(folder)) {
+            for (Path f : s.filter(p -> Files.isRegularFile(p) && Indexer.isImageName(p.getFileName().toString()))
+                    .sorted().toList()) {
+                files.add(f);
+                labels.add(-1);
+            }
+        }
+        List<String> classes = Indexer.classFolders(folder);
+        for (int c = 0; c < classes.size(); c++) {
+            try (Stream<Path> s = Files.list(folder.resolve(classes.get(c)))) {
+                for (Path f : s.filter(p -> Files.isRegularFile(p) && Indexer.isImageName(p.getFileName().toString()))
+                        .sorted().toList()) {
+                    files.add(f);
+                    labels.add(c);
+                }
+            }
+        }
+        if (files.isEmpty()) {
+            throw new DataException(folder, "no JPEG or PNG images (directly or in class subfolders)");
+        }
+        Files.createDirectories(out);
+        if (!classes.isEmpty()) {
+            Files.writeString(out.resolve("classes.txt"), String.join("\n", classes) + "\n");
+        }
+        int width = Math.max(6, Integer.toString(files.size()).length());
+        List<Path> shards = new ArrayList<>();
+        ShardFile shard = null;
+        for (int i = 0; i < files.size(); i++) {
+            byte[] image = Codec.read(files.get(i));
+            String name = files.get(i).getFileName().toString().toLowerCase(Locale.ROOT);
+            String ext = name.endsWith(".png") ? "png" : "jpg";
+            String key = String.format("%0" + width + "d", i);
+            byte[] cls = labels.get(i) < 0 ? null : (labels.get(i) + "\n").getBytes(StandardCharsets.US_ASCII);
+            long bytes = Tar.BLOCK + padded(image.length) + (cls == null ? 0 : Tar.BLOCK + Tar.BLOCK);
+            if (shard != null && shard.bytes + bytes + 2L * Tar.BLOCK > maxBytes) {
+                shard.close();
+                shard = null;
+            }
+            if (shard == null) {
+                Path p = out.resolve(String.format("%s-%06d.tar", prefix, shards.size()));
+                shards.add(p);
+                shard = new ShardFile(p);
+            }
+            shard.add(key + "." + ext, image);
+            if (cls != null) {
+                shard.add(key + ".cls", cls);
+            }
+            progress.step(i + 1, files.size());
+        }
+        shard.close();
+        String pattern = out.resolve(prefix + "-{000000.." + String.format("%06d", shards.size() - 1) + "}.tar").toString();
+        return new Written(shards, files.size(), pattern);
+    }
+
+    private static long padded(long n) {
+        return (n + Tar.BLOCK - 1) / Tar.BLOCK * Tar.BLOCK;
+    }
+
+    /** One shard being written to its temporary file. */
+    private static final class ShardFile implements AutoCloseable {
+        final Path target;
+        final Path tmp;
+        final OutputStream out;
+        long bytes;
+
+        ShardFile(Path target) throws IOException {
+            this.target = target;
+            this.tmp = target.resolveSibling(target.getFileName() + ".tmp");
+            this.out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20);
+        }
+
+        void add(String name, byte[] data) throws IOException {
+            out.write(Tar.header(name, data.length));
+            out.write(data);
+            int pad = (int) (padded(data.length) - data.length);
+            out.write(new byte[pad]);
+            bytes += Tar.BLOCK + data.length + pad;
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.write(new byte[2 * Tar.BLOCK]);
+            out.close();
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+}
