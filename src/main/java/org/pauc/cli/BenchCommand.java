@@ -1,17 +1,27 @@
 package org.pauc.cli;
 
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
 import org.pauc.backend.Buffer;
+import org.pauc.config.Recipes;
+import org.pauc.config.TrainConfig;
+import org.pauc.data.Augment;
+import org.pauc.data.Codec;
+import org.pauc.data.DataException;
+import org.pauc.data.Datasets;
+import org.pauc.data.ImageSource;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
 import org.pauc.oracle.PaucObjective;
+import org.pauc.train.Loader;
 import org.pauc.train.MocoLearner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,6 +50,52 @@ final class BenchCommand implements Callable<Integer> {
     int repeats;
     @Option(names = "--warmup", defaultValue = "5", description = "Untimed repeats first (default: ${DEFAULT-VALUE}).")
     int warmup;
+    @Option(names = "--decode", paramLabel = "DATASET", description = "Times decoding plus two augmented views per image "
+            + "(the imagenet recipe's augmentation) over a streamed dataset, e.g. imagenet-folder:DIR.")
+    String decode;
+    @Option(names = "--images", defaultValue = "1000", description = "Images of the --decode pass (default: ${DEFAULT-VALUE}).")
+    int images;
+    @Option(names = "--workers", defaultValue = "2", description = "Decoding threads of --decode (default: ${DEFAULT-VALUE}).")
+    int workers;
+    @Option(names = "--image-size", defaultValue = "224", description = "View size of --decode (default: ${DEFAULT-VALUE}).")
+    int imageSize;
+
+    /**
+     * Decode + two augmented views of {@code images} images in batches of 32, two batches in flight, as training
+     * reads them; the first batch is a warm-up.
+     */
+    private void decode(PrintWriter o) throws DataException {
+        ImageSource src = Datasets.open(decode, null, TrainCommand.home(), imageSize, 0, null, System.out).train();
+        int n = Math.min(images, src.n());
+        int b = 32;
+        TrainConfig.Augmentation aug = Recipes.base("imagenet").augmentation();
+        try (Loader loader = new Loader(src, new Augment(aug, 1), workers, true, System.out)) {
+            Loader.await(loader.views(range(0, Math.min(b, n)), 0));
+            long t0 = System.nanoTime();
+            Future<Loader.Views> next = loader.views(range(0, Math.min(b, n)), 1);
+            for (int i = 0; i < n; i += b) {
+                Loader.Views v = Loader.await(next);
+                if (i + b < n) {
+                    next = loader.views(range(i + b, Math.min(i + 2 * b, n)), 1);
+                }
+                if (v.first().length == 0) {
+                    throw new IllegalStateException("no views");
+                }
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            o.printf("{\"pipeline\": \"pauc\", \"images\": %d, \"seconds\": %.4f, \"images_per_s\": %.2f, "
+                    + "\"libjpeg_turbo\": %b, \"workers\": %d}%n", n, s, n / s, Codec.turboJpeg(), workers);
+            o.flush();
+        }
+    }
+
+    private static int[] range(int from, int to) {
+        int[] r = new int[to - from];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = from + i;
+        }
+        return r;
+    }
 
     private double median(Backend be, Runnable r) {
         for (int i = 0; i < warmup; i++) {
@@ -66,7 +122,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws DataException {
         Flags.range("--threads", threads, 1, 1024);
         Flags.range("--batch-size", batch, 1, 65_536);
         Flags.range("--repeats", repeats, 1, 100_000);
@@ -78,6 +134,15 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("need --repeats >= 1 and --warmup >= 0");
         }
         var o = spec.commandLine().getOut();
+        if (decode != null) {
+            Flags.range("--images", images, 1, 100_000_000);
+            Flags.range("--workers", workers, 1, 256);
+            Flags.range("--image-size", imageSize, 1, 4096);
+            decode(o);
+            if (gemm.isEmpty() && steps.isEmpty()) {
+                return 0;
+            }
+        }
         try (Backend be = Backends.create(backend, threads)) {
             o.println("{\"peer\": \"pauc\", \"info\": \"" + be.description() + "\"}");
             SplittableRandom rng = new SplittableRandom(1);

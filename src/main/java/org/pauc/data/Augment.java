@@ -157,9 +157,12 @@ public final class Augment {
         if (cfg.normalize() != TrainConfig.Normalize.IMAGENET) {
             return;
         }
-        for (int i = 0; i < img.length; i++) {
-            int k = i % c;
-            img[i] = (float) ((img[i] - IMAGENET_MEAN[k]) / IMAGENET_STD[k]);
+        for (int k = 0; k < c; k++) {
+            float mean = (float) IMAGENET_MEAN[k];
+            float inv = (float) (1 / IMAGENET_STD[k]);
+            for (int i = k; i < img.length; i += c) {
+                img[i] = (img[i] - mean) * inv;
+            }
         }
     }
 
@@ -183,28 +186,33 @@ public final class Augment {
         int ph = pic.h();
         int pw = pic.w();
         int pc = pic.c();
+        // per column and per row: the two source taps (clamped to the border) and the weight of the second
+        int[] xa = new int[w];
+        int[] xb = new int[w];
+        double[] wxs = new double[w];
+        for (int x = 0; x < w; x++) {
+            double sx = x0 + (x + 0.5) * cw / w - 0.5;
+            int ix = (int) Math.floor(sx);
+            wxs[x] = sx - ix;
+            xa[x] = Math.min(Math.max(ix, 0), pw - 1) * pc;
+            xb[x] = Math.min(Math.max(ix + 1, 0), pw - 1) * pc;
+        }
         for (int y = 0; y < h; y++) {
             double sy = y0 + (y + 0.5) * ch / h - 0.5;
             int iy = (int) Math.floor(sy);
             double wy = sy - iy;
+            int ra = off + Math.min(Math.max(iy, 0), ph - 1) * pw * pc;
+            int rb = off + Math.min(Math.max(iy + 1, 0), ph - 1) * pw * pc;
             for (int x = 0; x < w; x++) {
-                double sx = x0 + (x + 0.5) * cw / w - 0.5;
-                int ix = (int) Math.floor(sx);
-                double wx = sx - ix;
+                double wx = wxs[x];
                 for (int k = 0; k < c; k++) {
                     int kk = Math.min(k, pc - 1);
-                    double v = (1 - wy) * ((1 - wx) * at(src, off, ph, pw, pc, iy, ix, kk) + wx * at(src, off, ph, pw, pc, iy, ix + 1, kk))
-                            + wy * ((1 - wx) * at(src, off, ph, pw, pc, iy + 1, ix, kk) + wx * at(src, off, ph, pw, pc, iy + 1, ix + 1, kk));
+                    double v = (1 - wy) * ((1 - wx) * src[ra + xa[x] + kk] + wx * src[ra + xb[x] + kk])
+                            + wy * ((1 - wx) * src[rb + xa[x] + kk] + wx * src[rb + xb[x] + kk]);
                     dst[(y * w + x) * c + k] = (float) v;
                 }
             }
         }
-    }
-
-    private static float at(float[] src, int off, int h, int w, int c, int y, int x, int k) {
-        y = Math.min(Math.max(y, 0), h - 1);
-        x = Math.min(Math.max(x, 0), w - 1);
-        return src[off + (y * w + x) * c + k];
     }
 
     private static void flip(float[] img, int h, int w, int c) {
@@ -370,21 +378,24 @@ public final class Augment {
             double h6 = hh * 6;
             int sector = Math.min(5, (int) h6);
             double f = h6 - sector;
-            double v = max;
-            double pp = v * (1 - sat);
-            double q = v * (1 - sat * f);
-            double t = v * (1 - sat * (1 - f));
-            double[] rgb = switch (sector) {
-                case 0 -> new double[] {v, t, pp};
-                case 1 -> new double[] {q, v, pp};
-                case 2 -> new double[] {pp, v, t};
-                case 3 -> new double[] {pp, q, v};
-                case 4 -> new double[] {t, pp, v};
-                default -> new double[] {v, pp, q};
-            };
-            img[p] = (float) rgb[0];
-            img[p + 1] = (float) rgb[1];
-            img[p + 2] = (float) rgb[2];
+            float v = (float) max;
+            float pp = (float) (max * (1 - sat));
+            float q = (float) (max * (1 - sat * f));
+            float t = (float) (max * (1 - sat * (1 - f)));
+            switch (sector) {
+                case 0 -> set(img, p, v, t, pp);
+                case 1 -> set(img, p, q, v, pp);
+                case 2 -> set(img, p, pp, v, t);
+                case 3 -> set(img, p, pp, q, v);
+                case 4 -> set(img, p, t, pp, v);
+                default -> set(img, p, v, pp, q);
+            }
         }
+    }
+
+    private static void set(float[] img, int p, float r, float g, float b) {
+        img[p] = r;
+        img[p + 1] = g;
+        img[p + 2] = b;
     }
 }

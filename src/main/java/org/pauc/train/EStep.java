@@ -51,7 +51,7 @@ final class EStep {
         int d = cfg.model().dim();
         Path file = dir.resolve(FEATURES);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING); Arena arena = Arena.ofConfined()) {
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING); Arena arena = Arena.ofShared()) {
             MemorySegment feats = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * n * d, arena);
             features(train, be, key, loader, d, cfg.optimizer().batchSize(), feats);
             return cluster(cfg, Points.of(feats, n, d), be, console);

@@ -24,9 +24,9 @@ import org.pauc.data.ImageSource;
  * one-line error instead. What a batch holds depends only on the images and (seed, epoch, index), never on the
  * number of workers.
  */
-final class Loader implements AutoCloseable {
+public final class Loader implements AutoCloseable {
     /** Two views of each image of a batch, and how many images were replaced because they could not be read. */
-    record Views(float[] first, float[] second, int skipped) {}
+    public record Views(float[] first, float[] second, int skipped) {}
 
     private final ImageSource src;
     private final Augment aug;
@@ -36,7 +36,7 @@ final class Loader implements AutoCloseable {
     private final ExecutorService pool;
     private final Set<Integer> bad = ConcurrentHashMap.newKeySet();
 
-    Loader(ImageSource src, Augment aug, int workers, boolean strict, PrintStream console) {
+    public Loader(ImageSource src, Augment aug, int workers, boolean strict, PrintStream console) {
         this.src = src;
         this.aug = aug;
         this.workers = workers;
@@ -51,7 +51,7 @@ final class Loader implements AutoCloseable {
     }
 
     /** Starts both views of images {@code indices} in epoch {@code epoch}. */
-    Future<Views> views(int[] indices, int epoch) {
+    public Future<Views> views(int[] indices, int epoch) {
         int size = src.imageSize();
         float[] a = new float[indices.length * size];
         float[] b = new float[indices.length * size];
@@ -70,7 +70,7 @@ final class Loader implements AutoCloseable {
     }
 
     /** Waits for a batch; a bad image under strict reading, or any failure, comes out as its own exception. */
-    static <T> T await(Future<T> f) throws DataException {
+    public static <T> T await(Future<T> f) throws DataException {
         try {
             return f.get();
         } catch (InterruptedException e) {

@@ -4,9 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.pauc.hostmath.Parallel;
 
 class KMeansTest {
@@ -69,6 +77,34 @@ class KMeansTest {
             KMeans.Result b = KMeans.fit(x, n, 16, 40, 10, 2, KMeans.Init.KMEANS_PLUS_PLUS, 5);
             assertArrayEquals(a.assign(), b.assign());
             assertArrayEquals(a.centroids(), b.centroids());
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /**
+     * Points in a memory-mapped file, read by the worker threads a block at a time, cluster exactly as the same
+     * points in an array (the E-step's path against the in-memory one).
+     */
+    @Test
+    void mappedPointsClusterExactlyAsAnArray(@TempDir Path dir) throws IOException {
+        int n = 5000;
+        int d = 8;
+        int[] truth = new int[n];
+        float[] x = blobs(n, d, 10, truth, 4);
+        int before = Parallel.threads();
+        try (FileChannel ch = FileChannel.open(dir.resolve("f.f32"), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE); Arena arena = Arena.ofShared()) {
+            Parallel.setThreads(2);
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * n * d, arena);
+            MemorySegment.copy(x, 0, seg, ValueLayout.JAVA_FLOAT, 0, n * d);
+            for (KMeans.Init init : KMeans.Init.values()) {
+                KMeans.Result a = KMeans.fit(x, n, d, 30, 5, 2, init, 9);
+                KMeans.Result b = KMeans.fit(Points.of(seg, n, d), 30, 5, 2, init, 9);
+                assertArrayEquals(a.assign(), b.assign());
+                assertArrayEquals(a.centroids(), b.centroids());
+                assertEquals(a.inertia(), b.inertia());
+            }
         } finally {
             Parallel.setThreads(before);
         }

@@ -81,6 +81,22 @@ class TrainerTest {
         }
     }
 
+    /**
+     * An E-step over more points than one k-means block: the mapped features are read by the worker threads, and
+     * the prototypes are the same whatever the thread count.
+     */
+    @Test
+    void anEStepOverSeveralBlocksIsTheSameOnOneAndTwoThreads(@TempDir Path dir) throws IOException {
+        Dataset d = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(2600);
+        TrainConfig cfg = config("pcl", 1, Map.of("warmup-epochs", 0, "limit", 2600, "batch-size", 200,
+                "queue", 400, "clusters", List.of(20)));
+        List<EpochLog> one = Trainer.run(cfg.withThreads(1), options(d, dir.resolve("one")));
+        List<EpochLog> two = Trainer.run(cfg.withThreads(2), options(d, dir.resolve("two")));
+        assertEquals(one.get(0).loss(), two.get(0).loss());
+        assertEquals(one.get(0).accProto(), two.get(0).accProto());
+        assertTrue(one.get(0).protoNce() > 0);
+    }
+
     @Test
     void resumingReachesBitIdenticalWeights(@TempDir Path dir) throws IOException {
         Dataset d = data();
