@@ -91,3 +91,49 @@ put('image', 'claims-more-than-it-holds', bytes.fromhex(
     '89504e470d0a1a0a0000000d4948445200a300040000000308020000003b9639910000002f49444154789c6360606462'
     '67616563e7e0e4e22f776f726b2f6a617a7a65722d74726176657273616c520682'))
 put('image', 'not-an-image', b'GIF89a but not really')
+
+# WebDataset shards, file lists and JPEG. The JPEGs come from PIL: run with Debian's /usr/bin/python3
+# (python3-pil) to regenerate them.
+import io, tarfile
+try:
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.new('RGB', (12, 9), (200, 30, 90)).save(buf, 'JPEG', quality=90)
+    jpeg = buf.getvalue()
+    buf = io.BytesIO()
+    Image.new('RGB', (5, 4), (10, 230, 40)).save(buf, 'PNG')
+    png = buf.getvalue()
+except ImportError:
+    jpeg = png = None
+if jpeg is not None:
+    put('jpeg', 'valid', jpeg)
+    put('jpeg', 'truncated', jpeg[:len(jpeg) // 2])
+    sof = jpeg.index(b'\xff\xc0')
+    put('jpeg', 'claims-65535x65535', jpeg[:sof + 5] + b'\xff\xff\xff\xff' + jpeg[sof + 9:])
+
+    def tar(members, fmt=tarfile.USTAR_FORMAT):
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode='w', format=fmt) as t:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                info.mtime = 0
+                t.addfile(info, io.BytesIO(data))
+        return out.getvalue()
+
+    valid = tar([('000000.jpg', jpeg), ('000000.cls', b'1\n'), ('000001.png', png), ('000001.cls', b'0\n'),
+                 ('000002.txt', b'no image')])
+    put('shard', 'valid', valid)
+    put('shard', 'truncated', valid[:700])
+    put('shard', 'bad-checksum', valid[:148] + b'0000000\x00' + valid[156:])
+    put('shard', 'size-beyond-end', valid[:124] + b'77777777777\x00' + valid[136:])
+    put('shard', 'pax-long-name', tar([('d/' + 'x' * 120 + '.jpg', jpeg)], tarfile.PAX_FORMAT))
+    put('shard', 'gnu-long-name', tar([('d/' + 'y' * 120 + '.jpg', jpeg), ('d/' + 'y' * 120 + '.cls', b'3')],
+                                      tarfile.GNU_FORMAT))
+    put('shard', 'bad-cls', tar([('a.jpg', jpeg), ('a.cls', b'-4')]))
+    put('shard', 'corrupt-jpeg', tar([('a.jpg', jpeg[:40] + bytes(len(jpeg) - 40))]))
+
+put('fileList', 'valid', 'a.jpg 1\nsub dir/b.png\t0\n# comment\n\nc.jpeg\n')
+put('fileList', 'negative-label', 'a.jpg -1\n')
+put('fileList', 'huge-label', 'a.jpg 99999999999999\n')
+put('fileList', 'empty', '')

@@ -60,7 +60,7 @@ final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + out + ": the folder " + dir + " does not exist");
         }
         Checkpoint.Contents ckpt = Checkpoint.read(checkpoint);
-        Datasets.Splits splits = images.load();
+        Datasets.Splits splits = images.load(ckpt.config());
         Dataset chosen = split.equals("train") ? splits.train() : splits.test();
         if (chosen.n() == 0) {
             throw new IllegalArgumentException("the " + split + " split of " + images.dataset + " has no images");

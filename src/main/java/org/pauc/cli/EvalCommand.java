@@ -63,7 +63,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--json " + target + ": the folder " + targetDir
                     + " does not exist or is not writable");
         }
-        Datasets.Splits splits = images.load();
+        Datasets.Splits splits = images.load(ckpt.config());
         boolean labeled = splits.train().labeled() && splits.test().n() > 0 && splits.test().labeled();
         var out = spec.commandLine().getOut();
         if (!labeled) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Writes a checkpoint's query encoder in eval mode as an ONNX model: input 'images' "
-                + "(float32 NCHW, pixels / 255, symbolic batch), output 'features' (backbone) or 'embedding' "
+                + "(float32 NCHW, pixels / 255 and the run's normalisation, symbolic batch), output 'features' (backbone) or 'embedding' "
                 + "(backbone + projection head). Input size and normalisation are in the model's metadata."})
 final class ExportCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -50,7 +50,8 @@ final class ExportCommand implements Callable<Integer> {
         try (Backend be = Backends.create("cpu", 1);
              Network net = Evaluator.load(c, be, new Dims(shape[0], shape[1], shape[2]))) {
             Onnx.ModelProto model = OnnxExport.model(be, net, p,
-                    OnnxExport.metadata(net, p, cfg.model().encoder().label(), checkpoint.getFileName().toString()));
+                    OnnxExport.metadata(net, p, cfg.model().encoder().label(), checkpoint.getFileName().toString(),
+                            cfg.augmentation().normalize() == TrainConfig.Normalize.IMAGENET));
             OnnxExport.write(model, out);
             spec.commandLine().getOut().printf("wrote %s: %s, %s → %s (%d nodes, opset %d)%n", out,
                     cfg.model().encoder().label(), "images " + shape[2] + "×" + shape[0] + "×" + shape[1],

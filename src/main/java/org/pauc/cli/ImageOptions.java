@@ -2,6 +2,7 @@ package org.pauc.cli;
 
 import java.nio.file.Path;
 import org.pauc.data.DataException;
+import org.pauc.config.TrainConfig;
 import org.pauc.data.Datasets;
 import org.pauc.io.Limits;
 import picocli.CommandLine.Option;
@@ -28,5 +29,12 @@ final class ImageOptions {
 
     Datasets.Splits load() throws DataException {
         return Datasets.load(dataset, data, TrainCommand.home(), imageSize);
+    }
+
+    /** The splits as the checkpoint's encoder saw its inputs: normalised as its run normalised views. */
+    Datasets.Splits load(TrainConfig trained) throws DataException {
+        Datasets.Splits s = load();
+        TrainConfig.Normalize n = trained.augmentation().normalize();
+        return new Datasets.Splits(s.train().normalized(n), s.test().normalized(n));
     }
 }

@@ -63,6 +63,14 @@ public final class KMeans {
         return best;
     }
 
+    /**
+     * k-means++ seeding alone (what {@link Init#KMEANS_PLUS_PLUS} starts from): k centres, each next one drawn with
+     * probability proportional to the squared distance to the nearest centre so far.
+     */
+    public static float[] seedPlusPlus(Points x, int k, long seed) {
+        return plusPlus(x, x.n(), x.d(), Math.min(k, x.n()), new SplittableRandom(seed * 1_000_003L));
+    }
+
     private static Result once(Points x, int n, int d, int k, int iterations, Init init, SplittableRandom rng) {
         float[] c = init == Init.RANDOM ? randomInit(x, n, d, k, rng) : plusPlus(x, n, d, k, rng);
         int[] assign = new int[n];
@@ -142,11 +150,7 @@ public final class KMeans {
         int first = rng.nextInt(n);
         row(x, first, c, 0);
         float[] near = new float[n];
-        forBlocks(x, (i0, rows, block) -> {
-            for (int r = 0; r < rows; r++) {
-                near[i0 + r] = sq(block, r * d, c, 0, d);
-            }
-        });
+        forBlocks(x, (i0, rows, block) -> nearest(block, rows, d, c, 0, near, i0, true));
         for (int j = 1; j < k; j++) {
             double total = 0;
             for (int i = 0; i < n; i++) {
@@ -169,13 +173,45 @@ public final class KMeans {
             }
             row(x, pick, c, j * d);
             int cj = j;
-            forBlocks(x, (i0, rows, block) -> {
-                for (int r = 0; r < rows; r++) {
-                    near[i0 + r] = Math.min(near[i0 + r], sq(block, r * d, c, cj * d, d));
-                }
-            });
+            forBlocks(x, (i0, rows, block) -> nearest(block, rows, d, c, cj * d, near, i0, false));
         }
         return c;
+    }
+
+    /** Offsets of S.length() consecutive rows of width d, for gathering one coordinate of each. */
+    private static final ThreadLocal<int[]> LANE_ROWS = new ThreadLocal<>();
+
+    /**
+     * near[i0 + r] ← ‖x_r − c‖² (or the smaller of that and near[i0 + r] when not {@code first}) for the rows of a
+     * block, a vector of rows at a time: each lane sums over the coordinates in order, with the multiply and the add
+     * of {@link #sq}, so every value is sq's to the bit, whatever the vector width.
+     */
+    private static void nearest(float[] block, int rows, int d, float[] c, int co, float[] near, int i0,
+                                boolean first) {
+        int[] lanes = LANE_ROWS.get();
+        if (lanes == null || lanes.length != S.length() || lanes.length > 1 && lanes[1] != d) {
+            lanes = new int[S.length()];
+            for (int l = 0; l < lanes.length; l++) {
+                lanes[l] = l * d;
+            }
+            LANE_ROWS.set(lanes);
+        }
+        int r = 0;
+        for (int bound = S.loopBound(rows); r < bound; r += S.length()) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < d; j++) {
+                FloatVector t = FloatVector.fromArray(S, block, r * d + j, lanes, 0).sub(c[co + j]);
+                acc = acc.add(t.mul(t));
+            }
+            if (!first) {
+                acc = acc.min(FloatVector.fromArray(S, near, i0 + r));
+            }
+            acc.intoArray(near, i0 + r);
+        }
+        for (; r < rows; r++) {
+            float v = sq(block, r * d, c, co, d);
+            near[i0 + r] = first ? v : Math.min(near[i0 + r], v);
+        }
     }
 
     private static float norm2(float[] a, int off, int d) {

@@ -152,10 +152,17 @@ public final class Augment {
         System.arraycopy(img, 0, out, off, img.length);
     }
 
-    /** (v − mean)/std per channel under {@code --normalize imagenet}; nothing otherwise. */
     private void normalize(float[] img, int c) {
-        if (cfg.normalize() != TrainConfig.Normalize.IMAGENET) {
+        normalize(img, c, cfg.normalize());
+    }
+
+    /** (v − mean)/std per channel (interleaved, c of them) under {@code imagenet}; nothing under {@code none}. */
+    static void normalize(float[] img, int c, TrainConfig.Normalize how) {
+        if (how != TrainConfig.Normalize.IMAGENET) {
             return;
+        }
+        if (c != 3) {
+            throw new IllegalArgumentException("--normalize imagenet needs RGB images, these have " + c + " channel(s)");
         }
         for (int k = 0; k < c; k++) {
             float mean = (float) IMAGENET_MEAN[k];

@@ -1,6 +1,7 @@
 package org.pauc.data;
 
 import java.util.Arrays;
+import org.pauc.config.TrainConfig;
 
 /**
  * Images in memory: n samples of h×w×c floats in [0, 1] (NHWC), with labels when known (−1 marks an unlabeled
@@ -65,6 +66,16 @@ public record Dataset(String name, int n, int h, int w, int c, float[] pixels, i
             }
         }
         return true;
+    }
+
+    /** The same images normalised as {@code n} says (a copy; this dataset itself when {@code n} is none). */
+    public Dataset normalized(TrainConfig.Normalize n) {
+        if (n == TrainConfig.Normalize.NONE) {
+            return this;
+        }
+        float[] p = pixels.clone();
+        Augment.normalize(p, c, n);
+        return new Dataset(name, this.n, h, w, c, p, labels, classes, sources);
     }
 
     /** The first {@code count} samples (for quick runs and tests). */

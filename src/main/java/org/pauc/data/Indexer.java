@@ -320,12 +320,20 @@ public final class Indexer {
             return null;
         }
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(cache)))) {
+            long size = Files.size(cache);
+            if (size > Limits.MAX_FILE_BYTES) {
+                return null;
+            }
+            MAX_COUNT.set((int) Math.min(Integer.MAX_VALUE, size));
             if (!in.readUTF().equals(CACHE_FORMAT) || !readString(in).equals(fingerprint)) {
                 return null;
             }
             String[] files = strings(in);
             boolean sharded = in.readBoolean();
             int n = in.readInt();
+            if (n < 0 || n > MAX_COUNT.get() / 4) {
+                return null;
+            }
             int[] labels = ints(in, n);
             String[] classes = strings(in);
             if (!sharded) {
@@ -400,9 +408,12 @@ public final class Indexer {
         out.write(b);
     }
 
+    /** While a cache is read: no count or length in it can exceed its size in bytes. */
+    private static final ThreadLocal<Integer> MAX_COUNT = ThreadLocal.withInitial(() -> 1 << 28);
+
     private static String readString(DataInputStream in) throws IOException {
         int len = in.readInt();
-        if (len < 0 || len > (1 << 28)) {
+        if (len < 0 || len > MAX_COUNT.get()) {
             throw new EOFException("bad length");
         }
         return new String(in.readNBytes(len), StandardCharsets.UTF_8);
@@ -417,7 +428,7 @@ public final class Indexer {
 
     private static String[] strings(DataInputStream in) throws IOException {
         int n = in.readInt();
-        if (n < 0 || n > (1 << 28)) {
+        if (n < 0 || n > MAX_COUNT.get()) {
             throw new EOFException("bad count");
         }
         String[] s = new String[n];
@@ -428,7 +439,7 @@ public final class Indexer {
     }
 
     private static int[] ints(DataInputStream in, int n) throws IOException {
-        if (n < 0 || n > (1 << 28)) {
+        if (n < 0 || n > MAX_COUNT.get() / 4) {
             throw new EOFException("bad count");
         }
         int[] a = new int[n];

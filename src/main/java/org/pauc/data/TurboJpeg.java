@@ -21,20 +21,40 @@ final class TurboJpeg {
     private static final Api API = load();
 
     private record Api(MethodHandle init, MethodHandle header, MethodHandle decompress, MethodHandle error,
-                       double[] factors, int[] nums, int[] denoms) {}
+                       MethodHandle destroy, double[] factors, int[] nums, int[] denoms) {}
 
     /** A decoder's native state, one per thread. */
     private static final class State {
-        final MemorySegment handle;
+        MemorySegment handle;
         MemorySegment in = MemorySegment.NULL;
         MemorySegment out = MemorySegment.NULL;
         final MemorySegment dims = Arena.ofAuto().allocate(ValueLayout.JAVA_INT, 4);
 
         State() throws Throwable {
-            handle = (MemorySegment) API.init().invokeExact();
-            if (handle.equals(MemorySegment.NULL)) {
+            handle = newHandle();
+        }
+
+        private static MemorySegment newHandle() throws Throwable {
+            MemorySegment h = (MemorySegment) API.init().invokeExact();
+            if (h.equals(MemorySegment.NULL)) {
                 throw new IllegalStateException("tjInitDecompress failed");
             }
+            return h;
+        }
+
+        /**
+         * After a failed call the handle is not reliable (libjpeg-turbo 2.1 then reports "two SOI markers" for
+         * the next, good image): the error is read, then the handle replaced.
+         */
+        String failure() {
+            String message = error(this);
+            try {
+                int rc = (int) API.destroy().invokeExact(handle);
+                handle = newHandle();
+            } catch (Throwable t) {
+                throw new IllegalStateException("libjpeg-turbo: " + t.getMessage(), t);
+            }
+            return message;
         }
 
         MemorySegment input(byte[] bytes) {
@@ -85,6 +105,7 @@ final class TurboJpeg {
             MethodHandle decompress = linker.downcallHandle(lib.findOrThrow("tjDecompress2"),
                     FunctionDescriptor.of(i32, ptr, ptr, u64, ptr, i32, i32, i32, i32, i32));
             MethodHandle error = linker.downcallHandle(lib.findOrThrow("tjGetErrorStr2"), FunctionDescriptor.of(ptr, ptr));
+            MethodHandle destroy = linker.downcallHandle(lib.findOrThrow("tjDestroy"), FunctionDescriptor.of(i32, ptr));
             MethodHandle factorsFn = linker.downcallHandle(lib.findOrThrow("tjGetScalingFactors"),
                     FunctionDescriptor.of(ptr, ptr));
             MemorySegment count = Arena.global().allocate(i32);
@@ -98,7 +119,7 @@ final class TurboJpeg {
                 denoms[i] = table.get(i32, 8L * i + 4);
                 factors[i] = (double) nums[i] / denoms[i];
             }
-            return new Api(init, header, decompress, error, factors, nums, denoms);
+            return new Api(init, header, decompress, error, destroy, factors, nums, denoms);
         } catch (Throwable t) {
             return null;
         }
@@ -116,7 +137,7 @@ final class TurboJpeg {
             throw new DataException(where + ": libjpeg-turbo failed: " + t.getMessage());
         }
         if (rc != 0) {
-            throw new DataException(where + ": unreadable JPEG (" + error(s) + ")");
+            throw new DataException(where + ": unreadable JPEG (" + s.failure() + ")");
         }
         int w = s.dims.get(ValueLayout.JAVA_INT, 0);
         int h = s.dims.get(ValueLayout.JAVA_INT, 4);
@@ -159,7 +180,7 @@ final class TurboJpeg {
             throw new DataException(where + ": libjpeg-turbo failed: " + t.getMessage());
         }
         if (rc != 0) {
-            throw new DataException(where + ": corrupt JPEG (" + error(s) + ")");
+            throw new DataException(where + ": corrupt JPEG (" + s.failure() + ")");
         }
         byte[] rgb = out.asSlice(0, 3L * sw * sh).toArray(ValueLayout.JAVA_BYTE);
         return Picture.of(rgb, sh, sw, 3);

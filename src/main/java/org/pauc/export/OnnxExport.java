@@ -256,12 +256,20 @@ public final class OnnxExport {
 
     /** The metadata every export carries: what the input must be, what the output is, where it came from. */
     public static Map<String, String> metadata(Network net, Part part, String encoder, String checkpoint) {
+        return metadata(net, part, encoder, checkpoint, false);
+    }
+
+    /** As above, for a run whose views were normalised by ImageNet's statistics ({@code imagenet}) or not. */
+    public static Map<String, String> metadata(Network net, Part part, String encoder, String checkpoint,
+                                               boolean imagenet) {
         Map<String, String> m = new LinkedHashMap<>();
         Dims in = net.input();
         m.put("input", "images: float32 NCHW, batch × " + in.c() + " × " + in.h() + " × " + in.w());
         m.put("input_size", in.h() + "x" + in.w());
         m.put("channels", Integer.toString(in.c()));
-        m.put("normalization", "pixel values / 255 in [0, 1]; no mean or std subtracted");
+        m.put("normalization", imagenet ? "pixel values / 255, then (v - mean) / std per channel with ImageNet's "
+                + "mean 0.485, 0.456, 0.406 and std 0.229, 0.224, 0.225 (RGB)"
+                : "pixel values / 255 in [0, 1]; no mean or std subtracted");
         m.put("output", part.output + ": float32, batch × "
                 + (part == Part.BACKBONE ? net.backboneOutput().size() : net.output().size())
                 + (part == Part.BACKBONE ? " (backbone features)" : " (projection head, before l2 normalisation)"));

@@ -80,6 +80,10 @@ public final class Trainer {
             throw new IllegalArgumentException("the dataset has " + train.n() + " training images, fewer than the batch size "
                     + cfg.optimizer().batchSize());
         }
+        if (cfg.augmentation().normalize() == TrainConfig.Normalize.IMAGENET && train.c() != 3) {
+            throw new IllegalArgumentException("--normalize imagenet needs RGB images; " + train.name() + " has "
+                    + train.c() + " channel(s)");
+        }
         if (cfg.optimizer().batchSize() % cfg.model().bnSplits() != 0) {
             throw new IllegalArgumentException("--bn-splits " + cfg.model().bnSplits() + " does not divide --batch-size "
                     + cfg.optimizer().batchSize() + " into equal groups");

@@ -33,7 +33,7 @@ class CpuBackendTest {
 
     @Test
     void everyInterfaceOpIsVerified() {
-        assertEquals(List.of("gemm", "conv2d", "batch_norm", "relu", "add", "sgd", "ema", "max_pool", "avg_pool",
+        assertEquals(List.of("gemm", "conv2d", "batch_norm", "batch_norm_split", "relu", "add", "sgd", "ema", "max_pool", "avg_pool",
                 "global_avg_pool", "linear", "l2_normalize", "info_nce", "proto_nce", "align", "uniformity",
                 "correlation", "cross_correlation"), Verify.ops());
     }

@@ -159,6 +159,11 @@ class StreamingTest {
             diff += Math.abs(io.px()[i] - full.px()[i]);
         }
         assertTrue(diff / io.px().length < 0.01, "mean difference " + diff / io.px().length);
+        // a failed decode must not spoil the next one on the same thread (libjpeg-turbo's handle is replaced)
+        byte[] truncated = Arrays.copyOf(jpeg, jpeg.length / 2);
+        assertThrows(DataException.class, () -> Codec.open(truncated, "t").decode(1));
+        assertThrows(DataException.class, () -> Codec.open(Arrays.copyOf(jpeg, 20), "t").decode(1));
+        assertArrayEquals(full.px(), Codec.open(jpeg, "t").decode(1).px());
         Picture half = turbo.decode(0.5);
         assertEquals((full.h() + 1) / 2, half.h(), "DCT-domain scaling by 1/2");
         Picture quarterAsked = turbo.decode(0.3);

@@ -3,15 +3,19 @@ package org.pauc.fuzz;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.sun.management.ThreadMXBean;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.pauc.checkpoint.Checkpoint;
+import org.pauc.data.Codec;
 import org.pauc.data.DataException;
 import org.pauc.data.Datasets;
 import org.pauc.data.Idx;
+import org.pauc.data.ImageSource;
 import org.pauc.experiment.Spec;
 import org.pauc.io.InputException;
 import org.pauc.io.SafeTensors;
@@ -28,6 +32,7 @@ import org.pauc.reference.ReferenceVector;
  * {@code JAZZER_FUZZ=1 mvn test -Dtest=ReadersFuzzTest} fuzzes each target for its {@code maxDuration}.
  */
 class ReadersFuzzTest {
+    static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
     /**
      * The most a reader may allocate per byte of input: a gzip stream inflates at most about 1032 times, and a
@@ -127,6 +132,48 @@ class ReadersFuzzTest {
                 Datasets.load(f.getParent().getParent().toString(), null, Path.of("."), 8);
             } catch (DataException expected) {
                 // one line naming the file
+            }
+        });
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void shard(byte[] input) throws Exception {
+        withFile("shards/train-000000.tar", input, f -> {
+            try {
+                ImageSource src = Datasets.open("shards:" + f, null, Path.of("."), 8, 0, null, QUIET).train();
+                for (int i = 0; i < Math.min(16, src.n()); i++) {
+                    try {
+                        src.open(i).decode(0.25);
+                    } catch (DataException expected) {
+                        // a sample that does not decode: skipped in training, one line naming shard and key
+                    }
+                }
+            } catch (DataException expected) {
+                // one line naming the shard
+            }
+        });
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void fileList(byte[] input) throws Exception {
+        withFile("list.txt", input, f -> {
+            try {
+                Datasets.open("list:" + f, null, Path.of("."), 8, 0, null, QUIET);
+            } catch (DataException expected) {
+                // one line naming the list
+            }
+        });
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void jpeg(byte[] input) throws Exception {
+        withFile("x.jpg", input, f -> {
+            for (double scale : new double[] {1, 0.3}) {
+                try {
+                    Codec.open(Files.readAllBytes(f), f.toString()).decode(scale);
+                } catch (DataException expected) {
+                    // one line naming the file
+                }
             }
         });
     }

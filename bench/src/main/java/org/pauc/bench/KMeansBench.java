@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pauc.cluster.KMeans;
+import org.pauc.cluster.Points;
 import org.pauc.hostmath.Parallel;
 
 /**
@@ -55,5 +56,11 @@ public class KMeansBench {
     @Benchmark
     public double fit() {
         return KMeans.fit(x, N, D, k, 20, 1, KMeans.Init.RANDOM, 7).inertia();
+    }
+
+    /** k-means++ seeding alone (the E-step's initialisation), against scikit-learn's kmeans_plusplus. */
+    @Benchmark
+    public float seedPlusPlus() {
+        return KMeans.seedPlusPlus(Points.of(x, N, D), k, 7)[0];
     }
 }
