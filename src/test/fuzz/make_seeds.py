@@ -133,6 +133,9 @@ if jpeg is not None:
     put('shard', 'bad-cls', tar([('a.jpg', jpeg), ('a.cls', b'-4')]))
     put('shard', 'corrupt-jpeg', tar([('a.jpg', jpeg[:40] + bytes(len(jpeg) - 40))]))
 
+# found by the fuzzer (kept as the file it wrote): shard/pax-record-shorter-than-its-key, a pax record whose length
+# ends before its key does; fileList/nul-in-a-path, a NUL byte inside a path; fileList/huge-labels, class numbers near 10^9 (now
+# ranked, not used as array sizes)
 put('fileList', 'valid', 'a.jpg 1\nsub dir/b.png\t0\n# comment\n\nc.jpeg\n')
 put('fileList', 'negative-label', 'a.jpg -1\n')
 put('fileList', 'huge-label', 'a.jpg 99999999999999\n')

@@ -77,7 +77,7 @@ final class EvalCommand implements Callable<Integer> {
         Path runDir = checkpoint.toAbsolutePath().getParent();
         List<Path> plots = new ArrayList<>();
         try (Backend be = compute.create(); Network trained = Evaluator.load(ckpt, be, splits.train())) {
-            Evaluator.Representation mine = Evaluator.encoder("checkpoint", be, trained);
+            Evaluator.Representation mine = Evaluator.cached(Evaluator.encoder("checkpoint", be, trained));
             plots.addAll(Plots.forEncoder(mine, splits.train(), splits.test(), settings.clusters(), seed,
                     runDir.resolve("log.jsonl"), runDir.resolve("plots")));
             Dims in = new Dims(splits.train().h(), splits.train().w(), splits.train().c());

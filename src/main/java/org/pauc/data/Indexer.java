@@ -10,10 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -106,7 +108,6 @@ public final class Indexer {
         String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\r?\n");
         List<String> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        int max = -1;
         Path base = list.toAbsolutePath().getParent();
         for (int ln = 0; ln < lines.length; ln++) {
             String line = lines[ln].strip();
@@ -130,19 +131,18 @@ public final class Indexer {
                     path = line.substring(0, cut).strip();
                 }
             }
-            files.add(base.resolve(path).toString());
+            try {
+                files.add(base.resolve(path).toString());
+            } catch (InvalidPathException e) {
+                throw new DataException(list, "line " + (ln + 1) + ": not a valid path (" + e.getReason() + ")");
+            }
             labels.add(label);
-            max = Math.max(max, label);
         }
         if (files.isEmpty()) {
             throw new DataException(list, "lists no images");
         }
-        String[] classes = new String[max + 1];
-        for (int c = 0; c <= max; c++) {
-            classes[c] = Integer.toString(c);
-        }
-        return new StreamedSource.Index(files.toArray(String[]::new), null, null, null, null,
-                labels.stream().mapToInt(Integer::intValue).toArray(), classes);
+        int[] l = labels.stream().mapToInt(Integer::intValue).toArray();
+        return new StreamedSource.Index(files.toArray(String[]::new), null, null, null, null, l, classesOf(l));
     }
 
     // ---- shards ----
@@ -222,7 +222,6 @@ public final class Indexer {
         List<Integer> lengths = new ArrayList<>();
         List<String> keys = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        int max = -1;
         for (int s = 0; s < shards.size(); s++) {
             Path p = shards.get(s);
             files.add(p.toString());
@@ -265,19 +264,30 @@ public final class Indexer {
                 lengths.add((int) image.size());
                 keys.add(key);
                 labels.add(label);
-                max = Math.max(max, label);
-            }
+                }
         }
         if (keys.isEmpty()) {
             throw new DataException("shards " + shards.get(0) + " …: no sample with a .jpg, .jpeg or .png member");
         }
-        String[] classes = new String[max + 1];
-        for (int c = 0; c <= max; c++) {
-            classes[c] = Integer.toString(c);
-        }
+        int[] l = labels.stream().mapToInt(Integer::intValue).toArray();
         return new StreamedSource.Index(files.toArray(String[]::new), shard.stream().mapToInt(Integer::intValue).toArray(),
                 offsets.stream().mapToLong(Long::longValue).toArray(), lengths.stream().mapToInt(Integer::intValue).toArray(),
-                keys.toArray(String[]::new), labels.stream().mapToInt(Integer::intValue).toArray(), classes);
+                keys.toArray(String[]::new), l, classesOf(l));
+    }
+
+    /**
+     * The classes of numbered labels: the distinct numbers in increasing order, each named by its number; the labels
+     * become positions in that list (unchanged when the numbers are 0 … K − 1, as usual), so a sparse or huge class
+     * number costs nothing. −1 (unlabelled) stays.
+     */
+    static String[] classesOf(int[] labels) {
+        int[] distinct = Arrays.stream(labels).filter(l -> l >= 0).distinct().sorted().toArray();
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] >= 0) {
+                labels[i] = Arrays.binarySearch(distinct, labels[i]);
+            }
+        }
+        return Arrays.stream(distinct).mapToObj(Integer::toString).toArray(String[]::new);
     }
 
     /** A count filled in while indexing. */

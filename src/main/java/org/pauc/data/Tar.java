@@ -162,7 +162,7 @@ public final class Tar {
             } catch (NumberFormatException e) {
                 break;
             }
-            if (len <= 0 || i + len > s.length()) {
+            if (len <= sp - i + 1 || i + len > s.length()) {
                 break;
             }
             String rec = s.substring(sp + 1, i + len - 1);

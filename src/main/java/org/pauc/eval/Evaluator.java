@@ -2,6 +2,7 @@ package org.pauc.eval;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,47 @@ public final class Evaluator {
 
             public int embeddingDim() {
                 return size;
+            }
+        };
+    }
+
+    /**
+     * {@code r} with its results kept: asking again for the features or embeddings of the same image array (the same
+     * object, the same n) returns the first result instead of running the encoder again, so kNN, the probe, the
+     * clusterings and the plots share one pass over each split. Callers must not modify the returned arrays.
+     */
+    public static Representation cached(Representation r) {
+        record Key(float[] images, int n, boolean features) {
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof Key k && k.images == images && k.n == n && k.features == features;
+            }
+
+            @Override
+            public int hashCode() {
+                return System.identityHashCode(images) * 31 + n * 2 + (features ? 1 : 0);
+            }
+        }
+        Map<Key, float[]> memo = new HashMap<>();
+        return new Representation() {
+            public String name() {
+                return r.name();
+            }
+
+            public float[] features(float[] images, int n) {
+                return memo.computeIfAbsent(new Key(images, n, true), k -> r.features(images, n));
+            }
+
+            public int featureDim() {
+                return r.featureDim();
+            }
+
+            public float[] embeddings(float[] images, int n) {
+                return memo.computeIfAbsent(new Key(images, n, false), k -> r.embeddings(images, n));
+            }
+
+            public int embeddingDim() {
+                return r.embeddingDim();
             }
         };
     }

@@ -131,12 +131,14 @@ class StreamingTest {
     void aFileListGivesPathsAndOptionalLabels(@TempDir Path dir) throws IOException {
         TinyImages.imagenetTree(dir, 2, 2, 0, 40, 7);
         Files.writeString(dir.resolve("list.txt"), "# images\ntrain/class-0/img-000.jpg 1\n\ntrain/class-1/img-001.jpg\t0\n"
-                + dir.resolve("train/class-1/img-000.jpg") + "\n");
+                + dir.resolve("train/class-1/img-000.jpg") + "\ntrain/class-0/img-001.jpg 2000000000\n");
         ImageSource s = Datasets.open("list:" + dir.resolve("list.txt"), null, dir, 16, 0, null, QUIET).train();
-        assertEquals(3, s.n());
+        assertEquals(4, s.n());
         assertEquals(1, s.label(0));
         assertEquals(0, s.label(1));
         assertEquals(-1, s.label(2));
+        assertEquals(2, s.label(3), "class numbers are ranked: a huge one costs no memory");
+        assertArrayEquals(new String[] {"0", "1", "2000000000"}, s.classes());
         assertEquals(40 <= s.open(2).w(), true);
         Files.writeString(dir.resolve("bad.txt"), "a.jpg -3\n");
         DataException e = assertThrows(DataException.class,
