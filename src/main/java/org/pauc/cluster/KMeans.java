@@ -76,9 +76,9 @@ public final class KMeans {
         int[] assign = new int[n];
         float[] dist = new float[n];
         float[] xn = new float[n];
-        forBlocks(x, (i0, rows, block) -> {
+        forBlocks(x, (i0, rows, block, off) -> {
             for (int r = 0; r < rows; r++) {
-                xn[i0 + r] = norm2(block, r * d, d);
+                xn[i0 + r] = norm2(block, off + r * d, d);
             }
         });
         assign(x, xn, n, d, c, k, assign, dist);
@@ -126,9 +126,23 @@ public final class KMeans {
         System.arraycopy(one, 0, dst, off, x.d());
     }
 
-    /** A block of points: rows [i0, i0 + rows) in block[0 …]. */
+    /** A block of points: rows [i0, i0 + rows) at block[off …]. */
     private interface BlockTask {
-        void run(int i0, int rows, float[] block);
+        void run(int i0, int rows, float[] block, int off);
+    }
+
+    /**
+     * Rows [i0, i0 + rows) of {@code x} as (array, offset): the points' own array when they are in memory, else a
+     * copy in the calling thread's scratch array.
+     */
+    private static int rowsAt(Points x, int i0, int rows, float[][] where) {
+        if (x instanceof Points.InArray a) {
+            where[0] = a.x();
+            return i0 * a.d();
+        }
+        where[0] = POINTS.get(rows * x.d());
+        x.read(i0, rows, where[0]);
+        return 0;
     }
 
     /** Runs {@code task} on every block of {@value #BLOCK} points, in parallel, each block read into a scratch array. */
@@ -138,9 +152,9 @@ public final class KMeans {
         Parallel.forEach(blocks, b -> {
             int i0 = b * BLOCK;
             int rows = Math.min(BLOCK, n - i0);
-            float[] block = POINTS.get(rows * x.d());
-            x.read(i0, rows, block);
-            task.run(i0, rows, block);
+            float[][] where = new float[1][];
+            int off = rowsAt(x, i0, rows, where);
+            task.run(i0, rows, where[0], off);
         });
     }
 
@@ -150,7 +164,7 @@ public final class KMeans {
         int first = rng.nextInt(n);
         row(x, first, c, 0);
         float[] near = new float[n];
-        forBlocks(x, (i0, rows, block) -> nearest(block, rows, d, c, 0, near, i0, true));
+        forBlocks(x, (i0, rows, block, off) -> nearest(block, off, rows, d, c, 0, near, i0, true));
         for (int j = 1; j < k; j++) {
             double total = 0;
             for (int i = 0; i < n; i++) {
@@ -173,7 +187,7 @@ public final class KMeans {
             }
             row(x, pick, c, j * d);
             int cj = j;
-            forBlocks(x, (i0, rows, block) -> nearest(block, rows, d, c, cj * d, near, i0, false));
+            forBlocks(x, (i0, rows, block, off) -> nearest(block, off, rows, d, c, cj * d, near, i0, false));
         }
         return c;
     }
@@ -186,7 +200,7 @@ public final class KMeans {
      * block, a vector of rows at a time: each lane sums over the coordinates in order, with the multiply and the add
      * of {@link #sq}, so every value is sq's to the bit, whatever the vector width.
      */
-    private static void nearest(float[] block, int rows, int d, float[] c, int co, float[] near, int i0,
+    private static void nearest(float[] block, int off, int rows, int d, float[] c, int co, float[] near, int i0,
                                 boolean first) {
         int[] lanes = LANE_ROWS.get();
         if (lanes == null || lanes.length != S.length() || lanes.length > 1 && lanes[1] != d) {
@@ -200,7 +214,7 @@ public final class KMeans {
         for (int bound = S.loopBound(rows); r < bound; r += S.length()) {
             FloatVector acc = FloatVector.zero(S);
             for (int j = 0; j < d; j++) {
-                FloatVector t = FloatVector.fromArray(S, block, r * d + j, lanes, 0).sub(c[co + j]);
+                FloatVector t = FloatVector.fromArray(S, block, off + r * d + j, lanes, 0).sub(c[co + j]);
                 acc = acc.add(t.mul(t));
             }
             if (!first) {
@@ -209,7 +223,7 @@ public final class KMeans {
             acc.intoArray(near, i0 + r);
         }
         for (; r < rows; r++) {
-            float v = sq(block, r * d, c, co, d);
+            float v = sq(block, off + r * d, c, co, d);
             near[i0 + r] = first ? v : Math.min(near[i0 + r], v);
         }
     }
@@ -232,29 +246,41 @@ public final class KMeans {
         for (int j = 0; j < k; j++) {
             cn[j] = norm2(c, j * d, d);
         }
-        forBlocks(x, (i0, rows, block) -> {
+        forBlocks(x, (i0, rows, block, off) -> {
             float[] dots = DOTS.get(rows * k);
-            // dotsᵀ (k × rows) = C · X_blockᵀ: the k centroids as the GEMM's rows, the points as its columns
-            Gemm.gemm(false, true, k, rows, d, 1f, c, 0, d, block, 0, d, 0f, dots, 0, rows, false);
+            // dotsᵀ (k × rows) = −2·C · X_blockᵀ: the k centroids as the GEMM's rows, the points as its columns; the
+            // factor −2 (a power of two) is exact, so this is −2 times the plain product to the bit
+            Gemm.gemm(false, true, k, rows, d, -2f, c, 0, d, block, off, d, 0f, dots, 0, rows, false);
             // arg-min down each column, a vector of points at a time; a strict < keeps the lowest index on ties
             int r = 0;
-            for (int bound = S.loopBound(rows); r < bound; r += S.length()) {
-                FloatVector best = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
-                IntVector bestIdx = IntVector.zero(I);
+            int lanes = S.length();
+            // two vectors of points at a time (independent chains for the out-of-order core); the rest one by one
+            for (int bound = rows - 2 * lanes; r <= bound; r += 2 * lanes) {
+                FloatVector best0 = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+                FloatVector best1 = best0;
+                IntVector idx0 = IntVector.zero(I);
+                IntVector idx1 = idx0;
                 for (int j = 0; j < k; j++) {
-                    FloatVector dj = FloatVector.fromArray(S, dots, j * rows + r).mul(-2f).add(cn[j]);
-                    VectorMask<Float> less = dj.compare(VectorOperators.LT, best);
-                    best = best.blend(dj, less);
-                    bestIdx = bestIdx.blend(j, less.cast(I));
+                    float cj = cn[j];
+                    FloatVector d0 = FloatVector.fromArray(S, dots, j * rows + r).add(cj);
+                    FloatVector d1 = FloatVector.fromArray(S, dots, j * rows + r + lanes).add(cj);
+                    VectorMask<Float> less0 = d0.compare(VectorOperators.LT, best0);
+                    VectorMask<Float> less1 = d1.compare(VectorOperators.LT, best1);
+                    best0 = best0.blend(d0, less0);
+                    best1 = best1.blend(d1, less1);
+                    idx0 = idx0.blend(j, less0.cast(I));
+                    idx1 = idx1.blend(j, less1.cast(I));
                 }
-                bestIdx.intoArray(assign, i0 + r);
-                best.add(FloatVector.fromArray(S, xNorm, i0 + r)).max(0f).intoArray(dist, i0 + r);
+                idx0.intoArray(assign, i0 + r);
+                idx1.intoArray(assign, i0 + r + lanes);
+                best0.add(FloatVector.fromArray(S, xNorm, i0 + r)).max(0f).intoArray(dist, i0 + r);
+                best1.add(FloatVector.fromArray(S, xNorm, i0 + r + lanes)).max(0f).intoArray(dist, i0 + r + lanes);
             }
             for (; r < rows; r++) {
                 float bestDist = Float.POSITIVE_INFINITY;
                 int best = 0;
                 for (int j = 0; j < k; j++) {
-                    float dj = dots[j * rows + r] * -2f + cn[j];
+                    float dj = dots[j * rows + r] + cn[j];
                     if (dj < bestDist) {
                         bestDist = dj;
                         best = j;
@@ -277,12 +303,14 @@ public final class KMeans {
             int end = Math.min(n, (b + 1) * per);
             for (int i0 = b * per; i0 < end; i0 += BLOCK) {
                 int rows = Math.min(BLOCK, end - i0);
-                float[] block = POINTS.get(rows * d);
-                x.read(i0, rows, block);
+                float[][] where = new float[1][];
+                int off = rowsAt(x, i0, rows, where);
+                float[] block = where[0];
                 for (int r = 0; r < rows; r++) {
                     int o = base + assign[i0 + r] * d;
+                    int src = off + r * d;
                     for (int t = 0; t < d; t++) {
-                        partial[o + t] += block[r * d + t];
+                        partial[o + t] += block[src + t];
                     }
                 }
             }

@@ -22,7 +22,8 @@ public final class Gemm {
     public static final int MR = 8;
     /** Columns of the register block: two vectors. */
     public static final int NR = 2 * L;
-    public static final int KC = 128;
+    /** Depth of a k-slice: 512 measured fastest of 128, 256 and 512 (README, "Performance"); it does not change any sum. */
+    public static final int KC = 512;
     public static final int MC = 128;
     public static final int NC = 1024 / NR * NR;
 
@@ -35,16 +36,25 @@ public final class Gemm {
         if (m == 0 || n == 0) {
             return;
         }
-        scale(c, offC, ldc, m, n, beta);
         if (k == 0 || alpha == 0) {
+            scale(c, offC, ldc, m, n, beta);
             return;
         }
-        run(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc, parallel);
+        // β = 0: the first k-slice writes C instead of adding to a zeroed C (the same sums: 0 + x = x)
+        boolean overwrite = beta == 0;
+        if (!overwrite) {
+            scale(c, offC, ldc, m, n, beta);
+        }
+        run(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc, parallel, overwrite);
     }
 
-    /** C += α·op(A)·op(B), blocked: B packed per (column block, k slice), A per task. */
+    /**
+     * C += α·op(A)·op(B) (C = α·op(A)·op(B) when {@code overwrite}), blocked: B packed per (column block, k slice), A
+     * per task.
+     */
     private static void run(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int offA, int lda,
-                            float[] b, int offB, int ldb, float[] c, int offC, int ldc, boolean parallel) {
+                            float[] b, int offB, int ldb, float[] c, int offC, int ldc, boolean parallel,
+                            boolean overwrite) {
         int mBlocks = (m + MC - 1) / MC;
         for (int jc = 0; jc < n; jc += NC) {
             final int nc = Math.min(NC, n - jc);
@@ -57,6 +67,7 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 final int kc = Math.min(KC, k - pc);
                 final int p0 = pc;
+                final boolean load = !(overwrite && pc == 0);
                 float[] pb = packedB(kc * panels * NR);
                 int packTasks = Math.min(panels, 8);
                 forEach(parallel, packTasks, t -> {
@@ -70,7 +81,8 @@ public final class Gemm {
                     int firstPanel = g * panelsPerGroup;
                     int lastPanel = Math.min(panels, firstPanel + panelsPerGroup);
                     if (firstPanel < lastPanel) {
-                        rowBlock(ta, m, nc, kc, p0, i0, j0, firstPanel, lastPanel, alpha, a, offA, lda, pb, c, offC, ldc);
+                        rowBlock(ta, m, nc, kc, p0, i0, j0, firstPanel, lastPanel, alpha, a, offA, lda, pb, c, offC, ldc,
+                                load);
                     }
                 });
             }
@@ -120,7 +132,7 @@ public final class Gemm {
     /** Rows i0 … i0+MC of C, column panels [firstPanel, lastPanel) of the packed B, for one KC slice of k. */
     private static void rowBlock(boolean ta, int m, int nc, int kc, int p0, int i0, int j0, int firstPanel,
                                  int lastPanel, float alpha, float[] a, int offA, int lda, float[] pb,
-                                 float[] c, int offC, int ldc) {
+                                 float[] c, int offC, int ldc, boolean load) {
         int mc = Math.min(MC, m - i0);
         float[] pa = PACK_A.get();
         packA(ta, a, offA, lda, i0, mc, p0, kc, alpha, pa);
@@ -132,9 +144,9 @@ public final class Gemm {
                 int cOff = offC + (i0 + ir) * ldc + j0 + jr;
                 int aOff = ir * kc;
                 if (mr == MR && nr == NR) {
-                    kernel(kc, pa, aOff, pb, jr * kc, c, cOff, ldc);
+                    kernel(kc, pa, aOff, pb, jr * kc, c, cOff, ldc, load);
                 } else {
-                    kernelTail(kc, mr, pa, aOff, pb, jr * kc, c, cOff, ldc, nr);
+                    kernelTail(kc, mr, pa, aOff, pb, jr * kc, c, cOff, ldc, nr, load);
                 }
             }
         }
@@ -207,26 +219,41 @@ public final class Gemm {
     }
 
     /**
-     * C[MR × NR] += Apanel · Bpanel (C at c[cOff], row stride ldc), with MR × 2 vector accumulators in
-     * registers. Written out in full: C2 keeps vectors in registers only when nothing escapes into a call.
+     * C[MR × NR] += Apanel · Bpanel (C at c[cOff], row stride ldc; C = Apanel · Bpanel when not {@code load}), with
+     * MR × 2 vector accumulators in registers. Written out in full: C2 keeps vectors in registers only when nothing
+     * escapes into a call.
      */
-    private static void kernel(int kc, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc) {
+    private static void kernel(int kc, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc,
+                               boolean load) {
         int r0 = cOff;
-        FloatVector c00 = FloatVector.fromArray(S, c, r0), c01 = FloatVector.fromArray(S, c, r0 + L);
         int r1 = cOff + ldc;
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + L);
         int r2 = cOff + 2 * ldc;
-        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + L);
         int r3 = cOff + 3 * ldc;
-        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + L);
         int r4 = cOff + 4 * ldc;
-        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + L);
         int r5 = cOff + 5 * ldc;
-        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + L);
         int r6 = cOff + 6 * ldc;
-        FloatVector c60 = FloatVector.fromArray(S, c, r6), c61 = FloatVector.fromArray(S, c, r6 + L);
         int r7 = cOff + 7 * ldc;
-        FloatVector c70 = FloatVector.fromArray(S, c, r7), c71 = FloatVector.fromArray(S, c, r7 + L);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, r0);
+            c01 = FloatVector.fromArray(S, c, r0 + L);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + L);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + L);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + L);
+            c40 = FloatVector.fromArray(S, c, r4);
+            c41 = FloatVector.fromArray(S, c, r4 + L);
+            c50 = FloatVector.fromArray(S, c, r5);
+            c51 = FloatVector.fromArray(S, c, r5 + L);
+            c60 = FloatVector.fromArray(S, c, r6);
+            c61 = FloatVector.fromArray(S, c, r6 + L);
+            c70 = FloatVector.fromArray(S, c, r7);
+            c71 = FloatVector.fromArray(S, c, r7 + L);
+        }
         for (int p = 0; p < kc; p++) {
             int ai = aOff + p * MR;
             int bi = bOff + p * NR;
@@ -274,13 +301,13 @@ public final class Gemm {
      * part is then added to C. The sums are formed exactly as in a full tile.
      */
     private static void kernelTail(int kc, int mr, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff,
-                                   int ldc, int nr) {
+                                   int ldc, int nr, boolean load) {
         float[] tile = TILE.get();
-        Arrays.fill(tile, 0f);
-        kernel(kc, pa, aOff, pb, bOff, tile, 0, NR);
+        kernel(kc, pa, aOff, pb, bOff, tile, 0, NR, false);
         for (int r = 0; r < mr; r++) {
             for (int q = 0; q < nr; q++) {
-                c[cOff + r * ldc + q] += tile[r * NR + q];
+                int at = cOff + r * ldc + q;
+                c[at] = load ? c[at] + tile[r * NR + q] : tile[r * NR + q];
             }
         }
     }
