@@ -100,10 +100,13 @@ class TrainConfigTest {
     }
 
     @Test
-    void sameRunIgnoresOnlyThreadsAndTheMonitor() {
+    void sameRunIgnoresOnlyThreadsWorkersAndTheMonitor() {
         TrainConfig a = TrainConfig.DEFAULTS;
         assertTrue(a.sameRun(a.withThreads(7)));
         assertTrue(a.sameRun(Settings.set(a, Map.of("knn-every", 5))));
+        assertTrue(a.sameRun(Settings.set(a, Map.of("workers", 5))));
+        assertTrue(!a.sameRun(Settings.set(a, Map.of("bn-splits", 2))));
+        assertTrue(!a.sameRun(Settings.set(a, Map.of("normalize", "imagenet"))));
         assertTrue(!a.sameRun(Settings.set(a, Map.of("seed", 1))));
         assertTrue(!a.sameRun(Settings.set(a, Map.of("lambda-corr", 0.02))));
     }
