@@ -97,6 +97,15 @@ class TrainerTest {
         assertTrue(one.get(0).protoNce() > 0);
     }
 
+    /** The loader's worker count splits batches differently, never changes them. */
+    @Test
+    void theWorkerCountDoesNotChangeTheRun(@TempDir Path dir) throws IOException {
+        Dataset d = data();
+        Trainer.run(config("pauc", 2, Map.of("workers", 1)), options(d, dir.resolve("one")));
+        Trainer.run(config("pauc", 2, Map.of("workers", 3)), options(d, dir.resolve("three")));
+        assertSameTensors(dir.resolve("one"), dir.resolve("three"), "workers 1 and 3");
+    }
+
     @Test
     void resumingReachesBitIdenticalWeights(@TempDir Path dir) throws IOException {
         Dataset d = data();
