@@ -131,18 +131,20 @@ public final class KMeans {
         void run(int i0, int rows, float[] block, int off);
     }
 
+    /** Rows of points at data[off …]. */
+    private record Block(float[] data, int off) {}
+
     /**
-     * Rows [i0, i0 + rows) of {@code x} as (array, offset): the points' own array when they are in memory, else a
-     * copy in the calling thread's scratch array.
+     * Rows [i0, i0 + rows) of {@code x}: in the points' own array when they are in memory, else copied into the
+     * calling thread's scratch array.
      */
-    private static int rowsAt(Points x, int i0, int rows, float[][] where) {
+    private static Block rowsAt(Points x, int i0, int rows) {
         if (x instanceof Points.InArray a) {
-            where[0] = a.x();
-            return i0 * a.d();
+            return new Block(a.x(), i0 * a.d());
         }
-        where[0] = POINTS.get(rows * x.d());
-        x.read(i0, rows, where[0]);
-        return 0;
+        float[] copy = POINTS.get(rows * x.d());
+        x.read(i0, rows, copy);
+        return new Block(copy, 0);
     }
 
     /** Runs {@code task} on every block of {@value #BLOCK} points, in parallel, each block read into a scratch array. */
@@ -152,9 +154,8 @@ public final class KMeans {
         Parallel.forEach(blocks, b -> {
             int i0 = b * BLOCK;
             int rows = Math.min(BLOCK, n - i0);
-            float[][] where = new float[1][];
-            int off = rowsAt(x, i0, rows, where);
-            task.run(i0, rows, where[0], off);
+            Block block = rowsAt(x, i0, rows);
+            task.run(i0, rows, block.data(), block.off());
         });
     }
 
@@ -303,14 +304,13 @@ public final class KMeans {
             int end = Math.min(n, (b + 1) * per);
             for (int i0 = b * per; i0 < end; i0 += BLOCK) {
                 int rows = Math.min(BLOCK, end - i0);
-                float[][] where = new float[1][];
-                int off = rowsAt(x, i0, rows, where);
-                float[] block = where[0];
+                Block block = rowsAt(x, i0, rows);
+                float[] data = block.data();
                 for (int r = 0; r < rows; r++) {
                     int o = base + assign[i0 + r] * d;
-                    int src = off + r * d;
+                    int src = block.off() + r * d;
                     for (int t = 0; t < d; t++) {
-                        partial[o + t] += block[src + t];
+                        partial[o + t] += data[src + t];
                     }
                 }
             }

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -21,25 +20,17 @@ public final class ImageFolder {
     private ImageFolder() {}
 
     private static boolean isImage(Path p) {
-        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        return Files.isRegularFile(p) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
+        return Files.isRegularFile(p) && Indexer.isImageName(p.getFileName().toString());
     }
 
-    /** The splits of {@code root}, keeping the first {@code limit} training images (all when 0) before decoding. */
-    static Datasets.Splits load(Path root, int size, int limit) throws DataException {
-        Path testDir = root.resolve("test");
-        Dataset train = split(root, root.getFileName() + "/train", size, Files.isDirectory(testDir) ? "test" : null,
-                limit);
-        Dataset test = Files.isDirectory(testDir) ? split(testDir, root.getFileName() + "/test", size, null, 0)
-                : new Dataset(root.getFileName() + "/test", 0, size, size, 3, new float[0], new int[0], train.classes());
-        if (test.n() > 0 && test.classes().length > 0 && !Arrays.equals(train.classes(), test.classes())) {
-            throw new DataException(testDir, "its classes " + Arrays.toString(test.classes()) + " differ from the "
-                    + "training classes " + Arrays.toString(train.classes()) + ": labels would not mean the same");
-        }
-        return new Datasets.Splits(train, test);
-    }
+    /** The images of a folder in order (those directly in it first, unlabelled, then each class subfolder's). */
+    record Listing(List<Path> files, List<Integer> labels, List<String> classes) {}
 
-    private static Dataset split(Path dir, String name, int size, String skip, int limit) throws DataException {
+    /**
+     * Lists {@code dir}: its images (label −1), then the images of each subfolder sorted by name (label = the
+     * subfolder's position), skipping the subfolder named {@code skip} (may be null); both sorted by name.
+     */
+    static Listing list(Path dir, String skip) throws DataException {
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         List<String> classes = new ArrayList<>();
@@ -69,6 +60,28 @@ public final class ImageFolder {
         if (files.isEmpty()) {
             throw new DataException(dir, "no PNG or JPEG images (directly or in class subfolders)");
         }
+        return new Listing(files, labels, classes);
+    }
+
+    /** The splits of {@code root}, keeping the first {@code limit} training images (all when 0) before decoding. */
+    static Datasets.Splits load(Path root, int size, int limit) throws DataException {
+        Path testDir = root.resolve("test");
+        Dataset train = split(root, root.getFileName() + "/train", size, Files.isDirectory(testDir) ? "test" : null,
+                limit);
+        Dataset test = Files.isDirectory(testDir) ? split(testDir, root.getFileName() + "/test", size, null, 0)
+                : new Dataset(root.getFileName() + "/test", 0, size, size, 3, new float[0], new int[0], train.classes());
+        if (test.n() > 0 && test.classes().length > 0 && !Arrays.equals(train.classes(), test.classes())) {
+            throw new DataException(testDir, "its classes " + Arrays.toString(test.classes()) + " differ from the "
+                    + "training classes " + Arrays.toString(train.classes()) + ": labels would not mean the same");
+        }
+        return new Datasets.Splits(train, test);
+    }
+
+    private static Dataset split(Path dir, String name, int size, String skip, int limit) throws DataException {
+        Listing listing = list(dir, skip);
+        List<Path> files = new ArrayList<>(listing.files());
+        List<Integer> labels = new ArrayList<>(listing.labels());
+        List<String> classes = listing.classes();
         if (limit > 0 && files.size() > limit) {
             files.subList(limit, files.size()).clear();
             labels.subList(limit, labels.size()).clear();
@@ -95,14 +108,7 @@ public final class ImageFolder {
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.drawImage(img, 0, 0, size, size, null);
         g.dispose();
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                int rgb = scaled.getRGB(x, y);
-                int o = off + (y * size + x) * 3;
-                dst[o] = ((rgb >> 16) & 0xff) / 255f;
-                dst[o + 1] = ((rgb >> 8) & 0xff) / 255f;
-                dst[o + 2] = (rgb & 0xff) / 255f;
-            }
-        }
+        float[] rgb = Picture.of(scaled).px();
+        System.arraycopy(rgb, 0, dst, off, rgb.length);
     }
 }

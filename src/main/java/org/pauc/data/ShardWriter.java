@@ -11,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Packs a folder of images into WebDataset tar shards: each sample is KEY.jpg (or .png: the file's own bytes, not
@@ -36,28 +35,10 @@ public final class ShardWriter {
         if (!Files.isDirectory(folder)) {
             throw new DataException(folder, "no such folder");
         }
-        List<Path> files = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        try (Stream<Path> s = Files.list(folder)) {
-            for (Path f : s.filter(p -> Files.isRegularFile(p) && Indexer.isImageName(p.getFileName().toString()))
-                    .sorted().toList()) {
-                files.add(f);
-                labels.add(-1);
-            }
-        }
-        List<String> classes = Indexer.classFolders(folder);
-        for (int c = 0; c < classes.size(); c++) {
-            try (Stream<Path> s = Files.list(folder.resolve(classes.get(c)))) {
-                for (Path f : s.filter(p -> Files.isRegularFile(p) && Indexer.isImageName(p.getFileName().toString()))
-                        .sorted().toList()) {
-                    files.add(f);
-                    labels.add(c);
-                }
-            }
-        }
-        if (files.isEmpty()) {
-            throw new DataException(folder, "no JPEG or PNG images (directly or in class subfolders)");
-        }
+        ImageFolder.Listing listing = ImageFolder.list(folder, null);
+        List<Path> files = listing.files();
+        List<Integer> labels = listing.labels();
+        List<String> classes = listing.classes();
         Files.createDirectories(out);
         if (!classes.isEmpty()) {
             Files.writeString(out.resolve("classes.txt"), String.join("\n", classes) + "\n");

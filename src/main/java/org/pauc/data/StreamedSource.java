@@ -1,10 +1,6 @@
 package org.pauc.data;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
@@ -117,20 +113,7 @@ public final class StreamedSource implements ImageSource {
             return Codec.read(Path.of(index.files()[i]));
         }
         Path shard = Path.of(index.files()[index.shard()[i]]);
-        byte[] b = new byte[index.lengths()[i]];
-        try (FileChannel ch = FileChannel.open(shard, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.wrap(b);
-            long pos = index.offsets()[i];
-            while (buf.hasRemaining()) {
-                int r = ch.read(buf, pos + buf.position());
-                if (r < 0) {
-                    throw new DataException(shard, "ends inside " + index.keys()[i] + " (the shard changed since it "
-                            + "was indexed?)");
-                }
-            }
-        } catch (IOException e) {
-            throw new DataException(shard, "cannot read " + index.keys()[i] + ": " + e.getMessage());
-        }
-        return b;
+        return Tar.read(shard, new Tar.Member(index.keys()[i], index.offsets()[i], index.lengths()[i]),
+                index.lengths()[i]);
     }
 }

@@ -56,9 +56,9 @@ public final class Loader implements AutoCloseable {
         float[] a = new float[indices.length * size];
         float[] b = new float[indices.length * size];
         AtomicInteger skipped = new AtomicInteger();
-        return CompletableFuture.allOf(parts(indices.length, (i) -> {
-            skipped.addAndGet(readable(indices[i], j -> aug.pair(src, j, epoch, a, b, i * size)));
-        })).thenApply(v -> new Views(a, b, skipped.get()));
+        return CompletableFuture.allOf(parts(indices.length,
+                i -> skipped.addAndGet(readable(indices[i], j -> aug.pair(src, j, epoch, a, b, i * size)))))
+                .thenApply(v -> new Views(a, b, skipped.get()));
     }
 
     /** Starts the evaluation transform of images [from, from + count) (the E-step's inputs). */
@@ -91,12 +91,9 @@ public final class Loader implements AutoCloseable {
         }
     }
 
+    /** Work on one image (by position in a batch, or by index in the dataset) that may find it unreadable. */
     private interface Item {
         void run(int i) throws DataException;
-    }
-
-    private interface Read {
-        void run(int index) throws DataException;
     }
 
     /** A checked failure carried out of a worker. */
@@ -129,7 +126,7 @@ public final class Loader implements AutoCloseable {
     }
 
     /** Reads image {@code index}, or the next readable one; returns how many were passed over. */
-    private int readable(int index, Read read) throws DataException {
+    private int readable(int index, Item read) throws DataException {
         int n = src.n();
         int passed = 0;
         for (int j = index, tries = 0; tries < n; j = (j + 1) % n, tries++) {
