@@ -45,25 +45,9 @@ public final class LinearProbe {
 
     /** The probe trained on n × d features with the protocol above. */
     public static Model train(float[] train, int[] labels, int n, int d, int classes, long seed) {
-        double[] mean = new double[d];
-        double[] std = new double[d];
-        for (int i = 0; i < n; i++) {
-            for (int a = 0; a < d; a++) {
-                mean[a] += train[i * d + a];
-            }
-        }
-        for (int a = 0; a < d; a++) {
-            mean[a] /= n;
-        }
-        for (int i = 0; i < n; i++) {
-            for (int a = 0; a < d; a++) {
-                double r = train[i * d + a] - mean[a];
-                std[a] += r * r;
-            }
-        }
-        for (int a = 0; a < d; a++) {
-            std[a] = Math.sqrt(std[a] / n) + 1e-6;
-        }
+        double[][] ms = standardization(train, n, d);
+        double[] mean = ms[0];
+        double[] std = ms[1];
         double[] x = new double[n * d];
         for (int i = 0; i < n; i++) {
             for (int a = 0; a < d; a++) {
@@ -135,6 +119,30 @@ public final class LinearProbe {
             System.arraycopy(w, a * cp, wOut, a * classes, classes);
         }
         return new Model(mean, std, wOut, Arrays.copyOf(b, classes), d, classes);
+    }
+
+    /** {mean, std} of each feature over n rows (std with 1e-6 added): the probe's standardisation. */
+    static double[][] standardization(float[] train, int n, int d) {
+        double[] mean = new double[d];
+        double[] std = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int a = 0; a < d; a++) {
+                mean[a] += train[i * d + a];
+            }
+        }
+        for (int a = 0; a < d; a++) {
+            mean[a] /= n;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int a = 0; a < d; a++) {
+                double r = train[i * d + a] - mean[a];
+                std[a] += r * r;
+            }
+        }
+        for (int a = 0; a < d; a++) {
+            std[a] = Math.sqrt(std[a] / n) + 1e-6;
+        }
+        return new double[][] {mean, std};
     }
 
     /** The class the probe gives row i of {@code features}: the first of the highest softmax probabilities. */

@@ -11,25 +11,9 @@ class LinearProbeTest {
 
     /** The protocol as the plain scalar loop, class-major weights: what the vectorised probe must equal bit for bit. */
     private static double[][] reference(float[] train, int[] labels, int n, int d, int classes, long seed) {
-        double[] mean = new double[d];
-        double[] std = new double[d];
-        for (int i = 0; i < n; i++) {
-            for (int a = 0; a < d; a++) {
-                mean[a] += train[i * d + a];
-            }
-        }
-        for (int a = 0; a < d; a++) {
-            mean[a] /= n;
-        }
-        for (int i = 0; i < n; i++) {
-            for (int a = 0; a < d; a++) {
-                double r = train[i * d + a] - mean[a];
-                std[a] += r * r;
-            }
-        }
-        for (int a = 0; a < d; a++) {
-            std[a] = Math.sqrt(std[a] / n) + 1e-6;
-        }
+        double[][] ms = LinearProbe.standardization(train, n, d);
+        double[] mean = ms[0];
+        double[] std = ms[1];
         double[] w = new double[classes * d];
         double[] b = new double[classes];
         double[] vw = new double[classes * d];
