@@ -20,6 +20,7 @@ import org.pauc.cluster.Points;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.DataException;
 import org.pauc.data.ImageSource;
+import org.pauc.hostmath.Gemm;
 import org.pauc.nn.Network;
 import org.pauc.oracle.Concentration;
 import org.pauc.oracle.Mat;
@@ -53,7 +54,7 @@ final class EStep {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING); Arena arena = Arena.ofShared()) {
             MemorySegment feats = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * n * d, arena);
-            features(train, be, key, loader, d, cfg.optimizer().batchSize(), feats);
+            features(train, be, key, loader, d, featureBatch(cfg.optimizer().batchSize(), train.imageSize()), feats);
             return cluster(cfg, Points.of(feats, n, d), be, console);
         } finally {
             Files.deleteIfExists(file);
@@ -133,6 +134,23 @@ final class EStep {
             Arrays.fill(phi, tau);
         }
         return phi;
+    }
+
+    /** Input values of one feature-pass batch beyond which it stays at the training batch: 1 Mi floats. */
+    private static final int FEATURE_BATCH_VALUES = 1 << 20;
+
+    /**
+     * Images per batch of the feature pass: up to 256 when they are small, never fewer than the training batch. An
+     * image's eval-mode output is the same in any batch whose size is a multiple of the GEMM's row block (the last
+     * batch's remainder falls on the same images either way), so a training batch that is not one keeps its own size:
+     * the batch changes the time, never the features.
+     */
+    static int featureBatch(int trainingBatch, int imageSize) {
+        if (trainingBatch % Gemm.MR != 0) {
+            return trainingBatch;
+        }
+        int wanted = Math.min(256, FEATURE_BATCH_VALUES / imageSize) / Gemm.MR * Gemm.MR;
+        return Math.max(trainingBatch, wanted);
     }
 
     /**

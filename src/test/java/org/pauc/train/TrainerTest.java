@@ -227,4 +227,14 @@ class TrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> config("simclr", 1));
         assertTrue(e.getMessage().contains("--method must be one of moco, pcl, pauc"), e.getMessage());
     }
+
+    /** The E-step's feature pass: larger batches for small images, the training batch where the bits would change. */
+    @Test
+    void theFeaturePassBatchOnlyGrowsWhereTheFeaturesStayTheSame() {
+        assertEquals(256, EStep.featureBatch(64, 28 * 28));
+        assertEquals(512, EStep.featureBatch(512, 28 * 28));
+        assertEquals(100, EStep.featureBatch(100, 28 * 28));
+        assertEquals(64, EStep.featureBatch(64, 224 * 224 * 3));
+        assertEquals(80, EStep.featureBatch(32, 64 * 64 * 3));
+    }
 }
