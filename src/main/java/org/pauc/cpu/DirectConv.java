@@ -139,6 +139,139 @@ final class DirectConv {
         }
     }
 
+    /** Output rows per pass of {@link #weightGrad} over its tiles: their dy rows and input windows stay in cache. */
+    private static final int GRAD_ROWS = 256;
+
+    /**
+     * Weight gradient read straight from the padded input, without a patch matrix: dW[q, co] over output rows
+     * [r0, r1) = Σ_r xp[base_r + offset_q] · dy[r, co] (q = tap·cin + ci), written to dw[dwOff + q·cout + co]. Each
+     * element gets one fused multiply-add per row, rows in order, starting from 0: the sum that the GEMM of the im2col
+     * rows with dy computes, to the bit. Tiles of MR patch values × NR output channels are held in registers over
+     * {@link #GRAD_ROWS} rows at a time.
+     */
+    static void weightGrad(ConvShape s, float[] xp, int r0, int r1, float[] dy, float[] dw, int dwOff) {
+        int hp = s.h() + 2 * s.pad();
+        int wpd = s.w() + 2 * s.pad();
+        int cin = s.cin();
+        int cout = s.cout();
+        int k = s.patchSize();
+        int[] base = new int[r1 - r0];
+        for (int r = r0; r < r1; r++) {
+            int ox = r % s.ow();
+            int oy = r / s.ow() % s.oh();
+            int n = r / (s.ow() * s.oh());
+            base[r - r0] = ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * cin;
+        }
+        int[] qOff = new int[k];
+        for (int q = 0; q < k; q++) {
+            int tap = q / cin;
+            qOff[q] = (tap / s.kw() * wpd + tap % s.kw()) * cin + q % cin;
+        }
+        for (int rb = r0; rb < r1; rb += GRAD_ROWS) {
+            int re = Math.min(r1, rb + GRAD_ROWS);
+            boolean first = rb == r0;
+            for (int co = 0; co < cout; co += NR) {
+                int nr = Math.min(NR, cout - co);
+                for (int q = 0; q < k; q += MR) {
+                    int mr = Math.min(MR, k - q);
+                    int out = dwOff + q * cout + co;
+                    if (mr == MR && nr == NR) {
+                        gradTile(xp, base, rb - r0, re - r0, qOff, q, dy, rb * cout + co, cout, dw, out, first);
+                    } else {
+                        for (int j = 0; j < mr; j++) {
+                            for (int c = 0; c < nr; c++) {
+                                float acc = first ? 0f : dw[out + j * cout + c];
+                                for (int r = rb; r < re; r++) {
+                                    acc = Math.fma(xp[base[r - r0] + qOff[q + j]], dy[r * cout + co + c], acc);
+                                }
+                                dw[out + j * cout + c] = acc;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * dw[out + j·ld + (0 … NR)] (+)= Σ_{b in [b0, b1)} xp[base[b] + qOff[q + j]] · dy[dyOff + (b − b0)·ld + (0 … NR)]
+     * for j &lt; MR, one fused multiply-add per row in order (from 0 when {@code first}).
+     */
+    private static void gradTile(float[] xp, int[] base, int b0, int b1, int[] qOff, int q, float[] dy, int dyOff,
+                                 int ld, float[] dw, int out, boolean first) {
+        int o0 = qOff[q];
+        int o1 = qOff[q + 1];
+        int o2 = qOff[q + 2];
+        int o3 = qOff[q + 3];
+        int o4 = qOff[q + 4];
+        int o5 = qOff[q + 5];
+        int o6 = qOff[q + 6];
+        int o7 = qOff[q + 7];
+        FloatVector z = FloatVector.zero(Gemm.S);
+        FloatVector c00 = first ? z : FloatVector.fromArray(Gemm.S, dw, out);
+        FloatVector c01 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + L);
+        FloatVector c10 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + ld);
+        FloatVector c11 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + ld + L);
+        FloatVector c20 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 2 * ld);
+        FloatVector c21 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 2 * ld + L);
+        FloatVector c30 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 3 * ld);
+        FloatVector c31 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 3 * ld + L);
+        FloatVector c40 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 4 * ld);
+        FloatVector c41 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 4 * ld + L);
+        FloatVector c50 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 5 * ld);
+        FloatVector c51 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 5 * ld + L);
+        FloatVector c60 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 6 * ld);
+        FloatVector c61 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 6 * ld + L);
+        FloatVector c70 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 7 * ld);
+        FloatVector c71 = first ? z : FloatVector.fromArray(Gemm.S, dw, out + 7 * ld + L);
+        int di = dyOff;
+        for (int b = b0; b < b1; b++, di += ld) {
+            int x = base[b];
+            FloatVector d0 = FloatVector.fromArray(Gemm.S, dy, di);
+            FloatVector d1 = FloatVector.fromArray(Gemm.S, dy, di + L);
+            FloatVector a0 = FloatVector.broadcast(Gemm.S, xp[x + o0]);
+            c00 = a0.fma(d0, c00);
+            c01 = a0.fma(d1, c01);
+            FloatVector a1 = FloatVector.broadcast(Gemm.S, xp[x + o1]);
+            c10 = a1.fma(d0, c10);
+            c11 = a1.fma(d1, c11);
+            FloatVector a2 = FloatVector.broadcast(Gemm.S, xp[x + o2]);
+            c20 = a2.fma(d0, c20);
+            c21 = a2.fma(d1, c21);
+            FloatVector a3 = FloatVector.broadcast(Gemm.S, xp[x + o3]);
+            c30 = a3.fma(d0, c30);
+            c31 = a3.fma(d1, c31);
+            FloatVector a4 = FloatVector.broadcast(Gemm.S, xp[x + o4]);
+            c40 = a4.fma(d0, c40);
+            c41 = a4.fma(d1, c41);
+            FloatVector a5 = FloatVector.broadcast(Gemm.S, xp[x + o5]);
+            c50 = a5.fma(d0, c50);
+            c51 = a5.fma(d1, c51);
+            FloatVector a6 = FloatVector.broadcast(Gemm.S, xp[x + o6]);
+            c60 = a6.fma(d0, c60);
+            c61 = a6.fma(d1, c61);
+            FloatVector a7 = FloatVector.broadcast(Gemm.S, xp[x + o7]);
+            c70 = a7.fma(d0, c70);
+            c71 = a7.fma(d1, c71);
+        }
+        c00.intoArray(dw, out);
+        c01.intoArray(dw, out + L);
+        c10.intoArray(dw, out + ld);
+        c11.intoArray(dw, out + ld + L);
+        c20.intoArray(dw, out + 2 * ld);
+        c21.intoArray(dw, out + 2 * ld + L);
+        c30.intoArray(dw, out + 3 * ld);
+        c31.intoArray(dw, out + 3 * ld + L);
+        c40.intoArray(dw, out + 4 * ld);
+        c41.intoArray(dw, out + 4 * ld + L);
+        c50.intoArray(dw, out + 5 * ld);
+        c51.intoArray(dw, out + 5 * ld + L);
+        c60.intoArray(dw, out + 6 * ld);
+        c61.intoArray(dw, out + 6 * ld + L);
+        c70.intoArray(dw, out + 7 * ld);
+        c71.intoArray(dw, out + 7 * ld + L);
+    }
+
     private static final Scratch PADDED = new Scratch();
 
     /** x with pad zeros around every image: n × (h + 2·pad) × (w + 2·pad) × cin. */
