@@ -37,30 +37,20 @@ final class Norm {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             float inv = 1f / (r1 - r0);
-            // two channel vectors at a time: two independent sums, each lane still adding its rows in order
-            for (int ch = 0; ch < c; ch += 2 * Vec.L) {
-                VectorMask<Float> m0 = Vec.S.indexInRange(ch, c);
-                VectorMask<Float> m1 = Vec.S.indexInRange(ch + Vec.L, c);
-                FloatVector sum0 = FloatVector.zero(Vec.S);
-                FloatVector sum1 = FloatVector.zero(Vec.S);
+            for (int ch = 0; ch < c; ch += Vec.L) {
+                VectorMask<Float> m = Vec.S.indexInRange(ch, c);
+                FloatVector sum = FloatVector.zero(Vec.S);
                 for (int r = r0; r < r1; r++) {
-                    sum0 = sum0.add(load(x, r * c + ch, m0));
-                    sum1 = sum1.add(load(x, r * c + ch + Vec.L, m1));
+                    sum = sum.add(load(x, r * c + ch, m));
                 }
-                FloatVector mu0 = sum0.mul(inv);
-                FloatVector mu1 = sum1.mul(inv);
-                FloatVector sq0 = FloatVector.zero(Vec.S);
-                FloatVector sq1 = FloatVector.zero(Vec.S);
+                FloatVector mu = sum.mul(inv);
+                FloatVector sq = FloatVector.zero(Vec.S);
                 for (int r = r0; r < r1; r++) {
-                    FloatVector d0 = load(x, r * c + ch, m0).sub(mu0);
-                    FloatVector d1 = load(x, r * c + ch + Vec.L, m1).sub(mu1);
-                    sq0 = d0.fma(d0, sq0);
-                    sq1 = d1.fma(d1, sq1);
+                    FloatVector d = load(x, r * c + ch, m).sub(mu);
+                    sq = d.fma(d, sq);
                 }
-                mu0.intoArray(mean, t * c + ch, m0);
-                sq0.intoArray(m2, t * c + ch, m0);
-                mu1.intoArray(mean, t * c + ch + Vec.L, m1);
-                sq1.intoArray(m2, t * c + ch + Vec.L, m1);
+                mu.intoArray(mean, t * c + ch, m);
+                sq.intoArray(m2, t * c + ch, m);
             }
         });
         double[] mu = new double[c];
@@ -143,32 +133,20 @@ final class Norm {
         Parallel.forEach(chunks, t -> {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
-            // two channel vectors at a time: four independent sums, each lane still adding its rows in order
-            for (int ch = 0; ch < c; ch += 2 * Vec.L) {
-                int ch1 = ch + Vec.L;
-                VectorMask<Float> m0 = Vec.S.indexInRange(ch, c);
-                VectorMask<Float> m1 = Vec.S.indexInRange(ch1, c);
-                FloatVector mu0 = load(mean, ch, m0);
-                FloatVector mu1 = load(mean, ch1, m1);
-                FloatVector is0 = load(invStd, ch, m0);
-                FloatVector is1 = load(invStd, ch1, m1);
-                FloatVector sg0 = FloatVector.zero(Vec.S);
-                FloatVector sg1 = FloatVector.zero(Vec.S);
-                FloatVector sgx0 = FloatVector.zero(Vec.S);
-                FloatVector sgx1 = FloatVector.zero(Vec.S);
+            for (int ch = 0; ch < c; ch += Vec.L) {
+                VectorMask<Float> m = Vec.S.indexInRange(ch, c);
+                FloatVector mu = load(mean, ch, m);
+                FloatVector is = load(invStd, ch, m);
+                FloatVector sg = FloatVector.zero(Vec.S);
+                FloatVector sgx = FloatVector.zero(Vec.S);
                 for (int r = r0; r < r1; r++) {
-                    int i = r * c;
-                    FloatVector g0 = grad(dy, reluOut, i + ch, m0);
-                    FloatVector g1 = grad(dy, reluOut, i + ch1, m1);
-                    sg0 = sg0.add(g0);
-                    sg1 = sg1.add(g1);
-                    sgx0 = load(x, i + ch, m0).sub(mu0).mul(is0).fma(g0, sgx0);
-                    sgx1 = load(x, i + ch1, m1).sub(mu1).mul(is1).fma(g1, sgx1);
+                    int i = r * c + ch;
+                    FloatVector g = grad(dy, reluOut, i, m);
+                    sg = sg.add(g);
+                    sgx = load(x, i, m).sub(mu).mul(is).fma(g, sgx);
                 }
-                sg0.intoArray(partG, t * c + ch, m0);
-                sgx0.intoArray(partGx, t * c + ch, m0);
-                sg1.intoArray(partG, t * c + ch1, m1);
-                sgx1.intoArray(partGx, t * c + ch1, m1);
+                sg.intoArray(partG, t * c + ch, m);
+                sgx.intoArray(partGx, t * c + ch, m);
             }
         });
         double[] sumG = new double[c];
