@@ -8,12 +8,11 @@ import org.pauc.hostmath.Vec;
 import org.pauc.oracle.layers.ConvShape;
 
 /**
- * NHWC convolution, must match {@code Layers.conv2d} / {@code conv2dBackward} of the oracle: the forward of
- * {@link DirectConv} (a GEMM for 1×1 stride-1 convolutions); backward per chunk of a few images (a fixed number,
- * whatever the thread count): the weight gradient read straight from the padded input ({@link DirectConv#weightGrad},
- * equal to the GEMM of the im2col rows with dy), the input gradient as a GEMM of dy with the weights into patch rows
- * folded back into the images (col2im). Weight gradients are summed per chunk and the partial sums added in chunk
- * order, so results are bit-identical for any number of threads.
+ * NHWC convolution as im2col + GEMM, must match {@code Layers.conv2d} / {@code conv2dBackward} of the oracle.
+ * The batch is cut into chunks of a few images (a fixed number, whatever the thread count); each chunk
+ * unfolds its patches into a private buffer and multiplies it with the kh·kw·cin × cout weight matrix.
+ * Weight gradients are summed per chunk and the partial sums added in chunk order, so results are
+ * bit-identical for any number of threads.
  */
 final class Conv {
     /** Target number of patch rows per chunk: large enough for an efficient GEMM, small enough for the cache. */
@@ -38,6 +37,42 @@ final class Conv {
     }
 
     private static final Scratch COLS = new Scratch();
+
+    /** Unfolds images [n0, n0+count) into rows of kh·kw·cin values (zeros where the window leaves the image). */
+    static void im2col(ConvShape s, float[] x, int n0, int count, float[] col) {
+        int oh = s.oh();
+        int ow = s.ow();
+        int cin = s.cin();
+        int k = s.patchSize();
+        int row = 0;
+        for (int n = n0; n < n0 + count; n++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++, row++) {
+                    int dst = row * k;
+                    for (int ky = 0; ky < s.kh(); ky++) {
+                        int iy = oy * s.stride() - s.pad() + ky;
+                        for (int kx = 0; kx < s.kw(); kx++, dst += cin) {
+                            int ix = ox * s.stride() - s.pad() + kx;
+                            if (iy < 0 || iy >= s.h() || ix < 0 || ix >= s.w()) {
+                                for (int q = 0; q < cin; q++) {
+                                    col[dst + q] = 0f;
+                                }
+                            } else {
+                                int src = ((n * s.h() + iy) * s.w() + ix) * cin;
+                                if (cin < 8) {
+                                    for (int q = 0; q < cin; q++) {
+                                        col[dst + q] = x[src + q];
+                                    }
+                                } else {
+                                    System.arraycopy(x, src, col, dst, cin);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /** Adds the patch rows back into images [n0, n0+count) of dx (the adjoint of im2col). */
     static void col2im(ConvShape s, float[] col, int n0, int count, float[] dx) {
@@ -97,8 +132,7 @@ final class Conv {
         int chunks = chunks(s);
         float[] partialW = new float[chunks * k * cout];
         boolean smallPatch = k <= SMALL_PATCH;
-        boolean pointwise = isPointwise(s);
-        float[] xp = !pointwise && s.pad() > 0
+        float[] xp = smallPatch && s.pad() > 0
                 ? DirectConv.padded(s, x, s.h() + 2 * s.pad(), s.w() + 2 * s.pad()) : x;
         float[] partialB = db != null ? new float[chunks * cout] : null;
         Parallel.forEach(chunks, t -> {
@@ -106,20 +140,25 @@ final class Conv {
             int count = Math.min(per, s.n() - n0);
             int rows = count * rowsPerImage;
             int dyOff = n0 * rowsPerImage * cout;
-            int r0 = n0 * rowsPerImage;
             float[] col = null;
             int colOff = 0;
-            if (pointwise) {
+            if (isPointwise(s)) {
                 col = x;
                 colOff = n0 * s.h() * s.w() * s.cin();
-                // dW_tᵀ = dy_tᵀ · x_t (cout × k): packs dy (the smaller matrix) as A and the input rows as B
-                Gemm.gemm(true, false, cout, k, rows, 1f, dy, dyOff, cout, col, colOff, k, 0f, partialW, t * k * cout,
-                        k, false);
-            } else if (smallPatch) {
+            } else if (!smallPatch || dx != null) {
+                col = COLS.get(rows * k);
+                if (!smallPatch) {
+                    im2col(s, x, n0, count, col);
+                }
+            }
+            if (smallPatch) {
                 // A GEMM would waste most of its register block on so few patch values: direct row-wise sums.
+                int r0 = n0 * rowsPerImage;
                 DirectConv.weightGradSmall(s, xp, r0, r0 + rows, dy, partialW, t * k * cout);
             } else {
-                DirectConv.weightGrad(s, xp, r0, r0 + rows, dy, partialW, t * k * cout);
+                // dW_tᵀ = dy_tᵀ · col_t (cout × k): packs dy (the smaller matrix) as A and col rows as B
+                Gemm.gemm(true, false, cout, k, rows, 1f, dy, dyOff, cout, col, colOff, k, 0f, partialW, t * k * cout,
+                        k, false);
             }
             if (partialB != null) {
                 for (int r = 0; r < rows; r++) {
@@ -127,17 +166,16 @@ final class Conv {
                 }
             }
             if (dx != null) {
-                if (pointwise) {
+                if (isPointwise(s)) {
                     Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, dx, colOff, k, false);
                 } else {
                     // dcol = dy_t · Wᵀ, then folded back into the chunk's images.
-                    float[] dcol = COLS.get(rows * k);
-                    Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, dcol, 0, k, false);
-                    col2im(s, dcol, n0, count, dx);
+                    Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, col, 0, k, false);
+                    col2im(s, col, n0, count, dx);
                 }
             }
         });
-        if (!pointwise) {
+        if (smallPatch) {
             Vec.sumPartials(partialW, chunks, k * cout, dw);
         } else {
             float[] dwT = new float[k * cout];

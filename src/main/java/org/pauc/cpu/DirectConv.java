@@ -12,8 +12,7 @@ import org.pauc.oracle.layers.ConvShape;
  * Direct NHWC convolution forward (no im2col), must match {@code Layers.conv2d} of the oracle. The input is
  * zero-padded once; then each tile of MR output pixels × NR output channels is accumulated in registers over
  * all kh·kw·cin taps, broadcasting input values read straight from the MR pixels' windows against vectors of
- * packed weights. Same register blocking as {@link Gemm}'s kernel, without materialising the patch matrix; the
- * weight gradient uses the same register tile with the roles of pixels and patch values swapped.
+ * packed weights. Same register blocking as {@link Gemm}'s kernel, without materialising the patch matrix.
  * Tiles are split over a fixed number of tasks; each output element sums its taps in one fixed order.
  */
 final class DirectConv {
@@ -31,9 +30,11 @@ final class DirectConv {
         int pad = s.pad();
         int hp = s.h() + 2 * pad;
         int wpd = s.w() + 2 * pad;
+        int cin = s.cin();
         int cout = s.cout();
         float[] xp = pad == 0 ? x : padded(s, x, hp, wpd);
-        int k = s.patchSize();
+        int taps = s.kh() * s.kw();
+        int k = taps * cin;
         int panels = (cout + NR - 1) / NR;
         float[] wp = new float[panels * k * NR];
         for (int pnl = 0; pnl < panels; pnl++) {
@@ -42,8 +43,15 @@ final class DirectConv {
                 System.arraycopy(w, q * cout + pnl * NR, wp, (pnl * k + q) * NR, nr);
             }
         }
-        int[] qOff = offsets(s, wpd);
+        int[] kOff = new int[taps];
+        for (int ky = 0; ky < s.kh(); ky++) {
+            for (int kx = 0; kx < s.kw(); kx++) {
+                kOff[ky * s.kw() + kx] = (ky * wpd + kx) * cin;
+            }
+        }
         float[] b = bias != null ? bias : new float[cout];
+        int oh = s.oh();
+        int ow = s.ow();
         int rows = s.patches();
         int tasks = (rows + TASK_ROWS - 1) / TASK_ROWS;
         Parallel.forEach(tasks, t -> {
@@ -53,17 +61,21 @@ final class DirectConv {
             for (int p0 = t * TASK_ROWS; p0 < end; p0 += MR) {
                 int valid = Math.min(MR, end - p0);
                 for (int r = 0; r < MR; r++) {
-                    base[r] = base(s, hp, wpd, p0 + Math.min(r, valid - 1));
+                    int row = p0 + Math.min(r, valid - 1);
+                    int ox = row % ow;
+                    int oy = row / ow % oh;
+                    int n = row / (ow * oh);
+                    base[r] = ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * cin;
                 }
                 for (int pnl = 0; pnl < panels; pnl++) {
                     int nr = Math.min(NR, cout - pnl * NR);
                     if (valid == MR && nr == NR) {
-                        tile(xp, base, 0, qOff, 0, k, wp, pnl * k * NR, NR, b, pnl * NR, 0, y, p0 * cout + pnl * NR, cout);
+                        kernel(taps, cin, xp, base, kOff, wp, pnl * k * NR, b, pnl * NR, y, p0 * cout + pnl * NR, cout);
                     } else {
                         Arrays.fill(tile, 0f);
                         float[] bt = new float[NR];
                         System.arraycopy(b, pnl * NR, bt, 0, nr);
-                        tile(xp, base, 0, qOff, 0, k, wp, pnl * k * NR, NR, bt, 0, 0, tile, 0, NR);
+                        kernel(taps, cin, xp, base, kOff, wp, pnl * k * NR, bt, 0, tile, 0, NR);
                         for (int r = 0; r < valid; r++) {
                             System.arraycopy(tile, r * NR, y, (p0 + r) * cout + pnl * NR, nr);
                         }
@@ -83,9 +95,14 @@ final class DirectConv {
         int wpd = s.w() + 2 * s.pad();
         int cin = s.cin();
         int cout = s.cout();
+        int oh = s.oh();
+        int ow = s.ow();
         int[] base = new int[r1 - r0];
         for (int r = r0; r < r1; r++) {
-            base[r - r0] = base(s, hp, wpd, r);
+            int ox = r % ow;
+            int oy = r / ow % oh;
+            int n = r / (ow * oh);
+            base[r - r0] = ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * cin;
         }
         for (int ky = 0; ky < s.kh(); ky++) {
             for (int kx = 0; kx < s.kw(); kx++) {
@@ -122,53 +139,6 @@ final class DirectConv {
         }
     }
 
-    /** Output rows per pass of {@link #weightGrad} over its tiles: their dy rows and input windows stay in cache. */
-    private static final int GRAD_ROWS = 256;
-
-    /**
-     * Weight gradient read straight from the padded input, without a patch matrix: dW[q, co] over output rows
-     * [r0, r1) = Σ_r xp[base_r + offset_q] · dy[r, co] (q = tap·cin + ci), written to dw[dwOff + q·cout + co]. Each
-     * element gets one fused multiply-add per row, rows in order, starting from 0: the sum that the GEMM of the im2col
-     * rows with dy computes, to the bit. Tiles of MR patch values × NR output channels are held in registers over
-     * {@link #GRAD_ROWS} rows at a time.
-     */
-    static void weightGrad(ConvShape s, float[] xp, int r0, int r1, float[] dy, float[] dw, int dwOff) {
-        int hp = s.h() + 2 * s.pad();
-        int wpd = s.w() + 2 * s.pad();
-        int cout = s.cout();
-        int k = s.patchSize();
-        int[] base = new int[r1 - r0];
-        for (int r = r0; r < r1; r++) {
-            base[r - r0] = base(s, hp, wpd, r);
-        }
-        int[] qOff = offsets(s, wpd);
-        for (int rb = r0; rb < r1; rb += GRAD_ROWS) {
-            int re = Math.min(r1, rb + GRAD_ROWS);
-            boolean first = rb == r0;
-            for (int co = 0; co < cout; co += NR) {
-                int nr = Math.min(NR, cout - co);
-                for (int q = 0; q < k; q += MR) {
-                    int mr = Math.min(MR, k - q);
-                    int out = dwOff + q * cout + co;
-                    if (mr == MR && nr == NR) {
-                        tile(xp, qOff, q, base, rb - r0, re - r0, dy, rb * cout + co, cout, first ? ZERO : dw,
-                                first ? 0 : out, first ? 0 : cout, dw, out, cout);
-                    } else {
-                        for (int j = 0; j < mr; j++) {
-                            for (int c = 0; c < nr; c++) {
-                                float acc = first ? 0f : dw[out + j * cout + c];
-                                for (int r = rb; r < re; r++) {
-                                    acc = Math.fma(xp[base[r - r0] + qOff[q + j]], dy[r * cout + co + c], acc);
-                                }
-                                dw[out + j * cout + c] = acc;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     private static final Scratch PADDED = new Scratch();
 
     /** x with pad zeros around every image: n × (h + 2·pad) × (w + 2·pad) × cin. */
@@ -187,77 +157,64 @@ final class DirectConv {
         return out;
     }
 
-    /** Zeros to start a tile from. */
-    private static final float[] ZERO = new float[NR];
-
-    /**
-     * The register tile of both directions: out[outOff + j·ldo + (0 … NR)] = init[initOff + j·initLd + (0 … NR)]
-     * + Σ_{i in [s0, s1)} xp[p[pOff + j] + s[i]] · v[vOff + (i − s0)·vStride + (0 … NR)] for j &lt; MR, one fused
-     * multiply-add per i, in order. Forward: j runs over output pixels (p their windows' bases), i over patch values
-     * (s their offsets in a window), v the packed weights, init the bias. Weight gradient: j over patch values, i over
-     * output pixels, v the rows of dy, init 0 or the sums so far. Written out in full: C2 keeps the accumulators in
-     * registers only then.
-     */
-    private static void tile(float[] xp, int[] p, int pOff, int[] s, int s0, int s1, float[] v, int vOff, int vStride,
-                             float[] init, int initOff, int initLd, float[] out, int outOff, int ldo) {
-        int p0 = p[pOff];
-        int p1 = p[pOff + 1];
-        int p2 = p[pOff + 2];
-        int p3 = p[pOff + 3];
-        int p4 = p[pOff + 4];
-        int p5 = p[pOff + 5];
-        int p6 = p[pOff + 6];
-        int p7 = p[pOff + 7];
-        FloatVector c00 = FloatVector.fromArray(Gemm.S, init, initOff);
-        FloatVector c01 = FloatVector.fromArray(Gemm.S, init, initOff + L);
-        FloatVector c10 = FloatVector.fromArray(Gemm.S, init, initOff + initLd);
-        FloatVector c11 = FloatVector.fromArray(Gemm.S, init, initOff + initLd + L);
-        FloatVector c20 = FloatVector.fromArray(Gemm.S, init, initOff + 2 * initLd);
-        FloatVector c21 = FloatVector.fromArray(Gemm.S, init, initOff + 2 * initLd + L);
-        FloatVector c30 = FloatVector.fromArray(Gemm.S, init, initOff + 3 * initLd);
-        FloatVector c31 = FloatVector.fromArray(Gemm.S, init, initOff + 3 * initLd + L);
-        FloatVector c40 = FloatVector.fromArray(Gemm.S, init, initOff + 4 * initLd);
-        FloatVector c41 = FloatVector.fromArray(Gemm.S, init, initOff + 4 * initLd + L);
-        FloatVector c50 = FloatVector.fromArray(Gemm.S, init, initOff + 5 * initLd);
-        FloatVector c51 = FloatVector.fromArray(Gemm.S, init, initOff + 5 * initLd + L);
-        FloatVector c60 = FloatVector.fromArray(Gemm.S, init, initOff + 6 * initLd);
-        FloatVector c61 = FloatVector.fromArray(Gemm.S, init, initOff + 6 * initLd + L);
-        FloatVector c70 = FloatVector.fromArray(Gemm.S, init, initOff + 7 * initLd);
-        FloatVector c71 = FloatVector.fromArray(Gemm.S, init, initOff + 7 * initLd + L);
-        int vi = vOff;
-        for (int i = s0; i < s1; i++, vi += vStride) {
-            int x = s[i];
-            FloatVector v0 = FloatVector.fromArray(Gemm.S, v, vi);
-            FloatVector v1 = FloatVector.fromArray(Gemm.S, v, vi + L);
-            FloatVector a0 = FloatVector.broadcast(Gemm.S, xp[p0 + x]);
-            c00 = a0.fma(v0, c00);
-            c01 = a0.fma(v1, c01);
-            FloatVector a1 = FloatVector.broadcast(Gemm.S, xp[p1 + x]);
-            c10 = a1.fma(v0, c10);
-            c11 = a1.fma(v1, c11);
-            FloatVector a2 = FloatVector.broadcast(Gemm.S, xp[p2 + x]);
-            c20 = a2.fma(v0, c20);
-            c21 = a2.fma(v1, c21);
-            FloatVector a3 = FloatVector.broadcast(Gemm.S, xp[p3 + x]);
-            c30 = a3.fma(v0, c30);
-            c31 = a3.fma(v1, c31);
-            FloatVector a4 = FloatVector.broadcast(Gemm.S, xp[p4 + x]);
-            c40 = a4.fma(v0, c40);
-            c41 = a4.fma(v1, c41);
-            FloatVector a5 = FloatVector.broadcast(Gemm.S, xp[p5 + x]);
-            c50 = a5.fma(v0, c50);
-            c51 = a5.fma(v1, c51);
-            FloatVector a6 = FloatVector.broadcast(Gemm.S, xp[p6 + x]);
-            c60 = a6.fma(v0, c60);
-            c61 = a6.fma(v1, c61);
-            FloatVector a7 = FloatVector.broadcast(Gemm.S, xp[p7 + x]);
-            c70 = a7.fma(v0, c70);
-            c71 = a7.fma(v1, c71);
+    /** out[MR rows × NR] (row stride ldo) = bias + Σ_taps Σ_ci xp[base_r + kOff[t] + ci] · wp[...]. Written out in full. */
+    private static void kernel(int taps, int cin, float[] xp, int[] base, int[] kOff, float[] wp, int wOff,
+                               float[] bias, int biasOff, float[] out, int outOff, int ldo) {
+        int b0 = base[0];
+        int b1 = base[1];
+        int b2 = base[2];
+        int b3 = base[3];
+        int b4 = base[4];
+        int b5 = base[5];
+        int b6 = base[6];
+        int b7 = base[7];
+        FloatVector bias0 = FloatVector.fromArray(Gemm.S, bias, biasOff);
+        FloatVector bias1 = FloatVector.fromArray(Gemm.S, bias, biasOff + L);
+        FloatVector c00 = bias0, c01 = bias1;
+        FloatVector c10 = bias0, c11 = bias1;
+        FloatVector c20 = bias0, c21 = bias1;
+        FloatVector c30 = bias0, c31 = bias1;
+        FloatVector c40 = bias0, c41 = bias1;
+        FloatVector c50 = bias0, c51 = bias1;
+        FloatVector c60 = bias0, c61 = bias1;
+        FloatVector c70 = bias0, c71 = bias1;
+        int wi = wOff;
+        for (int t = 0; t < taps; t++) {
+            int o = kOff[t];
+            for (int ci = 0; ci < cin; ci++, wi += NR) {
+                int idx = o + ci;
+                FloatVector w0 = FloatVector.fromArray(Gemm.S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(Gemm.S, wp, wi + L);
+                FloatVector a0 = FloatVector.broadcast(Gemm.S, xp[b0 + idx]);
+                c00 = a0.fma(w0, c00);
+                c01 = a0.fma(w1, c01);
+                FloatVector a1 = FloatVector.broadcast(Gemm.S, xp[b1 + idx]);
+                c10 = a1.fma(w0, c10);
+                c11 = a1.fma(w1, c11);
+                FloatVector a2 = FloatVector.broadcast(Gemm.S, xp[b2 + idx]);
+                c20 = a2.fma(w0, c20);
+                c21 = a2.fma(w1, c21);
+                FloatVector a3 = FloatVector.broadcast(Gemm.S, xp[b3 + idx]);
+                c30 = a3.fma(w0, c30);
+                c31 = a3.fma(w1, c31);
+                FloatVector a4 = FloatVector.broadcast(Gemm.S, xp[b4 + idx]);
+                c40 = a4.fma(w0, c40);
+                c41 = a4.fma(w1, c41);
+                FloatVector a5 = FloatVector.broadcast(Gemm.S, xp[b5 + idx]);
+                c50 = a5.fma(w0, c50);
+                c51 = a5.fma(w1, c51);
+                FloatVector a6 = FloatVector.broadcast(Gemm.S, xp[b6 + idx]);
+                c60 = a6.fma(w0, c60);
+                c61 = a6.fma(w1, c61);
+                FloatVector a7 = FloatVector.broadcast(Gemm.S, xp[b7 + idx]);
+                c70 = a7.fma(w0, c70);
+                c71 = a7.fma(w1, c71);
+            }
         }
         c00.intoArray(out, outOff);
         c01.intoArray(out, outOff + L);
-        c10.intoArray(out, outOff + ldo);
-        c11.intoArray(out, outOff + ldo + L);
+        c10.intoArray(out, outOff + 1 * ldo);
+        c11.intoArray(out, outOff + 1 * ldo + L);
         c20.intoArray(out, outOff + 2 * ldo);
         c21.intoArray(out, outOff + 2 * ldo + L);
         c30.intoArray(out, outOff + 3 * ldo);
@@ -270,24 +227,5 @@ final class DirectConv {
         c61.intoArray(out, outOff + 6 * ldo + L);
         c70.intoArray(out, outOff + 7 * ldo);
         c71.intoArray(out, outOff + 7 * ldo + L);
-    }
-
-    /** Offset of output pixel {@code row}'s window in the padded input (hp × wpd per image, channels last). */
-    private static int base(ConvShape s, int hp, int wpd, int row) {
-        int ox = row % s.ow();
-        int oy = row / s.ow() % s.oh();
-        int n = row / (s.ow() * s.oh());
-        return ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * s.cin();
-    }
-
-    /** Offset of each patch value q = (ky·kw + kx)·cin + ci within a window of the padded input. */
-    private static int[] offsets(ConvShape s, int wpd) {
-        int cin = s.cin();
-        int[] off = new int[s.patchSize()];
-        for (int q = 0; q < off.length; q++) {
-            int tap = q / cin;
-            off[q] = (tap / s.kw() * wpd + tap % s.kw()) * cin + q % cin;
-        }
-        return off;
     }
 }
