@@ -45,10 +45,12 @@ public final class Parallel {
             synchronized (Parallel.class) {
                 p = pool;
                 if (p == null) {
-                    p = new ForkJoinPool(threads, pool -> {
+                    // the threads − 1 helpers of a loop; its caller is the other thread
+                    AtomicInteger names = new AtomicInteger();
+                    p = new ForkJoinPool(Math.max(1, threads - 1), pool -> {
                         var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
                         t.setDaemon(true);
-                        t.setName("pauc-cpu-" + t.getPoolIndex());
+                        t.setName("pauc-cpu-" + names.incrementAndGet());
                         return t;
                     }, null, false);
                     pool = p;
@@ -58,13 +60,26 @@ public final class Parallel {
         return p;
     }
 
-    /** Runs body(0) … body(tasks − 1), in parallel when there are several threads and tasks. */
+    /** The exception a task threw: the pool hands back a copy of the same type that wraps it. */
+    private static Throwable original(Throwable t) {
+        Throwable c = t.getCause();
+        return c != null && c.getClass() == t.getClass() ? c : t;
+    }
+
+    /** Whether this thread is running a task of a parallel loop (its own nested loops then run in order). */
+    private static final ThreadLocal<boolean[]> IN_LOOP = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /**
+     * Runs body(0) … body(tasks − 1), in parallel when there are several threads and tasks. The calling thread takes
+     * tasks too, next to threads − 1 pool workers, so a loop wakes one worker fewer and starts on a warm core. Which
+     * thread runs a task never changes what it writes.
+     */
     public static void forEach(int tasks, IntConsumer body) {
         if (tasks <= 0) {
             return;
         }
-        boolean nested = Thread.currentThread() instanceof ForkJoinWorkerThread w
-                && w.getPool() == pool;
+        boolean[] inLoop = IN_LOOP.get();
+        boolean nested = inLoop[0] || Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool;
         if (tasks == 1 || threads == 1 || nested) {
             for (int t = 0; t < tasks; t++) {
                 body.accept(t);
@@ -72,15 +87,26 @@ public final class Parallel {
             return;
         }
         ForkJoinPool p = pool();
-        int workers = Math.min(threads, tasks);
-        List<Future<?>> futures = new ArrayList<>(workers);
+        int helpers = Math.min(threads, tasks) - 1;
+        List<Future<?>> futures = new ArrayList<>(helpers);
         AtomicInteger next = new AtomicInteger();
-        for (int w = 0; w < workers; w++) {
-            futures.add(p.submit(() -> {
-                for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
-                    body.accept(t);
-                }
-            }));
+        Runnable drain = () -> {
+            for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                body.accept(t);
+            }
+        };
+        for (int w = 0; w < helpers; w++) {
+            futures.add(p.submit(drain));
+        }
+        Throwable failure = null;
+        inLoop[0] = true;
+        try {
+            drain.run();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            next.set(tasks); // the helpers take no new task
+        } finally {
+            inLoop[0] = false;
         }
         for (Future<?> f : futures) {
             try {
@@ -89,15 +115,19 @@ public final class Parallel {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
             } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof RuntimeException re) {
-                    throw re;
+                if (failure == null) {
+                    failure = original(e.getCause());
                 }
-                if (c instanceof Error er) {
-                    throw er;
-                }
-                throw new IllegalStateException(c);
             }
+        }
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        }
+        if (failure instanceof Error er) {
+            throw er;
+        }
+        if (failure != null) {
+            throw new IllegalStateException(failure);
         }
     }
 }
