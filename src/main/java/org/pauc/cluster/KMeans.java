@@ -81,10 +81,11 @@ public final class KMeans {
                 xn[i0 + r] = norm2(block, off + r * d, d);
             }
         });
-        assign(x, xn, n, d, c, k, assign, dist);
+        Gemm.PackedB[] packed = packedBlocks(x);
+        assign(x, xn, n, d, c, k, assign, dist, packed);
         for (int it = 0; it < iterations; it++) {
             update(x, n, d, c, k, assign, dist);
-            assign(x, xn, n, d, c, k, assign, dist);
+            assign(x, xn, n, d, c, k, assign, dist, packed);
         }
         fillEmpty(x, n, d, c, k, assign, dist, sizes(assign, k));
         double inertia = 0;
@@ -241,8 +242,29 @@ public final class KMeans {
     private static final Scratch POINTS = new Scratch();
     private static final Scratch ROW = new Scratch();
 
-    /** Nearest centroid of every point (lowest index on ties) and its squared distance. */
-    static void assign(Points x, float[] xNorm, int n, int d, float[] c, int k, int[] assign, float[] dist) {
+    /** Points in memory up to this many values are also kept packed for the assignment's GEMM (a copy of them). */
+    private static final long PACK_VALUES = 1L << 25;
+
+    /**
+     * Each block of points, transposed and packed once for the GEMM of every assignment (the same products as packing
+     * them in each GEMM): for points in memory up to {@link #PACK_VALUES} values; otherwise null.
+     */
+    private static Gemm.PackedB[] packedBlocks(Points x) {
+        if (!(x instanceof Points.InArray) || (long) x.n() * x.d() > PACK_VALUES) {
+            return null;
+        }
+        int blocks = (x.n() + BLOCK - 1) / BLOCK;
+        Gemm.PackedB[] packed = new Gemm.PackedB[blocks];
+        forBlocks(x, (i0, rows, block, off) -> packed[i0 / BLOCK] = Gemm.pack(true, rows, x.d(), block, off, x.d()));
+        return packed;
+    }
+
+    /**
+     * Nearest centroid of every point (lowest index on ties) and its squared distance; {@code packed}, when not null,
+     * holds the blocks of points packed for the GEMM.
+     */
+    static void assign(Points x, float[] xNorm, int n, int d, float[] c, int k, int[] assign, float[] dist,
+                       Gemm.PackedB[] packed) {
         float[] cn = new float[k];
         for (int j = 0; j < k; j++) {
             cn[j] = norm2(c, j * d, d);
@@ -251,7 +273,11 @@ public final class KMeans {
             float[] dots = DOTS.get(rows * k);
             // dotsᵀ (k × rows) = −2·C · X_blockᵀ: the k centroids as the GEMM's rows, the points as its columns; the
             // factor −2 (a power of two) is exact, so this is −2 times the plain product to the bit
-            Gemm.gemm(false, true, k, rows, d, -2f, c, 0, d, block, off, d, 0f, dots, 0, rows, false);
+            if (packed != null) {
+                Gemm.gemm(false, k, -2f, c, 0, d, packed[i0 / BLOCK], dots, 0, rows, false);
+            } else {
+                Gemm.gemm(false, true, k, rows, d, -2f, c, 0, d, block, off, d, 0f, dots, 0, rows, false);
+            }
             // arg-min down each column, a vector of points at a time; a strict < keeps the lowest index on ties
             int r = 0;
             int lanes = S.length();

@@ -45,16 +45,58 @@ public final class Gemm {
         if (!overwrite) {
             scale(c, offC, ldc, m, n, beta);
         }
-        run(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc, parallel, overwrite);
+        run(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc, parallel, overwrite, null);
     }
 
     /**
-     * C += α·op(A)·op(B) (C = α·op(A)·op(B) when {@code overwrite}), blocked: B packed per (column block, k slice), A
-     * per task.
+     * op(B) (k × n) packed once into the kernel's panels, for products that multiply the same B again and again
+     * (k-means multiplies the same points by new centroids every iteration): one array per (column block, k-slice).
+     */
+    public record PackedB(int n, int k, float[][] slices) {
+        float[] slice(int jc, int pc) {
+            return slices[jc / NC * ((k + KC - 1) / KC) + pc / KC];
+        }
+    }
+
+    /** op(B) packed for {@link #gemm(boolean, int, float, float[], int, int, PackedB, float[], int, int, boolean)}. */
+    public static PackedB pack(boolean tb, int n, int k, float[] b, int offB, int ldb) {
+        int kSlices = (k + KC - 1) / KC;
+        float[][] slices = new float[((n + NC - 1) / NC) * kSlices][];
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int panels = (nc + NR - 1) / NR;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float[] pb = new float[panels * NR * kc];
+                for (int pnl = 0; pnl < panels; pnl++) {
+                    packB(tb, b, offB, ldb, jc + pnl * NR, Math.min(NR, nc - pnl * NR), pc, kc, pb, pnl * NR * kc);
+                }
+                slices[jc / NC * kSlices + pc / KC] = pb;
+            }
+        }
+        return new PackedB(n, k, slices);
+    }
+
+    /** C (m × b.n()) = α·op(A)·B with B packed beforehand: the same sums as {@link #gemm} with β = 0, to the bit. */
+    public static void gemm(boolean ta, int m, float alpha, float[] a, int offA, int lda, PackedB b, float[] c, int offC,
+                            int ldc, boolean parallel) {
+        if (m == 0 || b.n() == 0) {
+            return;
+        }
+        if (b.k() == 0 || alpha == 0) {
+            scale(c, offC, ldc, m, b.n(), 0f);
+            return;
+        }
+        run(ta, false, m, b.n(), b.k(), alpha, a, offA, lda, null, 0, 0, c, offC, ldc, parallel, true, b);
+    }
+
+    /**
+     * C += α·op(A)·op(B) (C = α·op(A)·op(B) when {@code overwrite}), blocked: B packed per (column block, k slice)
+     * unless {@code pre} holds it packed already, A per task.
      */
     private static void run(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int offA, int lda,
                             float[] b, int offB, int ldb, float[] c, int offC, int ldc, boolean parallel,
-                            boolean overwrite) {
+                            boolean overwrite, PackedB pre) {
         int mBlocks = (m + MC - 1) / MC;
         // measured: a clear gain for 256×64×4096 (−34%), a loss where B would be read by three row blocks or more
         // (288×64×50176: +6%)
@@ -75,12 +117,19 @@ public final class Gemm {
                     int lastPanel = Math.min(panels, firstPanel + panelsPerGroup);
                     for (int pc = 0; pc < k && firstPanel < lastPanel; pc += KC) {
                         int kc = Math.min(KC, k - pc);
-                        float[] pb = PACK_B_TASK.get((lastPanel - firstPanel) * NR * kc);
-                        for (int pnl = firstPanel; pnl < lastPanel; pnl++) {
-                            packB(tb, b, offB, ldb, j0 + pnl * NR, Math.min(NR, nc - pnl * NR), pc, kc, pb,
-                                    (pnl - firstPanel) * NR * kc);
+                        float[] pb;
+                        int pbFirst = 0;
+                        if (pre != null) {
+                            pb = pre.slice(j0, pc);
+                        } else {
+                            pb = PACK_B_TASK.get((lastPanel - firstPanel) * NR * kc);
+                            for (int pnl = firstPanel; pnl < lastPanel; pnl++) {
+                                packB(tb, b, offB, ldb, j0 + pnl * NR, Math.min(NR, nc - pnl * NR), pc, kc, pb,
+                                        (pnl - firstPanel) * NR * kc);
+                            }
+                            pbFirst = firstPanel;
                         }
-                        rowBlock(ta, m, nc, kc, pc, t / nGroups * MC, j0, firstPanel, lastPanel, firstPanel, alpha, a,
+                        rowBlock(ta, m, nc, kc, pc, t / nGroups * MC, j0, firstPanel, lastPanel, pbFirst, alpha, a,
                                 offA, lda, pb, c, offC, ldc, !(overwrite && pc == 0));
                     }
                 });
@@ -90,13 +139,16 @@ public final class Gemm {
                 final int kc = Math.min(KC, k - pc);
                 final int p0 = pc;
                 final boolean load = !(overwrite && pc == 0);
-                float[] pb = packedB(kc * panels * NR);
-                int packTasks = Math.min(panels, 8);
-                forEach(parallel, packTasks, t -> {
-                    for (int pnl = t; pnl < panels; pnl += packTasks) {
-                        packB(tb, b, offB, ldb, j0 + pnl * NR, Math.min(NR, nc - pnl * NR), p0, kc, pb, pnl * NR * kc);
-                    }
-                });
+                float[] pb = pre != null ? pre.slice(j0, p0) : packedB(kc * panels * NR);
+                if (pre == null) {
+                    int packTasks = Math.min(panels, 8);
+                    forEach(parallel, packTasks, t -> {
+                        for (int pnl = t; pnl < panels; pnl += packTasks) {
+                            packB(tb, b, offB, ldb, j0 + pnl * NR, Math.min(NR, nc - pnl * NR), p0, kc, pb,
+                                    pnl * NR * kc);
+                        }
+                    });
+                }
                 forEach(parallel, tasks, t -> {
                     int i0 = t / nGroups * MC;
                     int g = t % nGroups;

@@ -84,7 +84,7 @@ class KMeansTest {
 
     /**
      * Points in a memory-mapped file, read by the worker threads a block at a time, cluster exactly as the same
-     * points in an array (the E-step's path against the in-memory one).
+     * points in an array (the E-step's path against the in-memory one, whose blocks are packed once for the GEMM).
      */
     @Test
     void mappedPointsClusterExactlyAsAnArray(@TempDir Path dir) throws IOException {

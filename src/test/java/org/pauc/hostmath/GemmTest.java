@@ -41,6 +41,30 @@ class GemmTest {
         }
     }
 
+    /** B packed once gives the products of packing it in each GEMM, to the bit, across column blocks and k-slices. */
+    @Test
+    void aPrePackedBGivesTheSameBits() {
+        SplittableRandom r = new SplittableRandom(6);
+        int[][] shapes = {{70, Gemm.NC + 40, Gemm.KC + 9}, {9, 33, 2 * Gemm.KC + 1}, {200, 1000, 128}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            for (boolean tb : new boolean[] {false, true}) {
+                float[] a = Mat.gaussian(r, 1, m * k, 1).toFloats();
+                float[] b = Mat.gaussian(r, 1, k * n, 1).toFloats();
+                Gemm.PackedB packed = Gemm.pack(tb, n, k, b, 0, tb ? k : n);
+                for (boolean parallel : new boolean[] {false, true}) {
+                    float[] want = new float[m * n];
+                    Gemm.gemm(false, tb, m, n, k, -2f, a, 0, k, b, 0, tb ? k : n, 0f, want, 0, n, parallel);
+                    float[] got = new float[m * n];
+                    Gemm.gemm(false, m, -2f, a, 0, k, packed, got, 0, n, parallel);
+                    assertArrayEquals(want, got, m + "×" + n + "×" + k + " tb=" + tb + " parallel=" + parallel);
+                }
+            }
+        }
+    }
+
     @Test
     void resultsDoNotDependOnTheThreadCount() {
         SplittableRandom r = new SplittableRandom(5);
