@@ -9,6 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.Scratch;
+import org.pauc.hostmath.Vec;
 
 /**
  * Lloyd's k-means with Euclidean distance on float features, for the E-step (PCL clusters the normalised
@@ -333,11 +334,7 @@ public final class KMeans {
                 Block block = rowsAt(x, i0, rows);
                 float[] data = block.data();
                 for (int r = 0; r < rows; r++) {
-                    int o = base + assign[i0 + r] * d;
-                    int src = block.off() + r * d;
-                    for (int t = 0; t < d; t++) {
-                        partial[o + t] += data[src + t];
-                    }
+                    Vec.addInto(data, block.off() + r * d, partial, base + assign[i0 + r] * d, d);
                 }
             }
         });

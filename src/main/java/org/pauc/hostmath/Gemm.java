@@ -111,10 +111,16 @@ public final class Gemm {
             int tasks = mBlocks * nGroups;
             if (smallOutputLongK) {
                 // One fork-join for all of k: each task walks every k-slice of its own tile of C, packing the B
-                // panels it needs itself (a 1/MC share of its work), instead of a fork-join per k-slice.
-                forEach(parallel, tasks, t -> {
-                    int firstPanel = t % nGroups * panelsPerGroup;
+                // panels it needs itself (a 1/MC share of its work), instead of a fork-join per k-slice. A single
+                // tile (one row block, one column group) goes to two tasks by its MR row panels, so that both cores
+                // work; each output element is computed as before.
+                boolean splitRows = tasks == 1 && m > MR;
+                int half = ((m + MR - 1) / MR + 1) / 2 * MR;
+                forEach(parallel, splitRows ? 2 : tasks, t -> {
+                    int firstPanel = splitRows ? 0 : t % nGroups * panelsPerGroup;
                     int lastPanel = Math.min(panels, firstPanel + panelsPerGroup);
+                    int i0 = splitRows ? t * half : t / nGroups * MC;
+                    int rowsEnd = splitRows && t == 0 ? half : m;
                     for (int pc = 0; pc < k && firstPanel < lastPanel; pc += KC) {
                         int kc = Math.min(KC, k - pc);
                         float[] pb;
@@ -129,8 +135,8 @@ public final class Gemm {
                             }
                             pbFirst = firstPanel;
                         }
-                        rowBlock(ta, m, nc, kc, pc, t / nGroups * MC, j0, firstPanel, lastPanel, pbFirst, alpha, a,
-                                offA, lda, pb, c, offC, ldc, !(overwrite && pc == 0));
+                        rowBlock(ta, rowsEnd, nc, kc, pc, i0, j0, firstPanel, lastPanel, pbFirst, alpha, a, offA,
+                                lda, pb, c, offC, ldc, !(overwrite && pc == 0));
                     }
                 });
                 continue;
@@ -211,8 +217,8 @@ public final class Gemm {
     }
 
     /**
-     * Rows i0 … i0+MC of C, column panels [firstPanel, lastPanel) of the packed B, for one KC slice of k; pb holds
-     * the panels from {@code pbFirst} on.
+     * Rows i0 … min(i0 + MC, m) of C, column panels [firstPanel, lastPanel) of the packed B, for one KC slice of k; pb
+     * holds the panels from {@code pbFirst} on.
      */
     private static void rowBlock(boolean ta, int m, int nc, int kc, int p0, int i0, int j0, int firstPanel,
                                  int lastPanel, int pbFirst, float alpha, float[] a, int offA, int lda, float[] pb,

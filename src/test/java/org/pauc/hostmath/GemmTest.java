@@ -16,7 +16,9 @@ class GemmTest {
     @Test
     void matchesTheOracleForEveryTranspositionAndOddShapes() {
         SplittableRandom r = new SplittableRandom(4);
-        int[][] shapes = {{1, 1, 1}, {7, 33, 5}, {Gemm.MR + 3, Gemm.NR + 1, Gemm.KC + 9}, {130, 70, 300}};
+        // the last: one tile of C with a long k, computed by two tasks split at a row panel
+        int[][] shapes = {{1, 1, 1}, {7, 33, 5}, {Gemm.MR + 3, Gemm.NR + 1, Gemm.KC + 9}, {130, 70, 300},
+            {Gemm.MR + 1, Gemm.NR, 2 * Gemm.KC + 5}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -45,7 +47,8 @@ class GemmTest {
     @Test
     void aPrePackedBGivesTheSameBits() {
         SplittableRandom r = new SplittableRandom(6);
-        int[][] shapes = {{70, Gemm.NC + 40, Gemm.KC + 9}, {9, 33, 2 * Gemm.KC + 1}, {200, 1000, 128}};
+        int[][] shapes = {{70, Gemm.NC + 40, Gemm.KC + 9}, {9, 33, 2 * Gemm.KC + 1}, {200, 1000, 128},
+            {Gemm.MR + 1, Gemm.NR, 2 * Gemm.KC + 5}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
