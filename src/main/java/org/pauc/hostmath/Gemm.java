@@ -68,9 +68,7 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float[] pb = new float[panels * NR * kc];
-                for (int pnl = 0; pnl < panels; pnl++) {
-                    packB(tb, b, offB, ldb, jc + pnl * NR, Math.min(NR, nc - pnl * NR), pc, kc, pb, pnl * NR * kc);
-                }
+                packPanels(tb, b, offB, ldb, jc, nc, pc, kc, pb, 0, panels, 1, 0);
                 slices[jc / NC * kSlices + pc / KC] = pb;
             }
         }
@@ -129,10 +127,7 @@ public final class Gemm {
                             pb = pre.slice(j0, pc);
                         } else {
                             pb = PACK_B_TASK.get((lastPanel - firstPanel) * NR * kc);
-                            for (int pnl = firstPanel; pnl < lastPanel; pnl++) {
-                                packB(tb, b, offB, ldb, j0 + pnl * NR, Math.min(NR, nc - pnl * NR), pc, kc, pb,
-                                        (pnl - firstPanel) * NR * kc);
-                            }
+                            packPanels(tb, b, offB, ldb, j0, nc, pc, kc, pb, firstPanel, lastPanel, 1, firstPanel);
                             pbFirst = firstPanel;
                         }
                         rowBlock(ta, rowsEnd, nc, kc, pc, i0, j0, firstPanel, lastPanel, pbFirst, alpha, a, offA,
@@ -145,15 +140,15 @@ public final class Gemm {
                 final int kc = Math.min(KC, k - pc);
                 final int p0 = pc;
                 final boolean load = !(overwrite && pc == 0);
-                float[] pb = pre != null ? pre.slice(j0, p0) : packedB(kc * panels * NR);
-                if (pre == null) {
+                float[] pb;
+                if (pre != null) {
+                    pb = pre.slice(j0, p0);
+                } else {
+                    float[] packed = packedB(kc * panels * NR);
                     int packTasks = Math.min(panels, 8);
-                    forEach(parallel, packTasks, t -> {
-                        for (int pnl = t; pnl < panels; pnl += packTasks) {
-                            packB(tb, b, offB, ldb, j0 + pnl * NR, Math.min(NR, nc - pnl * NR), p0, kc, pb,
-                                    pnl * NR * kc);
-                        }
-                    });
+                    forEach(parallel, packTasks,
+                            t -> packPanels(tb, b, offB, ldb, j0, nc, p0, kc, packed, t, panels, packTasks, 0));
+                    pb = packed;
                 }
                 forEach(parallel, tasks, t -> {
                     int i0 = t / nGroups * MC;
@@ -278,6 +273,17 @@ public final class Gemm {
                     pa[q] *= alpha;
                 }
             }
+        }
+    }
+
+    /**
+     * Packs the panels first, first + step, … below last of column block [j0, j0 + nc) for k-slice [p0, p0 + kc), each
+     * at pb[(panel − pbFirst)·NR·kc].
+     */
+    private static void packPanels(boolean tb, float[] b, int off, int ldb, int j0, int nc, int p0, int kc, float[] pb,
+                                   int first, int last, int step, int pbFirst) {
+        for (int pnl = first; pnl < last; pnl += step) {
+            packB(tb, b, off, ldb, j0 + pnl * NR, Math.min(NR, nc - pnl * NR), p0, kc, pb, (pnl - pbFirst) * NR * kc);
         }
     }
 
