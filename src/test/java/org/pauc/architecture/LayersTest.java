@@ -36,7 +36,7 @@ class LayersTest {
 
     /** Every package of pauc, lowest layer first: a package may depend only on packages listed before it. */
     static final List<String> LAYERS = List.of(
-            "oracle.layers", "oracle", "tensor", "hostmath", "io", "export.onnx",
+            "oracle.layers", "oracle", "tensor", "hostmath", "io", "dist", "export.onnx",
             "backend", "config", "data", "cluster", "nn", "objective", "ops", "gradcheck", "reference", "checkpoint", "export",
             "backend.oracle", "cpu", "cuda",
             "eval", "train", "verify", "experiment", "cli");
