@@ -28,7 +28,7 @@ public final class Checkpoint {
 
     /** A checkpoint as read: its format, configuration, progress and tensors. */
     public record Contents(Path file, String format, TrainConfig config, int epochsDone, int queuePointer,
-                           Map<String, SafeTensors.Tensor> tensors) {
+                           Map<String, SafeTensors.Tensor> tensors, int processes) {
 
         /** The tensor called {@code name}, which must have {@code shape}; a one-line error otherwise. */
         public SafeTensors.Tensor tensor(String name, int[] shape) throws InputException {
@@ -60,11 +60,20 @@ public final class Checkpoint {
     /** Writes {@code dir/checkpoint.safetensors} atomically (temporary file, fsync, rename). */
     public static void write(Path dir, TrainConfig cfg, int epochsDone, int queuePointer,
                              Map<String, SafeTensors.Tensor> tensors) throws IOException {
+        write(dir, cfg, epochsDone, queuePointer, tensors, 1);
+    }
+
+    /** As above, for a run over {@code processes} processes (recorded as metadata {@code processes} when above 1). */
+    public static void write(Path dir, TrainConfig cfg, int epochsDone, int queuePointer,
+                             Map<String, SafeTensors.Tensor> tensors, int processes) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("epochs_done", Integer.toString(epochsDone));
         meta.put("queue_pointer", Integer.toString(queuePointer));
         meta.put("config", cfg.toJson());
+        if (processes > 1) {
+            meta.put("processes", Integer.toString(processes));
+        }
         SafeTensors.write(dir.resolve(FILE), tensors, meta);
     }
 
@@ -88,7 +97,8 @@ public final class Checkpoint {
         }
         int epochs = integer(file, meta, "epochs_done", 0, cfg.optimizer().epochs());
         int queuePointer = integer(file, meta, "queue_pointer", 0, cfg.objective().queue() - 1);
-        return new Contents(file, format, cfg, epochs, queuePointer, c.tensors());
+        int processes = meta.containsKey("processes") ? integer(file, meta, "processes", 1, 1 << 20) : 1;
+        return new Contents(file, format, cfg, epochs, queuePointer, c.tensors(), processes);
     }
 
     private static int integer(Path file, Map<String, String> meta, String key, int min, int max) throws InputException {

@@ -2,6 +2,8 @@ package org.pauc.cli;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import org.pauc.dist.Collectives;
+import org.pauc.dist.Mpi;
 import org.pauc.io.InputException;
 import org.pauc.train.Trainer;
 import picocli.CommandLine;
@@ -51,13 +53,18 @@ public final class Main implements Runnable {
         boolean debug = Arrays.asList(args).contains("--debug") || System.getenv("PAUC_DEBUG") != null;
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean badInput = ex instanceof IllegalArgumentException || ex instanceof InputException;
-            boolean expected = badInput || ex instanceof Trainer.DivergedException;
-            err.println("pauc: error: " + oneLine(ex) + (expected || debug ? ""
+            boolean expected = badInput || ex instanceof Trainer.DivergedException || ex instanceof Mpi.Unavailable;
+            String where = Collectives.size() > 1 ? "[rank " + Collectives.rank() + "] " : "";
+            err.println("pauc: error: " + where + oneLine(ex) + (expected || debug ? ""
                     : " (an unexpected " + ex.getClass().getSimpleName() + "; run again with --debug for its trace)"));
             if (debug) {
                 ex.printStackTrace(err);
             }
-            return badInput ? EXIT_USAGE : 1;
+            int code = badInput || ex instanceof Mpi.Unavailable ? EXIT_USAGE : 1;
+            // the other processes of a distributed run may be waiting for this one: end them all with this code
+            err.flush();
+            Collectives.endAfterError(code);
+            return code;
         });
         try {
             return cl.execute(args);

@@ -1,6 +1,7 @@
 package org.pauc.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -13,6 +14,8 @@ import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.data.ImageSource;
+import org.pauc.dist.Collective;
+import org.pauc.dist.Collectives;
 import org.pauc.io.Limits;
 import org.pauc.train.KnnMonitor;
 import org.pauc.train.Trainer;
@@ -48,6 +51,10 @@ final class TrainCommand implements Callable<Integer> {
             + "scaled to small data) or imagenet (PCL's ImageNet settings: ResNet-50, 224 px, MoCo v2's augmentation, "
             + "batch 256, split BN 8); flags still override them.")
     String recipe = "small";
+    @Option(names = "--dist", paramLabel = "MODE", description = "Processes of a data-parallel run: auto (the "
+            + "default: MPI when started by mpirun or srun, else one process), mpi, or none. --batch-size is then the "
+            + "global batch, shared evenly (README, 'Distributed runs').")
+    String dist = "auto";
 
     /** Adds one option per setting of {@link TrainConfig} to the {@code train} command. */
     static void addSettingOptions(CommandSpec train) {
@@ -80,6 +87,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Collectives.Mode mode = Collectives.Mode.parse(dist);
         TrainConfig cfg = config(spec.commandLine().getParseResult(), Recipes.base(recipe));
         Limits.setMaxImagePixels(maxImagePixels);
         if (resume != null && out != null && !out.equals(resume)) {
@@ -88,11 +96,14 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = resume != null ? resume : out != null ? out
                 : Path.of("runs", cfg.objective().method().label() + "-" + cfg.run().seed());
         TrainConfig.Data d = cfg.data();
-        PrintStream console = new PrintStream(System.out, true);
+        Collective group = Collectives.open(mode, System.getenv());
+        boolean lead = group.rank() == 0;
+        PrintStream console = lead ? new PrintStream(System.out, true) : new PrintStream(OutputStream.nullOutputStream());
         Datasets.Sources sources = Datasets.open(d.dataset(), d.data() == null ? null : Path.of(d.data()), home(),
                 d.imageSize(), d.limit(), dir, console);
         ImageSource train = sources.train();
-        Trainer.Options options = Trainer.Options.of(train, dir, console).resuming(resume != null).strict(strictData);
+        Trainer.Options options = Trainer.Options.of(train, dir, console).resuming(resume != null).strict(strictData)
+                .distributed(group);
         int every = cfg.run().knnEvery();
         if (every > 0) {
             if (train instanceof Dataset tr && sources.test() instanceof Dataset te && tr.labeled() && te.labeled()) {
@@ -103,7 +114,10 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         Trainer.run(cfg, options);
-        spec.commandLine().getOut().println("run directory: " + dir);
+        Collectives.close();
+        if (lead) {
+            spec.commandLine().getOut().println("run directory: " + dir);
+        }
         return 0;
     }
 

@@ -1,11 +1,14 @@
 package org.pauc.cluster;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.pauc.dist.Collective;
+import org.pauc.dist.Local;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.Scratch;
@@ -18,6 +21,12 @@ import org.pauc.hostmath.Vec;
  * GEMM (‖c‖² − 2 x·c per block of points); an empty cluster takes the point farthest from its centroid, so every
  * cluster keeps at least one member. K larger than the number of points is reduced to that number. Results do
  * not depend on the thread count.
+ *
+ * <p>Over several processes ({@link Collective}) every process holds all the points and the fit is the same, to the
+ * bit, as in one process: the update step's fixed partition of the points into at most {@value #UPDATE_BLOCKS}
+ * blocks is shared out, each process assigns the points of its blocks (whole GEMM blocks, as one process does) and
+ * forms its blocks' member sums; the assignments, distances and per-block sums are gathered in rank order and added
+ * in block order, as one process adds them. The seeding (k-means++ or random) runs on every process alike.
  */
 public final class KMeans {
 
@@ -44,6 +53,11 @@ public final class KMeans {
      * per point (assignment, distance, norm) and one block per thread, never the points themselves.
      */
     public static Result fit(Points x, int k, int iterations, int restarts, Init init, long seed) {
+        return fit(x, k, iterations, restarts, init, seed, Local.INSTANCE);
+    }
+
+    /** As above, shared out over the processes of {@code dist}; every process gets the same result. */
+    public static Result fit(Points x, int k, int iterations, int restarts, Init init, long seed, Collective dist) {
         int n = x.n();
         int d = x.d();
         if (n < 1) {
@@ -56,7 +70,8 @@ public final class KMeans {
         int kk = Math.min(k, n);
         Result best = null;
         for (int r = 0; r < restarts; r++) {
-            Result res = once(x, n, d, kk, iterations, init, new SplittableRandom(seed * 1_000_003L + r));
+            Result res = once(x, n, d, kk, iterations, init, new SplittableRandom(seed * 1_000_003L + r),
+                    Partition.of(n, dist));
             if (best == null || res.inertia() < best.inertia()) {
                 best = res;
             }
@@ -72,21 +87,65 @@ public final class KMeans {
         return plusPlus(x, x.n(), x.d(), Math.min(k, x.n()), new SplittableRandom(seed * 1_000_003L));
     }
 
-    private static Result once(Points x, int n, int d, int k, int iterations, Init init, SplittableRandom rng) {
+    /**
+     * The update step's fixed partition: {@code blocks} blocks of {@code per} points (the last one shorter); this
+     * process owns blocks [firstBlock, lastBlock), the points [lo, hi).
+     */
+    record Partition(int blocks, int per, int firstBlock, int lastBlock, int lo, int hi, Collective dist) {
+        static Partition of(int n, Collective dist) {
+            int blocks = Math.min(UPDATE_BLOCKS, (n + BLOCK - 1) / BLOCK);
+            int per = (n + blocks - 1) / blocks;
+            int first = first(blocks, dist.rank(), dist.size());
+            int last = first(blocks, dist.rank() + 1, dist.size());
+            return new Partition(blocks, per, first, last, Math.min(n, first * per), Math.min(n, last * per), dist);
+        }
+
+        /** The first block of process r (of p). */
+        static int first(int blocks, int r, int p) {
+            return (int) ((long) r * blocks / p);
+        }
+
+        /** How many of {@code unit}-sized items each process gives when process r gives its points' items. */
+        int[] pointCounts(int n, int unit) {
+            int p = dist.size();
+            int[] counts = new int[p];
+            for (int r = 0; r < p; r++) {
+                counts[r] = (Math.min(n, first(blocks, r + 1, p) * per) - Math.min(n, first(blocks, r, p) * per)) * unit;
+            }
+            return counts;
+        }
+
+        /** Every process's points' values of {@code a}, from its own, into {@code a}. */
+        void gatherPoints(int[] a) {
+            if (dist.size() > 1) {
+                dist.allGather(Arrays.copyOfRange(a, lo, hi), a, pointCounts(a.length, 1));
+            }
+        }
+
+        /** As above for floats. */
+        void gatherPoints(float[] a) {
+            if (dist.size() > 1) {
+                dist.allGather(Arrays.copyOfRange(a, lo, hi), a, pointCounts(a.length, 1));
+            }
+        }
+    }
+
+    private static Result once(Points x, int n, int d, int k, int iterations, Init init, SplittableRandom rng,
+                               Partition part) {
         float[] c = init == Init.RANDOM ? randomInit(x, n, d, k, rng) : plusPlus(x, n, d, k, rng);
         int[] assign = new int[n];
         float[] dist = new float[n];
         float[] xn = new float[n];
-        forBlocks(x, (i0, rows, block, off) -> {
+        forBlocks(x, part.lo(), part.hi(), (i0, rows, block, off) -> {
             for (int r = 0; r < rows; r++) {
                 xn[i0 + r] = norm2(block, off + r * d, d);
             }
         });
-        Gemm.PackedB[] packed = packedBlocks(x);
-        assign(x, xn, n, d, c, k, assign, dist, packed);
+        Gemm.PackedB[] packed = packedBlocks(x, part);
+        assign(x, xn, n, d, c, k, assign, dist, packed, part);
         for (int it = 0; it < iterations; it++) {
-            update(x, n, d, c, k, assign, dist);
-            assign(x, xn, n, d, c, k, assign, dist, packed);
+            update(x, n, d, c, k, assign, dist, part);
+            assign(x, xn, n, d, c, k, assign, dist, packed, part);
         }
         fillEmpty(x, n, d, c, k, assign, dist, sizes(assign, k));
         double inertia = 0;
@@ -151,10 +210,19 @@ public final class KMeans {
 
     /** Runs {@code task} on every block of {@value #BLOCK} points, in parallel, each block read into a scratch array. */
     private static void forBlocks(Points x, BlockTask task) {
+        forBlocks(x, 0, x.n(), task);
+    }
+
+    /** As above on the whole blocks that hold points of [lo, hi). */
+    private static void forBlocks(Points x, int lo, int hi, BlockTask task) {
+        if (lo >= hi) {
+            return;
+        }
         int n = x.n();
-        int blocks = (n + BLOCK - 1) / BLOCK;
-        Parallel.forEach(blocks, b -> {
-            int i0 = b * BLOCK;
+        int firstBlock = lo / BLOCK;
+        int blocks = (hi + BLOCK - 1) / BLOCK - firstBlock;
+        Parallel.forEach(blocks, t -> {
+            int i0 = (firstBlock + t) * BLOCK;
             int rows = Math.min(BLOCK, n - i0);
             Block block = rowsAt(x, i0, rows);
             task.run(i0, rows, block.data(), block.off());
@@ -250,13 +318,14 @@ public final class KMeans {
      * Each block of points, transposed and packed once for the GEMM of every assignment (the same products as packing
      * them in each GEMM): for points in memory up to {@link #PACK_VALUES} values; otherwise null.
      */
-    private static Gemm.PackedB[] packedBlocks(Points x) {
+    private static Gemm.PackedB[] packedBlocks(Points x, Partition part) {
         if (!(x instanceof Points.InArray) || (long) x.n() * x.d() > PACK_VALUES) {
             return null;
         }
         int blocks = (x.n() + BLOCK - 1) / BLOCK;
         Gemm.PackedB[] packed = new Gemm.PackedB[blocks];
-        forBlocks(x, (i0, rows, block, off) -> packed[i0 / BLOCK] = Gemm.pack(true, rows, x.d(), block, off, x.d()));
+        forBlocks(x, part.lo(), part.hi(),
+                (i0, rows, block, off) -> packed[i0 / BLOCK] = Gemm.pack(true, rows, x.d(), block, off, x.d()));
         return packed;
     }
 
@@ -265,12 +334,12 @@ public final class KMeans {
      * holds the blocks of points packed for the GEMM.
      */
     static void assign(Points x, float[] xNorm, int n, int d, float[] c, int k, int[] assign, float[] dist,
-                       Gemm.PackedB[] packed) {
+                       Gemm.PackedB[] packed, Partition part) {
         float[] cn = new float[k];
         for (int j = 0; j < k; j++) {
             cn[j] = norm2(c, j * d, d);
         }
-        forBlocks(x, (i0, rows, block, off) -> {
+        forBlocks(x, part.lo(), part.hi(), (i0, rows, block, off) -> {
             float[] dots = DOTS.get(rows * k);
             // dotsᵀ (k × rows) = −2·C · X_blockᵀ: the k centroids as the GEMM's rows, the points as its columns; the
             // factor −2 (a power of two) is exact, so this is −2 times the plain product to the bit
@@ -318,15 +387,19 @@ public final class KMeans {
                 dist[i0 + r] = Math.max(0f, bestDist + xNorm[i0 + r]);
             }
         });
+        part.gatherPoints(assign);
+        part.gatherPoints(dist);
     }
 
     /** Centroids ← member means; an empty cluster takes the point farthest from its own centroid. */
-    static void update(Points x, int n, int d, float[] c, int k, int[] assign, float[] dist) {
-        // member sums per block of points in float, in parallel; the blocks' sums added in order in double
-        int blocks = Math.min(UPDATE_BLOCKS, (n + BLOCK - 1) / BLOCK);
-        int per = (n + blocks - 1) / blocks;
+    static void update(Points x, int n, int d, float[] c, int k, int[] assign, float[] dist, Partition part) {
+        // member sums per block of points in float, in parallel (each process its own blocks); the blocks' sums
+        // gathered and added in block order in double
+        int blocks = part.blocks();
+        int per = part.per();
         float[] partial = new float[blocks * k * d];
-        Parallel.forEach(blocks, b -> {
+        Parallel.forEach(part.lastBlock() - part.firstBlock(), t -> {
+            int b = part.firstBlock() + t;
             int base = b * k * d;
             int end = Math.min(n, (b + 1) * per);
             for (int i0 = b * per; i0 < end; i0 += BLOCK) {
@@ -338,6 +411,16 @@ public final class KMeans {
                 }
             }
         });
+        Collective coll = part.dist();
+        if (coll.size() > 1) {
+            int[] counts = new int[coll.size()];
+            for (int r = 0; r < counts.length; r++) {
+                counts[r] = (Partition.first(blocks, r + 1, counts.length) - Partition.first(blocks, r, counts.length))
+                        * k * d;
+            }
+            coll.allGather(Arrays.copyOfRange(partial, part.firstBlock() * k * d, part.lastBlock() * k * d), partial,
+                    counts);
+        }
         double[] sum = new double[k * d];
         for (int b = 0; b < blocks; b++) {
             int base = b * k * d;

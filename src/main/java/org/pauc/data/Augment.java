@@ -56,15 +56,20 @@ public final class Augment {
 
     /**
      * Both views of image {@code index}, from one decoding at the scale the larger need of the two crops asks
-     * (DCT-domain scaling for JPEG); the same pixels as {@link #view} at full scale for an image in memory.
+     * (DCT-domain scaling for JPEG); the same pixels as {@link #view} at full scale for an image in memory. A null
+     * output skips that view's rendering (its pixels are then those the pair would give it, whatever the other view).
      */
     public void pair(ImageSource src, int index, int epoch, float[] out0, float[] out1, int off) throws DataException {
         Encoded e = src.open(index);
         Plan p0 = plan(e.h(), e.w(), epoch, index, 0);
         Plan p1 = plan(e.h(), e.w(), epoch, index, 1);
         Picture pic = e.decode(Math.max(p0.scaleFor(src.h(), src.w()), p1.scaleFor(src.h(), src.w())));
-        render(pic, e.h(), e.w(), p0, src.h(), src.w(), src.c(), out0, off);
-        render(pic, e.h(), e.w(), p1, src.h(), src.w(), src.c(), out1, off);
+        if (out0 != null) {
+            render(pic, e.h(), e.w(), p0, src.h(), src.w(), src.c(), out0, off);
+        }
+        if (out1 != null) {
+            render(pic, e.h(), e.w(), p1, src.h(), src.w(), src.c(), out1, off);
+        }
     }
 
     /** {@link #view} of an image in memory, where nothing is decoded and nothing can fail. */

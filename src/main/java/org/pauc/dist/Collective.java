@@ -1,5 +1,6 @@
 package org.pauc.dist;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -39,6 +40,13 @@ public interface Collective extends AutoCloseable {
 
     /** As {@link #allGather(float[], float[], int[])} for longs. */
     void allGather(long[] local, long[] all, int[] counts);
+
+    /**
+     * Fills native memory in place: {@code all} holds bytes[r] bytes of each rank r in rank order, and this process's
+     * own part is already at its place; afterwards every part is. For data too large for the heap (memory-mapped
+     * features).
+     */
+    void allGatherInPlace(MemorySegment all, long[] bytes);
 
     /** Rank {@code root}'s bytes into {@code a} on every process. */
     void broadcast(byte[] a, int root);

@@ -1,5 +1,7 @@
 package org.pauc.dist;
 
+import java.lang.foreign.MemorySegment;
+
 /** One process alone: rank 0 of 1; gathering copies, summing leaves values as they are. */
 public final class Local implements Collective {
     public static final Local INSTANCE = new Local();
@@ -44,6 +46,11 @@ public final class Local implements Collective {
     @Override
     public void allGather(long[] local, long[] all, int[] counts) {
         System.arraycopy(local, 0, all, 0, counts[0]);
+    }
+
+    @Override
+    public void allGatherInPlace(MemorySegment all, long[] bytes) {
+        // the only part is this process's, already in place
     }
 
     @Override

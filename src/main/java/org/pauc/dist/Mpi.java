@@ -281,6 +281,21 @@ public final class Mpi implements Collective {
         MemorySegment.copy(recv, 0, all, 0, total);
     }
 
+    @Override
+    public void allGatherInPlace(MemorySegment all, long[] bytes) {
+        if (bytes.length != size) {
+            throw new IllegalArgumentException("all-gather: " + bytes.length + " counts for " + size + " processes");
+        }
+        long at = 0;
+        for (int r = 0; r < rank; r++) {
+            at += bytes[r];
+        }
+        // MPI forbids a send buffer that overlaps the receive buffer: send a copy of this process's part
+        MemorySegment send = scratch(Math.max(1, bytes[rank]));
+        MemorySegment.copy(all, at, send, 0, bytes[rank]);
+        gatherBytes(send.asSlice(0, bytes[rank]), bytes, all);
+    }
+
     /**
      * recv ← every rank's bytes (bytes[r] from rank r) in rank order, in rounds that send at most
      * {@link #ROUND_BYTES}/size bytes per rank each.

@@ -12,8 +12,16 @@ import org.pauc.oracle.PaucObjective;
  */
 public final class Objective {
 
-    /** One granularity's buffers: C (k×d), φ (k), pos (n ids), neg (s ids). */
-    public record ClusterBuffers(int k, int s, Buffer c, Buffer phi, Buffer pos, Buffer neg) {}
+    /**
+     * One granularity's buffers: C (k×d), φ (k), pos (n ids: the rows here), neg (s ids), and the whole batch's
+     * positives (the same as pos unless the batch is split over processes): proto_nce contrasts each sample with the
+     * positive prototypes of the whole batch and the negatives.
+     */
+    public record ClusterBuffers(int k, int s, Buffer c, Buffer phi, Buffer pos, Buffer neg, Buffer batchPos) {
+        public ClusterBuffers(int k, int s, Buffer c, Buffer phi, Buffer pos, Buffer neg) {
+            this(k, s, c, phi, pos, neg, pos);
+        }
+    }
 
     /**
      * Which feature-decorrelation term the objective uses: the contract's (docs/losses.md) {@code correlation} of the normalised
@@ -23,6 +31,32 @@ public final class Objective {
      */
     public record Decorrelation(boolean crossView, double lambdaOff) {
         public static final Decorrelation OFFDIAG = new Decorrelation(false, 5e-3);
+    }
+
+    /**
+     * A batch split over processes: this process holds rows [first, first + n) of a batch of {@code rows()}. The
+     * per-sample terms (info_nce, align) are means over this process's rows, which the processes' mean of gradients
+     * turns into means over the batch. The batch-level terms (proto_nce, whose candidates are the positive prototypes
+     * of the whole batch; uniformity over pairs; correlation's column statistics) are evaluated over the whole batch,
+     * gathered, with the gradient of this process's rows taken, and
+     * scaled by the process count so that the mean of gradients gives the whole batch's gradient: the objective is that
+     * of one process with the whole batch, whatever the number of processes.
+     */
+    public interface Split {
+        /** Rows of the whole batch. */
+        int rows();
+
+        /** This process's first row. */
+        int first();
+
+        /** The number of processes. */
+        int processes();
+
+        /** The whole batch of a local n×d buffer (every process's rows in rank order), rows()×d. */
+        Buffer gather(Buffer local, int n, int d);
+
+        /** The keys of the whole batch in sample order, rows()×d. */
+        Buffer keys();
     }
 
     /** Unweighted terms (proto and align averaged over granularities), the total, and the accuracies. */
@@ -45,6 +79,13 @@ public final class Objective {
     public static Terms evaluate(Backend be, int n, int d, Buffer u, Buffer k, int r, Buffer queue,
                                  List<ClusterBuffers> clusterings, PaucObjective.Params p, Decorrelation decorrelation,
                                  Buffer v, Buffer dv, Buffer du) {
+        return evaluate(be, n, d, u, k, r, queue, clusterings, p, decorrelation, v, dv, du, null);
+    }
+
+    /** As above, for this process's rows of a batch split over processes ({@code split} null: the whole batch is here). */
+    public static Terms evaluate(Backend be, int n, int d, Buffer u, Buffer k, int r, Buffer queue,
+                                 List<ClusterBuffers> clusterings, PaucObjective.Params p, Decorrelation decorrelation,
+                                 Buffer v, Buffer dv, Buffer du, Split split) {
         be.l2Normalize(n, d, u, v, 1e-12f);
         Buffer g = du != null ? dv : null;
         if (g != null) {
@@ -57,8 +98,9 @@ public final class Objective {
         int m = clusterings.size();
         for (ClusterBuffers cl : clusterings) {
             if (p.lambdaProto() != 0) {
-                Backend.Scored s = be.protoNce(n, d, cl.k(), cl.s(), v, cl.c(), cl.phi(), cl.pos(), cl.neg(), g,
-                        (float) (p.lambdaProto() / m));
+                Backend.Scored s = wholeBatch(be, split, n, d, v, k, g, p.lambdaProto() / m, (rows, vb, kb, gb, w) ->
+                        be.protoNce(rows, d, cl.k(), cl.s(), vb, cl.c(), cl.phi(), split == null ? cl.pos()
+                                : cl.batchPos(), cl.neg(), gb, w));
                 proto += s.loss() / m;
                 accProto += s.accuracy() / m;
             }
@@ -67,13 +109,15 @@ public final class Objective {
                         (float) (p.lambdaAlign() / m)) / m;
             }
         }
-        double unif = p.lambdaUnif() != 0 ? be.uniformity(n, d, v, (float) p.t(), g, (float) p.lambdaUnif()) : 0;
+        double unif = p.lambdaUnif() == 0 ? 0 : wholeBatch(be, split, n, d, v, k, g, p.lambdaUnif(),
+                (rows, vb, kb, gb, w) -> new Backend.Scored(be.uniformity(rows, d, vb, (float) p.t(), gb, w), 0)).loss();
         double corr = 0;
         if (p.lambdaCorr() != 0) {
-            corr = decorrelation.crossView()
-                    ? be.crossCorrelation(n, d, v, k, (float) decorrelation.lambdaOff(), (float) p.eps(), g, null,
-                            (float) p.lambdaCorr())
-                    : be.correlation(n, d, v, (float) p.eps(), g, (float) p.lambdaCorr());
+            corr = wholeBatch(be, split, n, d, v, k, g, p.lambdaCorr(), (rows, vb, kb, gb, w) -> new Backend.Scored(
+                    decorrelation.crossView()
+                            ? be.crossCorrelation(rows, d, vb, kb, (float) decorrelation.lambdaOff(), (float) p.eps(), gb,
+                                    null, w)
+                            : be.correlation(rows, d, vb, (float) p.eps(), gb, w), 0)).loss();
         }
         if (du != null) {
             be.l2NormalizeBackward(n, d, u, g, du, 1e-12f);
@@ -81,5 +125,34 @@ public final class Objective {
         double total = info.loss() + p.lambdaProto() * proto + p.lambdaAlign() * align + p.lambdaUnif() * unif
                 + p.lambdaCorr() * corr;
         return new Terms(info.loss(), proto, align, unif, corr, total, info.accuracy(), accProto);
+    }
+
+    /** A batch-level term of (rows, v, keys) that adds weight·gradient into g (null: no gradient). */
+    private interface BatchTerm {
+        Backend.Scored apply(int rows, Buffer v, Buffer keys, Buffer g, float weight);
+    }
+
+    /**
+     * A batch-level term over the whole batch: here when it is not split; otherwise over the gathered rows, adding
+     * the gradient of this process's rows, times the process count (see {@link Split}), into g.
+     */
+    private static Backend.Scored wholeBatch(Backend be, Split split, int n, int d, Buffer v, Buffer k, Buffer g,
+                                             double weight, BatchTerm term) {
+        if (split == null) {
+            return term.apply(n, v, k, g, (float) weight);
+        }
+        int rows = split.rows();
+        try (Buffer all = split.gather(v, n, d); Buffer gAll = g == null ? null : be.allocate(rows * d);
+             Buffer mine = g == null ? null : be.allocate(n * d)) {
+            if (g != null) {
+                be.fill(gAll, 0f);
+            }
+            Backend.Scored value = term.apply(rows, all, split.keys(), gAll, (float) (weight * split.processes()));
+            if (g != null) {
+                be.copy(gAll, split.first() * d, mine, 0, n * d);
+                be.add(n * d, g, mine, g);
+            }
+            return value;
+        }
     }
 }

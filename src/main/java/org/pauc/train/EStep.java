@@ -20,6 +20,7 @@ import org.pauc.cluster.Points;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.DataException;
 import org.pauc.data.ImageSource;
+import org.pauc.dist.Collective;
 import org.pauc.hostmath.Gemm;
 import org.pauc.nn.Network;
 import org.pauc.oracle.Concentration;
@@ -30,6 +31,11 @@ import org.pauc.oracle.Mat;
  * transform), l2-normalised, written to a memory-mapped file in the run directory and clustered from there a block at a
  * time, so the heap does not hold them; k-means per granularity m (seeded with m, the same every epoch, as PCL); φ from the
  * un-normalised centroids (docs/losses.md, {@code concentration}); prototypes = normalised centroids.
+ *
+ * <p>Over several processes each computes the features of its share of the images (whole feature batches, so every
+ * feature has the bits one process gives it), the shares are gathered into every process's file, and k-means is
+ * shared out ({@link KMeans}); φ is computed alike on every process. Every process ends with the same prototypes,
+ * concentrations and assignments as one process.
  */
 final class EStep {
     /** One granularity's clustering, on the host (assignments) and on the backend (prototypes and φ). */
@@ -47,21 +53,39 @@ final class EStep {
     static final String FEATURES = "features.f32";
 
     static List<Prototypes> run(TrainConfig cfg, ImageSource train, Backend be, Network key, Loader loader, Path dir,
-                                PrintStream console) throws IOException {
+                                PrintStream console, Collective dist) throws IOException {
         int n = train.n();
         int d = cfg.model().dim();
-        Path file = dir.resolve(FEATURES);
+        Path file = dir.resolve(dist.size() == 1 ? FEATURES : "features-rank" + dist.rank() + ".f32");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING); Arena arena = Arena.ofShared()) {
             MemorySegment feats = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * n * d, arena);
-            features(train, be, key, loader, d, featureBatch(cfg.optimizer().batchSize(), train.imageSize()), feats);
-            return cluster(cfg, Points.of(feats, n, d), be, console);
+            int b = featureBatch(cfg.optimizer().batchSize(), train.imageSize());
+            int[] rows = shares(n, b, dist.size());
+            features(train, be, key, loader, d, b, rows[dist.rank()], rows[dist.rank() + 1], feats);
+            long[] bytes = new long[dist.size()];
+            for (int r = 0; r < bytes.length; r++) {
+                bytes[r] = 4L * d * (rows[r + 1] - rows[r]);
+            }
+            dist.allGatherInPlace(feats, bytes);
+            return cluster(cfg, Points.of(feats, n, d), be, console, dist);
         } finally {
             Files.deleteIfExists(file);
         }
     }
 
-    private static List<Prototypes> cluster(TrainConfig cfg, Points feats, Backend be, PrintStream console) {
+    /** The first image of each process's share (and n at the end): whole batches of b, shared out in order. */
+    static int[] shares(int n, int b, int processes) {
+        int batches = (n + b - 1) / b;
+        int[] first = new int[processes + 1];
+        for (int r = 0; r <= processes; r++) {
+            first[r] = Math.min(n, (int) ((long) r * batches / processes) * b);
+        }
+        return first;
+    }
+
+    private static List<Prototypes> cluster(TrainConfig cfg, Points feats, Backend be, PrintStream console,
+                                            Collective dist) {
         int d = feats.d();
         TrainConfig.Clustering cl = cfg.clustering();
         KMeans.Init init = cl.kmeansInit() == TrainConfig.KMeansInit.RANDOM ? KMeans.Init.RANDOM
@@ -70,7 +94,7 @@ final class EStep {
         List<Prototypes> result = new ArrayList<>();
         for (int g = 0; g < cl.clusters().size(); g++) {
             KMeans.Result km = KMeans.fit(feats, cl.clusters().get(g), cl.kmeansIterations(), cl.kmeansRestarts(),
-                    init, g);
+                    init, g, dist);
             int k = km.k();
             Mat centroids = Mat.of(k, d, km.centroids());
             double[] cd = centroids.data;
@@ -154,17 +178,20 @@ final class EStep {
     }
 
     /**
-     * l2-normalised momentum-encoder features of every training image (the evaluation transform, eval mode), n × d,
-     * written into {@code out}; the next batch is decoded while the current one runs.
+     * l2-normalised momentum-encoder features of training images [from, to) (the evaluation transform, eval mode),
+     * written into their rows of {@code out}; the next batch is decoded while the current one runs.
      */
-    private static void features(ImageSource train, Backend be, Network key, Loader loader, int d, int b,
-                                 MemorySegment out) throws DataException {
-        int n = train.n();
+    private static void features(ImageSource train, Backend be, Network key, Loader loader, int d, int b, int from,
+                                 int to, MemorySegment out) throws DataException {
+        int n = to;
         int size = train.imageSize();
+        if (from >= to) {
+            return;
+        }
         float[] y = new float[b * d];
         try (Buffer x = be.allocate(b * size); Buffer yb = be.allocate(b * d)) {
-            Future<float[]> next = loader.evaluation(0, Math.min(b, n));
-            for (int i0 = 0; i0 < n; i0 += b) {
+            Future<float[]> next = loader.evaluation(from, Math.min(b, n - from));
+            for (int i0 = from; i0 < n; i0 += b) {
                 int m = Math.min(b, n - i0);
                 float[] in = Loader.await(next);
                 if (i0 + b < n) {

@@ -61,6 +61,26 @@ public final class Loader implements AutoCloseable {
                 .thenApply(v -> new Views(a, b, skipped.get()));
     }
 
+    /**
+     * Starts the first view of images {@code first} and the second view of images {@code second} (a process of a
+     * distributed run trains on its own samples' first views and computes keys for another share of the batch). Each
+     * view has the pixels {@link #views(int[], int)} gives it; replacements are counted on the first views only.
+     */
+    public Future<Views> views(int[] first, int[] second, int epoch) {
+        int size = src.imageSize();
+        float[] a = new float[first.length * size];
+        float[] b = new float[second.length * size];
+        AtomicInteger skipped = new AtomicInteger();
+        CompletableFuture<?>[] one = parts(first.length,
+                i -> skipped.addAndGet(readable(first[i], j -> aug.pair(src, j, epoch, a, null, i * size))));
+        CompletableFuture<?>[] two = parts(second.length,
+                i -> readable(second[i], j -> aug.pair(src, j, epoch, null, b, i * size)));
+        CompletableFuture<?>[] all = new CompletableFuture<?>[one.length + two.length];
+        System.arraycopy(one, 0, all, 0, one.length);
+        System.arraycopy(two, 0, all, one.length, two.length);
+        return CompletableFuture.allOf(all).thenApply(v -> new Views(a, b, skipped.get()));
+    }
+
     /** Starts the evaluation transform of images [from, from + count) (the E-step's inputs). */
     Future<float[]> evaluation(int from, int count) {
         int size = src.imageSize();

@@ -1,9 +1,12 @@
 package org.pauc.train;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.dist.Collective;
+import org.pauc.dist.Local;
 import org.pauc.nn.Network;
 import org.pauc.nn.Param;
 import org.pauc.objective.Objective;
@@ -14,6 +17,12 @@ import org.pauc.oracle.PaucObjective;
  * exponential moving average of the query encoder's parameters), and the queue of past keys. One
  * {@link #step} follows MoCo's order: momentum update of the key encoder, keys from the second view, the
  * objective on the normalised queries, backward, SGD, then the keys enter the queue.
+ *
+ * <p>In a run over several processes ({@link Collective}) each process steps on its share of the batch: its keys are
+ * gathered in rank order so that every process holds the whole batch's keys (and puts all of them in its queue), the
+ * batch-level terms see the whole batch ({@link Objective.Split}), the gradients are averaged over the processes in
+ * buckets in a fixed order before SGD, and batch norm's running statistics are averaged after the step, so every
+ * process keeps the same weights, statistics and queue.
  */
 public final class MocoLearner implements AutoCloseable {
 
@@ -36,9 +45,22 @@ public final class MocoLearner implements AutoCloseable {
     private Buffer dv;
     private Buffer du;
     private int capacity;
+    private final Collective dist;
+    /** The whole batch's keys in sample order (distributed runs). */
+    private Buffer keysAll;
+
+    /** Floats per all-reduce of gradients or statistics: 4 MiB. */
+    static final int BUCKET = 1 << 20;
 
     public MocoLearner(Backend be, Network query, Network key, int queueLength, long seed, Hyper hyper) {
+        this(be, query, key, queueLength, seed, hyper, Local.INSTANCE);
+    }
+
+    /** As above, as one of the processes of {@code dist}. */
+    public MocoLearner(Backend be, Network query, Network key, int queueLength, long seed, Hyper hyper,
+                       Collective dist) {
         this.be = be;
+        this.dist = dist;
         this.query = query;
         this.key = key;
         this.dim = query.output().size();
@@ -80,6 +102,12 @@ public final class MocoLearner implements AutoCloseable {
             du.close();
         }
         keys = be.allocate(n * dim);
+        if (dist.size() > 1) {
+            if (keysAll != null) {
+                keysAll.close();
+            }
+            keysAll = be.allocate(n * dist.size() * dim);
+        }
         v = be.allocate(n * dim);
         dv = be.allocate(n * dim);
         du = be.allocate(n * dim);
@@ -139,7 +167,10 @@ public final class MocoLearner implements AutoCloseable {
             }
         }
         Buffer kRaw = key.forward(be, view2, n, true);
-        if (keyOrder == null) {
+        Objective.Split split = null;
+        if (dist.size() > 1) {
+            split = gatherKeys(kRaw, n, keyOrder);
+        } else if (keyOrder == null) {
             be.l2Normalize(n, dim, kRaw, keys, 1e-12f);
         } else {
             be.l2Normalize(n, dim, kRaw, dv, 1e-12f);
@@ -148,19 +179,129 @@ public final class MocoLearner implements AutoCloseable {
             }
         }
         Objective.Terms terms = Objective.evaluate(be, n, dim, u, keys, queueLength, queue, clusterings, objective,
-                decorrelation, v, dv, du);
+                decorrelation, v, dv, du, split);
         query.backward(be, du, n);
+        if (split != null) {
+            averageOverProcesses(qp, true);
+        }
         for (Param p : qp) {
             if (p.trainable) {
                 be.sgd(p.size(), p.value, p.grad, p.velocity, lr, hyper.momentum(), hyper.weightDecay());
             }
         }
-        enqueue(n);
+        if (split != null) {
+            averageOverProcesses(qp, false);
+            averageOverProcesses(kp, false);
+            enqueue(keysAll, n * dist.size());
+        } else {
+            enqueue(keys, n);
+        }
         return terms;
     }
 
-    /** Writes this step's keys at the queue pointer, wrapping around the end. */
-    private void enqueue(int n) {
+    /**
+     * The distributed keys: this process's n normalised keys (rows [rank·n, (rank + 1)·n) of the whole batch in key
+     * order: row i holds sample keyOrder[i], or sample i without shuffling) are gathered in rank order, put back in
+     * sample order into {@link #keysAll}, and this process's samples' keys copied into {@link #keys}.
+     */
+    private Objective.Split gatherKeys(Buffer kRaw, int n, int[] keyOrder) {
+        int p = dist.size();
+        int rows = n * p;
+        be.l2Normalize(n, dim, kRaw, dv, 1e-12f);
+        float[] mine = new float[n * dim];
+        be.download(dv, 0, mine, 0, mine.length);
+        float[] gathered = new float[rows * dim];
+        dist.allGather(mine, gathered, Collective.equalCounts(p, n * dim));
+        float[] ordered = keyOrder == null ? gathered : new float[rows * dim];
+        if (keyOrder != null) {
+            for (int i = 0; i < rows; i++) {
+                System.arraycopy(gathered, i * dim, ordered, keyOrder[i] * dim, dim);
+            }
+        }
+        be.upload(ordered, 0, keysAll, 0, ordered.length);
+        int first = dist.rank() * n;
+        be.copy(keysAll, first * dim, keys, 0, n * dim);
+        return new Objective.Split() {
+            @Override
+            public int rows() {
+                return rows;
+            }
+
+            @Override
+            public int first() {
+                return first;
+            }
+
+            @Override
+            public int processes() {
+                return p;
+            }
+
+            @Override
+            public Buffer gather(Buffer local, int m, int d) {
+                float[] part = new float[m * d];
+                be.download(local, 0, part, 0, part.length);
+                float[] all = new float[m * p * d];
+                dist.allGather(part, all, Collective.equalCounts(p, m * d));
+                return be.upload(all);
+            }
+
+            @Override
+            public Buffer keys() {
+                return keysAll;
+            }
+        };
+    }
+
+    /**
+     * The mean over the processes of the trainable parameters' gradients ({@code gradients}) or of the statistics
+     * (batch norm's running mean and variance), in buckets of {@link #BUCKET} floats in parameter order.
+     */
+    private void averageOverProcesses(List<Param> params, boolean gradients) {
+        float[] bucket = new float[BUCKET];
+        List<Buffer> held = new ArrayList<>();
+        int at = 0;
+        for (Param q : params) {
+            if (q.trainable != gradients) {
+                continue;
+            }
+            Buffer b = gradients ? q.grad : q.value;
+            if (b.size() > BUCKET) {
+                // a tensor larger than a bucket goes alone, a bucket at a time
+                float[] whole = be.download(b);
+                for (int o = 0; o < whole.length; o += BUCKET) {
+                    dist.allReduceMean(whole, o, Math.min(BUCKET, whole.length - o));
+                }
+                be.upload(whole, 0, b, 0, whole.length);
+                continue;
+            }
+            if (at + b.size() > BUCKET) {
+                flush(bucket, at, held);
+                at = 0;
+            }
+            be.download(b, 0, bucket, at, b.size());
+            held.add(b);
+            at += b.size();
+        }
+        flush(bucket, at, held);
+    }
+
+    /** All-reduces (mean) the first {@code used} floats of a bucket and puts them back into the buffers they hold. */
+    private void flush(float[] bucket, int used, List<Buffer> held) {
+        if (used == 0) {
+            return;
+        }
+        dist.allReduceMean(bucket, 0, used);
+        int o = 0;
+        for (Buffer b : held) {
+            be.upload(bucket, o, b, 0, b.size());
+            o += b.size();
+        }
+        held.clear();
+    }
+
+    /** Writes n keys at the queue pointer, wrapping around the end. */
+    private void enqueue(Buffer keys, int n) {
         int rows = Math.min(n, queueLength);
         int first = Math.min(rows, queueLength - queuePtr);
         be.copy(keys, 0, queue, queuePtr * dim, first * dim);
@@ -177,6 +318,9 @@ public final class MocoLearner implements AutoCloseable {
             v.close();
             dv.close();
             du.close();
+        }
+        if (keysAll != null) {
+            keysAll.close();
         }
         queue.close();
     }

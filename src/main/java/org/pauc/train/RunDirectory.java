@@ -32,8 +32,14 @@ final class RunDirectory {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
+    /** False on the processes of a distributed run other than rank 0: they read the run directory, never write it. */
+    private final boolean writes;
 
     RunDirectory(Path dir) throws IOException {
+        this(dir, true);
+    }
+
+    RunDirectory(Path dir, boolean writes) throws IOException {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new InputException(dir, "the run directory is a file, not a folder");
         }
@@ -46,7 +52,10 @@ final class RunDirectory {
             throw new InputException(dir, "the run directory is not writable");
         }
         this.dir = dir;
-        removeStaleTemporaries();
+        this.writes = writes;
+        if (writes) {
+            removeStaleTemporaries();
+        }
     }
 
     Path checkpointFile() {
@@ -64,6 +73,9 @@ final class RunDirectory {
 
     /** A fresh run: writes the configuration and starts an empty log. */
     void start(TrainConfig cfg) throws IOException {
+        if (!writes) {
+            return;
+        }
         Files.writeString(dir.resolve(CONFIG), cfg.toJson() + "\n");
         Files.deleteIfExists(dir.resolve(LOG));
     }
@@ -82,7 +94,9 @@ final class RunDirectory {
             throw new InputException(file, "written by another configuration; resume with the same flags (only "
                     + "--threads and --knn-every may differ) or choose another --out");
         }
-        keepLogLines(c.epochsDone());
+        if (writes) {
+            keepLogLines(c.epochsDone());
+        }
         return c;
     }
 
@@ -100,11 +114,11 @@ final class RunDirectory {
     }
 
     /** Records a finished epoch: its log line first, then the checkpoint (atomically). */
-    void finishEpoch(Object logLine, Backend be, MocoLearner learner, TrainConfig cfg, int epochsDone)
+    void finishEpoch(Object logLine, Backend be, MocoLearner learner, TrainConfig cfg, int epochsDone, int processes)
             throws IOException {
         Files.writeString(dir.resolve(LOG), JSON.writeValueAsString(logLine) + "\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
-        Checkpoint.write(dir, cfg, epochsDone, learner.queuePointer(), state(be, learner));
+        Checkpoint.write(dir, cfg, epochsDone, learner.queuePointer(), state(be, learner), processes);
     }
 
     /** The learner's tensors under the checkpoint's names. */

@@ -1,6 +1,7 @@
 package org.pauc.train;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +16,8 @@ import org.pauc.checkpoint.Checkpoint;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Augment;
 import org.pauc.data.ImageSource;
+import org.pauc.dist.Collective;
+import org.pauc.dist.Local;
 import org.pauc.io.ProgressBar;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
@@ -34,32 +37,40 @@ public final class Trainer {
      * print, the epoch to stop after (for tests and interrupted runs), and listeners such as {@link KnnMonitor}.
      */
     public record Options(ImageSource train, Path out, boolean resume, PrintStream console, int stopAfter,
-                          List<TrainListener> listeners, boolean strictData) {
+                          List<TrainListener> listeners, boolean strictData, Collective dist) {
         public Options {
             listeners = List.copyOf(listeners);
         }
 
         public static Options of(ImageSource train, Path out, PrintStream console) {
-            return new Options(train, out, false, console, Integer.MAX_VALUE, List.of(), false);
+            return new Options(train, out, false, console, Integer.MAX_VALUE, List.of(), false, Local.INSTANCE);
         }
 
         public Options resuming(boolean r) {
-            return new Options(train, out, r, console, stopAfter, listeners, strictData);
+            return new Options(train, out, r, console, stopAfter, listeners, strictData, dist);
         }
 
         public Options stopAfter(int epoch) {
-            return new Options(train, out, resume, console, epoch, listeners, strictData);
+            return new Options(train, out, resume, console, epoch, listeners, strictData, dist);
         }
 
         public Options listen(TrainListener l) {
             List<TrainListener> all = new ArrayList<>(listeners);
             all.add(l);
-            return new Options(train, out, resume, console, stopAfter, all, strictData);
+            return new Options(train, out, resume, console, stopAfter, all, strictData, dist);
         }
 
         /** An unreadable image stops the run (a one-line error) instead of being skipped. */
         public Options strict(boolean s) {
-            return new Options(train, out, resume, console, stopAfter, listeners, s);
+            return new Options(train, out, resume, console, stopAfter, listeners, s, dist);
+        }
+
+        /**
+         * Trains as one of the processes of {@code d}: each takes its share of every (global) batch; rank 0 alone
+         * prints, writes the run directory and calls the listeners.
+         */
+        public Options distributed(Collective d) {
+            return new Options(train, out, resume, console, stopAfter, listeners, strictData, d);
         }
     }
 
@@ -75,7 +86,20 @@ public final class Trainer {
     /** Trains as {@code o} says; returns the logs of the epochs run now. */
     public static List<EpochLog> run(TrainConfig cfg, Options o) throws IOException {
         ImageSource train = o.train();
-        PrintStream console = o.console();
+        Collective dist = o.dist();
+        boolean lead = dist.rank() == 0;
+        PrintStream console = lead ? o.console() : new PrintStream(OutputStream.nullOutputStream());
+        List<TrainListener> listeners = lead ? o.listeners() : List.of();
+        int processes = dist.size();
+        if (cfg.optimizer().batchSize() % processes != 0) {
+            throw new IllegalArgumentException("--batch-size " + cfg.optimizer().batchSize() + " (the global batch) does not "
+                    + "divide over " + processes + " processes");
+        }
+        int share = cfg.optimizer().batchSize() / processes;
+        if (processes > 1 && share % cfg.model().bnSplits() != 0) {
+            throw new IllegalArgumentException("--bn-splits " + cfg.model().bnSplits() + " does not divide each process's "
+                    + "share " + share + " of --batch-size " + cfg.optimizer().batchSize() + " into equal groups");
+        }
         if (train.n() < cfg.optimizer().batchSize()) {
             throw new IllegalArgumentException("the dataset has " + train.n() + " training images, fewer than the batch size "
                     + cfg.optimizer().batchSize());
@@ -92,7 +116,8 @@ public final class Trainer {
             throw new IllegalArgumentException("the dataset has " + train.n() + " training images, fewer than the "
                     + "cluster count " + cfg.clustering().maxClusters() + " (--clusters)");
         }
-        RunDirectory dir = new RunDirectory(o.out());
+        Distributed.checkSameConfiguration(dist, cfg, train);
+        RunDirectory dir = new RunDirectory(o.out(), lead);
         try (Backend be = Backends.create(cfg.run().backend(), cfg.run().threads())) {
             Dims input = new Dims(train.h(), train.w(), train.c());
             long seed = cfg.run().seed();
@@ -103,7 +128,8 @@ public final class Trainer {
             k.splitBatchNorm(cfg.model().bnSplits());
             TrainConfig.Optimizer opt = cfg.optimizer();
             MocoLearner learner = new MocoLearner(be, q, k, cfg.objective().queue(), seed + 1,
-                    new MocoLearner.Hyper((float) opt.momentum(), (float) opt.weightDecay(), (float) opt.keyMomentum()));
+                    new MocoLearner.Hyper((float) opt.momentum(), (float) opt.weightDecay(), (float) opt.keyMomentum()),
+                    dist);
             Loader loader = new Loader(train, new Augment(cfg.augmentation(), seed), cfg.run().workers(), o.strictData(),
                     console);
             try {
@@ -113,6 +139,10 @@ public final class Trainer {
                     RunDirectory.restore(resumed, be, learner);
                     start = resumed.epochsDone();
                     console.println("resuming " + o.out() + " after epoch " + start + " of " + opt.epochs());
+                    if (resumed.processes() != processes) {
+                        console.println("the checkpoint was written by " + resumed.processes() + " process(es); resuming on "
+                                + processes + " with the same global batch (--batch-size " + opt.batchSize() + ")");
+                    }
                 } else {
                     if (o.resume()) {
                         console.println("no checkpoint in " + o.out() + " yet: starting from the beginning");
@@ -122,14 +152,21 @@ public final class Trainer {
                 console.println("pauc train: " + cfg.objective().method().label() + " on " + train.name() + " ("
                         + train.n() + " images), " + be.description());
                 console.println("encoder: " + q.describe() + " (" + q.trainableCount() + " parameters)");
+                if (processes > 1) {
+                    console.println("data parallel: " + dist.describe() + "; " + share + " of each batch of "
+                            + opt.batchSize() + " per process");
+                }
                 List<EpochLog> logs = new ArrayList<>();
                 for (int epoch = start; epoch < Math.min(opt.epochs(), o.stopAfter()); epoch++) {
-                    EpochLog log = epoch(cfg, train, be, learner, epoch, loader, o.out(), console, o.listeners());
-                    for (TrainListener l : o.listeners()) {
+                    EpochLog log = epoch(cfg, train, be, learner, epoch, loader, o.out(), console, listeners, dist);
+                    Distributed.checkSameWeights(dist, be, learner, epoch + 1);
+                    for (TrainListener l : listeners) {
                         log = l.epochEnd(log, be, q);
                     }
                     logs.add(log);
-                    dir.finishEpoch(log, be, learner, cfg, epoch + 1);
+                    if (lead) {
+                        dir.finishEpoch(log, be, learner, cfg, epoch + 1, processes);
+                    }
                 }
                 return logs;
             } finally {
@@ -147,8 +184,8 @@ public final class Trainer {
     }
 
     private static EpochLog epoch(TrainConfig cfg, ImageSource train, Backend be, MocoLearner learner, int epoch,
-                                  Loader loader, Path dir, PrintStream console, List<TrainListener> listeners)
-            throws IOException {
+                                  Loader loader, Path dir, PrintStream console, List<TrainListener> listeners,
+                                  Collective dist) throws IOException {
         long t0 = System.nanoTime();
         double lr = learningRate(cfg, epoch);
         int epochs = cfg.optimizer().epochs();
@@ -156,19 +193,24 @@ public final class Trainer {
         double kmeansSeconds = 0;
         if (cfg.usesPrototypes() && epoch >= cfg.clustering().warmupEpochs()) {
             long tk = System.nanoTime();
-            protos = EStep.run(cfg, train, be, learner.key(), loader, dir, console);
+            protos = EStep.run(cfg, train, be, learner.key(), loader, dir, console, dist);
             kmeansSeconds = (System.nanoTime() - tk) / 1e9;
         }
-        int b = cfg.optimizer().batchSize();
-        int steps = train.n() / b;
+        int global = cfg.optimizer().batchSize();
+        int processes = dist.size();
+        int b = global / processes;
+        int first = dist.rank() * b;
+        int steps = train.n() / global;
         long seed = cfg.run().seed();
         int[] order = permutation(train.n(), Augment.streamSeed(seed, epoch));
+        boolean shuffleKeys = cfg.model().bnSplits() * processes > 1;
         NegativeSampler sampler = new NegativeSampler(seed, cfg.clustering().negPrototypes());
         Objective.Decorrelation decorrelation = new Objective.Decorrelation(
                 cfg.objective().correlation() == TrainConfig.Correlation.CROSS_VIEW, cfg.objective().lambdaOff());
         int size = train.imageSize();
         double[] sums = new double[8];
-        Future<Loader.Views> next = loader.views(Arrays.copyOfRange(order, 0, b), epoch);
+        Future<Loader.Views> next = load(loader, order, 0, global, first, b, shuffleKeys ? keyOrder(seed, epoch, steps, 0,
+                global) : null, processes, epoch);
         int skipped = 0;
         long ts = System.nanoTime();
         ProgressBar progress = new ProgressBar(console, "epoch " + (epoch + 1) + "/" + epochs, steps);
@@ -176,32 +218,37 @@ public final class Trainer {
             for (int s = 0; s < steps; s++) {
                 Loader.Views v = Loader.await(next);
                 if (s + 1 < steps) {
-                    next = loader.views(Arrays.copyOfRange(order, (s + 1) * b, (s + 2) * b), epoch);
+                    next = load(loader, order, s + 1, global, first, b, shuffleKeys ? keyOrder(seed, epoch, steps, s + 1,
+                            global) : null, processes, epoch);
                 }
                 skipped += v.skipped();
                 be.upload(v.first(), 0, v1, 0, v.first().length);
-                int[] keyOrder = cfg.model().bnSplits() > 1 ? permutation(b, Augment.streamSeed(seed ^ 0x5A17L,
-                        (long) epoch * steps + s)) : null;
-                if (keyOrder == null) {
+                int[] keyOrder = shuffleKeys ? keyOrder(seed, epoch, steps, s, global) : null;
+                if (keyOrder == null || processes > 1) {
+                    // one process without shuffling, or this process's key rows, loaded in key order
                     be.upload(v.second(), 0, v2, 0, v.second().length);
                 } else {
                     for (int i = 0; i < b; i++) {
                         be.upload(v.second(), keyOrder[i] * size, v2, i * size, size);
                     }
                 }
-                int[] batch = Arrays.copyOfRange(order, s * b, (s + 1) * b);
+                int[] batch = Arrays.copyOfRange(order, s * global, (s + 1) * global);
                 List<Buffer> idBuffers = new ArrayList<>();
                 List<Objective.ClusterBuffers> cls = new ArrayList<>();
                 for (int m = 0; m < protos.size(); m++) {
                     EStep.Prototypes p = protos.get(m);
+                    // drawn for the whole batch (the negatives avoid every sample's cluster); this process's positives
                     NegativeSampler.Draw draw = sampler.draw(p.assign(), p.k(), batch, epoch, s, m);
-                    Buffer pos = ids(be, draw.pos(), idBuffers);
+                    Buffer pos = ids(be, Arrays.copyOfRange(draw.pos(), first, first + b), idBuffers);
                     Buffer neg = ids(be, draw.neg(), idBuffers);
-                    cls.add(new Objective.ClusterBuffers(p.k(), draw.neg().length, p.centroids(), p.phi(), pos, neg));
+                    Buffer batchPos = processes == 1 ? pos : ids(be, draw.pos(), idBuffers);
+                    cls.add(new Objective.ClusterBuffers(p.k(), draw.neg().length, p.centroids(), p.phi(), pos, neg,
+                            batchPos));
                 }
                 Objective.Terms terms = learner.step(v1, v2, b, cls, cfg.objective().params(!protos.isEmpty()), decorrelation,
                         (float) lr, keyOrder);
                 idBuffers.forEach(Buffer::close);
+                terms = Distributed.mean(dist, terms);
                 if (!Double.isFinite(terms.total())) {
                     throw new DivergedException("the loss is " + terms.total() + " at epoch " + (epoch + 1) + ", step "
                             + (s + 1) + ": stopping; the checkpoint of the last finished epoch is kept (try a lower --lr)");
@@ -220,8 +267,9 @@ public final class Trainer {
             protos.forEach(EStep.Prototypes::close);
         }
         double trainSeconds = (System.nanoTime() - ts) / 1e9;
+        skipped = Distributed.sum(dist, skipped);
         EpochLog log = new EpochLog(epoch + 1, lr, sums[0] / steps, sums[1] / steps, sums[2] / steps, sums[3] / steps,
-                sums[4] / steps, sums[5] / steps, sums[6] / steps, sums[7] / steps, steps * b / trainSeconds,
+                sums[4] / steps, sums[5] / steps, sums[6] / steps, sums[7] / steps, steps * global / trainSeconds,
                 kmeansSeconds, (System.nanoTime() - t0) / 1e9, skipped, null);
         progress.done(String.format("epoch %d/%d  loss %.4f (info_nce %.4f proto %.4f align %.4f unif %.4f corr %.4f)"
                         + "  acc@inst %.3f acc@proto %.3f  lr %.4f  %.0f samples/s  k-means %.1fs%s",
@@ -229,6 +277,32 @@ public final class Trainer {
                 log.correlation(), log.accInst(), log.accProto(), lr, log.samplesPerSecond(), kmeansSeconds,
                 skipped > 0 ? "  " + skipped + " unreadable images replaced" : ""));
         return log;
+    }
+
+    /**
+     * Shuffle-BN's order of the key batch at step s: row i of the keys holds sample keyOrder[i] of the batch, so that
+     * split batch norm's groups of keys differ from those of the queries. Every process derives it from the seed.
+     */
+    static int[] keyOrder(long seed, int epoch, int steps, int s, int global) {
+        return permutation(global, Augment.streamSeed(seed ^ 0x5A17L, (long) epoch * steps + s));
+    }
+
+    /**
+     * Starts the views of step s: for one process both views of the batch; for a process of several, the first views
+     * of its share [first, first + b) of the batch and the second views of its rows of the key batch.
+     */
+    private static Future<Loader.Views> load(Loader loader, int[] order, int s, int global, int first, int b,
+                                             int[] keyOrder, int processes, int epoch) {
+        int[] batch = Arrays.copyOfRange(order, s * global, (s + 1) * global);
+        if (processes == 1) {
+            return loader.views(batch, epoch);
+        }
+        int[] mine = Arrays.copyOfRange(batch, first, first + b);
+        int[] keys = new int[b];
+        for (int i = 0; i < b; i++) {
+            keys[i] = batch[keyOrder == null ? first + i : keyOrder[first + i]];
+        }
+        return loader.views(mine, keys, epoch);
     }
 
     private static Buffer ids(Backend be, int[] ids, List<Buffer> live) {

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pauc.testing.MpiRun;
@@ -17,9 +15,7 @@ import org.pauc.testing.MpiRun;
 class MpiTest {
 
     static String value(String out, int rank, String key) {
-        Matcher m = Pattern.compile("(?m)^\\[" + rank + "\\] " + Pattern.quote(key) + "=(.*)$").matcher(out);
-        assertTrue(m.find(), "rank " + rank + " printed no " + key + ":\n" + out);
-        return m.group(1);
+        return MpiRun.value(out, rank, key);
     }
 
     @Test

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -46,6 +48,15 @@ public final class MpiRun {
                 "-Xmx1g", "-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(args);
         return cmd;
+    }
+
+    /** The value a rank printed as {@code [rank] key=value}; fails when it printed none. */
+    public static String value(String out, int rank, String key) {
+        Matcher m = Pattern.compile("(?m)^\\[" + rank + "\\] " + Pattern.quote(key) + "=(.*)$").matcher(out);
+        if (!m.find()) {
+            throw new AssertionError("rank " + rank + " printed no " + key + ":\n" + out);
+        }
+        return m.group(1);
     }
 
     /** Runs {@link #command} and waits at most {@code timeoutSeconds}; a run still going then is killed and fails. */
