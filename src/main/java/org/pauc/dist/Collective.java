@@ -2,6 +2,7 @@ package org.pauc.dist;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * The processes of a data-parallel run and what they exchange. Every call is collective: each process of the
@@ -63,6 +64,14 @@ public interface Collective extends AutoCloseable {
     /** Leaves the group (MPI_Finalize); a normal end that every process reaches. */
     @Override
     void close();
+
+    /**
+     * Seconds this process has spent in each kind of call since it opened ("all-reduce", "all-gather", "broadcast",
+     * "barrier"), waiting for the other processes included; empty for one process.
+     */
+    default Map<String, Double> seconds() {
+        return Map.of();
+    }
 
     /** a[off … off + len) ← the element-wise mean over the processes (the rank-order sum, then divided by size). */
     default void allReduceMean(float[] a, int off, int len) {

@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -44,6 +45,9 @@ public final class Mpi implements Collective {
     private final Arena arena = Arena.ofConfined();
     private MemorySegment scratch = MemorySegment.NULL;
     private boolean closed;
+    /** Nanoseconds spent in all-reduce, all-gather, broadcast and barrier calls. */
+    private final long[] nanos = new long[4];
+    private static final String[] KINDS = {"all-reduce", "all-gather", "broadcast", "barrier"};
 
     /** Thrown when the MPI library cannot be found or started; the message is one line. */
     public static final class Unavailable extends RuntimeException {
@@ -186,13 +190,26 @@ public final class Mpi implements Collective {
     }
 
     @Override
+    public Map<String, Double> seconds() {
+        Map<String, Double> s = new LinkedHashMap<>();
+        for (int i = 0; i < KINDS.length; i++) {
+            s.put(KINDS[i], nanos[i] / 1e9);
+        }
+        return s;
+    }
+
+    @Override
     public void allReduceSum(float[] a, int off, int len) {
+        long t0 = System.nanoTime();
         allReduce(MemorySegment.ofArray(a).asSlice(4L * off, 4L * len), ValueLayout.JAVA_FLOAT);
+        nanos[0] += System.nanoTime() - t0;
     }
 
     @Override
     public void allReduceSum(double[] a, int off, int len) {
+        long t0 = System.nanoTime();
         allReduce(MemorySegment.ofArray(a).asSlice(8L * off, 8L * len), ValueLayout.JAVA_DOUBLE);
+        nanos[0] += System.nanoTime() - t0;
     }
 
     /**
@@ -264,6 +281,7 @@ public final class Mpi implements Collective {
     }
 
     private void gatherArrays(MemorySegment local, MemorySegment all, int[] counts, int e) {
+        long t0 = System.nanoTime();
         if (counts.length != size) {
             throw new IllegalArgumentException("all-gather: " + counts.length + " counts for " + size + " processes");
         }
@@ -279,6 +297,7 @@ public final class Mpi implements Collective {
         MemorySegment.copy(local, 0, send, 0, bytes[rank]);
         gatherBytes(send, bytes, recv);
         MemorySegment.copy(recv, 0, all, 0, total);
+        nanos[1] += System.nanoTime() - t0;
     }
 
     @Override
@@ -291,9 +310,11 @@ public final class Mpi implements Collective {
             at += bytes[r];
         }
         // MPI forbids a send buffer that overlaps the receive buffer: send a copy of this process's part
+        long t0 = System.nanoTime();
         MemorySegment send = scratch(Math.max(1, bytes[rank]));
         MemorySegment.copy(all, at, send, 0, bytes[rank]);
         gatherBytes(send.asSlice(0, bytes[rank]), bytes, all);
+        nanos[1] += System.nanoTime() - t0;
     }
 
     /**
@@ -339,15 +360,19 @@ public final class Mpi implements Collective {
 
     @Override
     public void broadcast(byte[] a, int root) {
+        long t0 = System.nanoTime();
         MemorySegment buf = scratch(Math.max(1, a.length));
         MemorySegment.copy(MemorySegment.ofArray(a), 0, buf, 0, a.length);
         call("MPI_Bcast", () -> (int) bcast.invokeExact(buf, a.length, handles.byteType(), root, handles.commWorld()));
         MemorySegment.copy(buf, 0, MemorySegment.ofArray(a), 0, a.length);
+        nanos[2] += System.nanoTime() - t0;
     }
 
     @Override
     public void barrier() {
+        long t0 = System.nanoTime();
         call("MPI_Barrier", () -> (int) barrierCall.invokeExact(handles.commWorld()));
+        nanos[3] += System.nanoTime() - t0;
     }
 
     @Override

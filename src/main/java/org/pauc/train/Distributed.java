@@ -1,9 +1,11 @@
 package org.pauc.train;
 
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Map;
 import org.pauc.backend.Backend;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.ImageSource;
@@ -96,6 +98,16 @@ final class Distributed {
             v[i] /= dist.size();
         }
         return new Objective.Terms(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+    }
+
+    /** One console line: the seconds this epoch spent in each kind of collective call (rank 0's, waiting included). */
+    static void reportCommunication(PrintStream console, Map<String, Double> before, Map<String, Double> after) {
+        if (after.isEmpty()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder("communication this epoch (rank 0, waiting included):");
+        after.forEach((kind, s) -> line.append(String.format(" %s %.2fs", kind, s - before.getOrDefault(kind, 0.0))));
+        console.println(line);
     }
 
     /** The processes' sum of a count. */

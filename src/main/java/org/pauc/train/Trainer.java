@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Future;
 import org.pauc.backend.Backend;
@@ -158,7 +159,9 @@ public final class Trainer {
                 }
                 List<EpochLog> logs = new ArrayList<>();
                 for (int epoch = start; epoch < Math.min(opt.epochs(), o.stopAfter()); epoch++) {
+                    Map<String, Double> before = dist.seconds();
                     EpochLog log = epoch(cfg, train, be, learner, epoch, loader, o.out(), console, listeners, dist);
+                    Distributed.reportCommunication(console, before, dist.seconds());
                     Distributed.checkSameWeights(dist, be, learner, epoch + 1);
                     for (TrainListener l : listeners) {
                         log = l.epochEnd(log, be, q);

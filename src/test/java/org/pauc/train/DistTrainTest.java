@@ -20,6 +20,7 @@ import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
 import org.pauc.checkpoint.Checkpoint;
 import org.pauc.dist.Collective;
+import org.pauc.dist.Local;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
@@ -54,7 +55,7 @@ class DistTrainTest {
         PrintStream out = new PrintStream(bytes, true);
         Trainer.run(DistTrainProbe.config(method, epochs, warmup, bnSplits), new Trainer.Options(TrainerTest.data(), dir,
                 resume, out, Integer.MAX_VALUE, List.of(DistTrainProbe.printer(out, 0)), false,
-                org.pauc.dist.Local.INSTANCE));
+                Local.INSTANCE));
         return bytes.toString();
     }
 
@@ -135,7 +136,7 @@ class DistTrainTest {
             Network q = Models.create("small-cnn", be, 1, new Dims(8, 8, 1), 8);
             Network k = Models.create("small-cnn", be, 1, new Dims(8, 8, 1), 8);
             try (MocoLearner l = new MocoLearner(be, q, k, 16, 2, MocoLearner.Hyper.PCL)) {
-                Distributed.checkSameWeights(org.pauc.dist.Local.INSTANCE, be, l, 1);
+                Distributed.checkSameWeights(Local.INSTANCE, be, l, 1);
                 IllegalStateException e = assertThrows(IllegalStateException.class,
                         () -> Distributed.checkSameWeights(new Disagreeing(), be, l, 3));
                 assertTrue(e.getMessage().contains("after epoch 3 the weights of rank 1 differ"), e.getMessage());
