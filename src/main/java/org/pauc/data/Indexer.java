@@ -365,12 +365,16 @@ public final class Indexer {
         }
     }
 
-    /** Writes the index atomically (a temporary file renamed into place); a failure leaves no cache, not an error. */
+    /**
+     * Writes the index atomically (a temporary file of this process renamed into place, so that the processes of a
+     * distributed run, which all index the same data, never write one file together); a failure leaves no cache, not
+     * an error.
+     */
     static void save(Path cache, String fingerprint, StreamedSource.Index ix) {
         if (cache == null) {
             return;
         }
-        Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp");
+        Path tmp = cache.resolveSibling(cache.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.createDirectories(cache.toAbsolutePath().getParent());
             try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {

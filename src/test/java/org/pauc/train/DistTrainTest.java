@@ -24,7 +24,9 @@ import org.pauc.dist.Local;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
+import org.pauc.data.ShardWriter;
 import org.pauc.testing.MpiRun;
+import org.pauc.testing.TinyImages;
 
 /**
  * Data-parallel training under {@code mpirun -np 2} ({@link DistTrainProbe}, and the command line) against one process:
@@ -72,10 +74,11 @@ class DistTrainTest {
      * for queries and, shuffled, for keys), 2 epochs (the warm-up, then one with the E-step): every step's six terms
      * within 1e-6 relative in the warm-up and 1e-3 after it. The two sum gradients in different orders (each process's
      * GEMM over its half, then the rank-order sum, against one GEMM over the batch): about 1e-8 per step, which
-     * training amplifies to about 1e-4 by the 24th step.
+     * training amplifies to about 1e-4 by the 24th step. Then the same run stopped after its first epoch and resumed
+     * on 2 processes ends with the uninterrupted run's tensors to the bit, and one process continues it too.
      */
     @Test
-    void twoProcessesMatchOneProcessWithTwoBatchNormGroupsStepByStep(@TempDir Path dir) throws Exception {
+    void twoProcessesMatchOneProcessStepByStepAndResume(@TempDir Path dir) throws Exception {
         MpiRun.Result r = probe(dir, "np2");
         List<double[]> a = steps(r.output(), 2, 12);
         List<double[]> b = steps(oneProcess("pauc", 2, 1, 2, dir.resolve("np1"), false), 2, 12);
@@ -86,21 +89,15 @@ class DistTrainTest {
                         + "against " + b.get(i)[t] + " (one)");
             }
         }
-    }
-
-    @Test
-    void aResumedRunOfTwoProcessesEndsWithTheUninterruptedWeightsAndOneProcessCanContinueIt(@TempDir Path dir)
-            throws Exception {
-        probe(dir, "straight");
         MpiRun.Result first = probe(dir, "resumed", "stop=1");
         assertEquals(1, Checkpoint.read(dir.resolve("resumed").resolve(Checkpoint.FILE)).epochsDone(), first.output());
         assertEquals(2, Checkpoint.read(dir.resolve("resumed").resolve(Checkpoint.FILE)).processes());
-        Files.copy(dir.resolve("resumed"), dir.resolve("by-one"));
+        Files.createDirectories(dir.resolve("by-one"));
         for (String f : List.of("config.json", "log.jsonl", Checkpoint.FILE)) {
             Files.copy(dir.resolve("resumed").resolve(f), dir.resolve("by-one").resolve(f));
         }
         probe(dir, "resumed", "resume");
-        TrainerTest.assertSameTensors(dir.resolve("straight"), dir.resolve("resumed"), "resumed on 2 processes");
+        TrainerTest.assertSameTensors(dir.resolve("np2"), dir.resolve("resumed"), "resumed on 2 processes");
         assertEquals(2, Files.readAllLines(dir.resolve("resumed").resolve("log.jsonl")).size());
         // the same flags (so the same global batch) on one process: it says so and finishes the run
         String console = oneProcess("pauc", 2, 1, 1, dir.resolve("by-one"), true);
@@ -182,6 +179,25 @@ class DistTrainTest {
         assertTrue(r.output().contains("resuming " + run + " after epoch " + done), r.output());
         assertEquals(4, Checkpoint.read(ckpt).epochsDone());
         assertEquals(4, Files.readAllLines(run.resolve("log.jsonl")).size());
+    }
+
+    @Test
+    void twoProcessesTrainFromStreamedShards(@TempDir Path dir) throws Exception {
+        TinyImages.imagenetTree(dir.resolve("tree"), 3, 6, 2, 40, 11);
+        ShardWriter.Written w = ShardWriter.pack(dir.resolve("tree/train"), dir.resolve("shards"), "train", 20_000,
+                (done, total) -> { });
+        Path run = dir.resolve("run");
+        MpiRun.Result r = MpiRun.run(2, "org.pauc.cli.Main", List.of("train", "--dataset", "shards:" + w.pattern(),
+                "--image-size", "32", "--method", "pcl", "--clusters", "3", "--warmup-epochs", "1", "--neg-prototypes",
+                "1", "--batch-size", "8", "--queue", "16", "--dim", "16", "--epochs", "2", "--backend", "cpu",
+                "--threads", "1", "--out", run.toString()), dir.resolve("shards.log"), 300);
+        assertEquals(0, r.exit(), r.output());
+        assertEquals(2, Checkpoint.read(run.resolve(Checkpoint.FILE)).epochsDone());
+        assertTrue(Files.isRegularFile(run.resolve("index-train.bin")), "the index is cached in the run directory");
+        try (var files = Files.list(run)) {
+            List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
+            assertTrue(names.stream().noneMatch(n -> n.endsWith(".tmp") || n.endsWith(".f32")), names.toString());
+        }
     }
 
     @Test
