@@ -28,7 +28,7 @@ public final class Checkpoint {
 
     /** A checkpoint as read: its format, configuration, progress and tensors. */
     public record Contents(Path file, String format, TrainConfig config, int epochsDone, int queuePointer,
-                           Map<String, SafeTensors.Tensor> tensors, int processes) {
+                           Map<String, SafeTensors.Tensor> tensors, int processes, int[] input) {
 
         /** The tensor called {@code name}, which must have {@code shape}; a one-line error otherwise. */
         public SafeTensors.Tensor tensor(String name, int[] shape) throws InputException {
@@ -60,12 +60,15 @@ public final class Checkpoint {
     /** Writes {@code dir/checkpoint.safetensors} atomically (temporary file, fsync, rename). */
     public static void write(Path dir, TrainConfig cfg, int epochsDone, int queuePointer,
                              Map<String, SafeTensors.Tensor> tensors) throws IOException {
-        write(dir, cfg, epochsDone, queuePointer, tensors, 1);
+        write(dir, cfg, epochsDone, queuePointer, tensors, 1, null);
     }
 
-    /** As above, for a run over {@code processes} processes (recorded as metadata {@code processes} when above 1). */
+    /**
+     * As above, for a run over {@code processes} processes (recorded as metadata {@code processes} when above 1) on
+     * images of shape {@code input} (h, w, c: metadata {@code input}; null: not recorded).
+     */
     public static void write(Path dir, TrainConfig cfg, int epochsDone, int queuePointer,
-                             Map<String, SafeTensors.Tensor> tensors, int processes) throws IOException {
+                             Map<String, SafeTensors.Tensor> tensors, int processes, int[] input) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("epochs_done", Integer.toString(epochsDone));
@@ -73,6 +76,9 @@ public final class Checkpoint {
         meta.put("config", cfg.toJson());
         if (processes > 1) {
             meta.put("processes", Integer.toString(processes));
+        }
+        if (input != null) {
+            meta.put("input", input[0] + "x" + input[1] + "x" + input[2]);
         }
         SafeTensors.write(dir.resolve(FILE), tensors, meta);
     }
@@ -98,7 +104,34 @@ public final class Checkpoint {
         int epochs = integer(file, meta, "epochs_done", 0, cfg.optimizer().epochs());
         int queuePointer = integer(file, meta, "queue_pointer", 0, cfg.objective().queue() - 1);
         int processes = meta.containsKey("processes") ? integer(file, meta, "processes", 1, 1 << 20) : 1;
-        return new Contents(file, format, cfg, epochs, queuePointer, c.tensors(), processes);
+        for (Map.Entry<String, SafeTensors.Tensor> t : c.tensors().entrySet()) {
+            float[] v = t.getValue().data();
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new InputException(file, "tensor " + t.getKey() + " holds " + v[i] + " at element " + i
+                            + ": a checkpoint's values must be finite (a run that diverged, or a corrupt file)");
+                }
+            }
+        }
+        return new Contents(file, format, cfg, epochs, queuePointer, c.tensors(), processes, input(file, meta));
+    }
+
+    /** The metadata {@code input} (h×w×c of the training images), or null in a checkpoint that does not record it. */
+    private static int[] input(Path file, Map<String, String> meta) throws InputException {
+        String v = meta.get("input");
+        if (v == null) {
+            return null;
+        }
+        String[] p = v.split("x");
+        try {
+            int[] d = {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])};
+            if (p.length == 3 && d[0] > 0 && d[1] > 0 && d[2] > 0) {
+                return d;
+            }
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            // reported below
+        }
+        throw new InputException(file, "metadata input = '" + v + "' is not H x W x C (e.g. 28x28x1)");
     }
 
     private static int integer(Path file, Map<String, String> meta, String key, int min, int max) throws InputException {

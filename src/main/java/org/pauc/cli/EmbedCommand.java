@@ -1,7 +1,6 @@
 package org.pauc.cli;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -55,10 +54,7 @@ final class EmbedCommand implements Callable<Integer> {
         Flags.range("--batch-size", batch, 1, 65_536);
         images.check();
         compute.check();
-        Path dir = out.toAbsolutePath().getParent();
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("--out " + out + ": the folder " + dir + " does not exist");
-        }
+        Embeddings.checkOutput(out);
         Checkpoint.Contents ckpt = Checkpoint.read(checkpoint);
         Datasets.Splits splits = images.load(ckpt.config());
         Dataset chosen = split.equals("train") ? splits.train() : splits.test();

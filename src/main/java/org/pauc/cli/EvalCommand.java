@@ -14,6 +14,7 @@ import org.pauc.config.TrainConfig;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
 import org.pauc.eval.Plots;
+import org.pauc.io.AtomicFile;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
@@ -56,13 +57,13 @@ final class EvalCommand implements Callable<Integer> {
         Flags.positive("--knn-t", temperature, 100);
         images.check();
         compute.check();
-        Checkpoint.Contents ckpt = Checkpoint.read(checkpoint);
         Path target = json != null ? json : checkpoint.toAbsolutePath().getParent().resolve("eval.json");
-        Path targetDir = target.toAbsolutePath().getParent();
-        if (!Files.isDirectory(targetDir) || !Files.isWritable(targetDir)) {
-            throw new IllegalArgumentException("--json " + target + ": the folder " + targetDir
-                    + " does not exist or is not writable");
+        AtomicFile.checkTarget(target, "--json");
+        if (!Files.isDirectory(target.toAbsolutePath().getParent())) {
+            throw new IllegalArgumentException("--json " + target + ": the folder " + target.toAbsolutePath().getParent()
+                    + " does not exist");
         }
+        Checkpoint.Contents ckpt = Checkpoint.read(checkpoint);
         Datasets.Splits splits = images.load(ckpt.config());
         boolean labeled = splits.train().labeled() && splits.test().n() > 0 && splits.test().labeled();
         var out = spec.commandLine().getOut();
@@ -122,7 +123,7 @@ final class EvalCommand implements Callable<Integer> {
         doc.put("linear_probe", Map.of("epochs", 100, "batch", 256, "lr", 0.1, "momentum", 0.9,
                 "lr_steps", List.of(60, 80), "features", "standardised"));
         doc.put("results", results);
-        Files.writeString(target, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
+        AtomicFile.writeString(target, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
         out.println("results: " + target);
         for (Path p : plots) {
             out.println("plot: " + p);

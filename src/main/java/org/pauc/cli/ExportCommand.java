@@ -1,6 +1,5 @@
 package org.pauc.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.pauc.backend.Backend;
@@ -11,6 +10,7 @@ import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
 import org.pauc.export.OnnxExport;
 import org.pauc.export.onnx.Onnx;
+import org.pauc.io.AtomicFile;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Network;
 import picocli.CommandLine;
@@ -40,13 +40,10 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--format must be onnx, got '" + format + "'");
         }
         OnnxExport.Part p = OnnxExport.Part.parse(part);
-        Path dir = out.toAbsolutePath().getParent();
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("--out " + out + ": the folder " + dir + " does not exist");
-        }
+        AtomicFile.checkTarget(out, "--out");
         Checkpoint.Contents c = Checkpoint.read(checkpoint);
         TrainConfig cfg = c.config();
-        int[] shape = Datasets.imageShape(cfg.data().dataset(), cfg.data().imageSize());
+        int[] shape = c.input() != null ? c.input() : Datasets.imageShape(cfg.data().dataset(), cfg.data().imageSize());
         try (Backend be = Backends.create("cpu", 1);
              Network net = Evaluator.load(c, be, new Dims(shape[0], shape[1], shape[2]))) {
             Onnx.ModelProto model = OnnxExport.model(be, net, p,

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import org.pauc.dist.Collectives;
 import org.pauc.dist.Mpi;
 import org.pauc.io.InputException;
+import org.pauc.io.WriteException;
 import org.pauc.train.Trainer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,7 +54,8 @@ public final class Main implements Runnable {
         boolean debug = Arrays.asList(args).contains("--debug") || System.getenv("PAUC_DEBUG") != null;
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean badInput = ex instanceof IllegalArgumentException || ex instanceof InputException;
-            boolean expected = badInput || ex instanceof Trainer.DivergedException || ex instanceof Mpi.Unavailable;
+            boolean expected = badInput || ex instanceof Trainer.DivergedException || ex instanceof Mpi.Unavailable
+                    || ex instanceof WriteException;
             String where = Collectives.size() > 1 ? "[rank " + Collectives.rank() + "] " : "";
             err.println("pauc: error: " + where + oneLine(ex) + (expected || debug ? ""
                     : " (an unexpected " + ex.getClass().getSimpleName() + "; run again with --debug for its trace)"));

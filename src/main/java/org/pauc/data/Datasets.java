@@ -201,6 +201,10 @@ public final class Datasets {
         }
         Dataset train = idx(dir, "train", name + "/train", limit);
         Dataset test = idx(dir, "t10k", name + "/test", 0);
+        if (test.h() != train.h() || test.w() != train.w()) {
+            throw new DataException(dir, "the test images are " + test.h() + "×" + test.w() + ", the training images "
+                    + train.h() + "×" + train.w() + ": both splits must have one size");
+        }
         return new Splits(train, test);
     }
 
@@ -219,9 +223,10 @@ public final class Datasets {
         Path imagesFile = find(dir, prefix + "-images-idx3-ubyte");
         Path labelsFile = find(dir, prefix + "-labels-idx1-ubyte");
         Idx.Images images = Idx.readImages(imagesFile, limit);
-        int[] labels = Idx.readLabels(labelsFile, limit);
-        if (labels.length != images.count()) {
-            throw new DataException(labelsFile, labels.length + " labels for " + images.count() + " images in "
+        Idx.Labels read = Idx.readLabelFile(labelsFile, limit);
+        int[] labels = read.values();
+        if (read.total() != images.total()) {
+            throw new DataException(labelsFile, read.total() + " labels for " + images.total() + " images in "
                     + imagesFile.getFileName());
         }
         for (int i = 0; i < labels.length; i++) {

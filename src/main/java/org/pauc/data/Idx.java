@@ -27,7 +27,11 @@ public final class Idx {
     private Idx() {}
 
     /** Images of an IDX file: count × rows × cols unsigned bytes. */
-    public record Images(int count, int rows, int cols, byte[] pixels) {}
+    /** The images read (count of them) and how many the file holds (total). */
+    public record Images(int count, int rows, int cols, byte[] pixels, int total) {}
+
+    /** The labels read and how many the file holds. */
+    public record Labels(int[] values, int total) {}
 
     /** The largest IDX file, compressed or not: 2 GiB of pixels, the most a Java array holds. */
     static final long MAX_BYTES = Integer.MAX_VALUE;
@@ -166,7 +170,7 @@ public final class Idx {
             byte[] pixels = new byte[kept * rows * cols];
             readFully(in, pixels, file, count + " images of " + rows + "×" + cols);
             skip(in, bytes - pixels.length, file, count + " images of " + rows + "×" + cols);
-            return new Images(kept, rows, cols, pixels);
+            return new Images(kept, rows, cols, pixels, count);
         });
     }
 
@@ -176,6 +180,11 @@ public final class Idx {
 
     /** The first {@code max} labels (all when {@code max} is 0); the rest is read past to check it. */
     public static int[] readLabels(Path file, int max) throws DataException {
+        return readLabelFile(file, max).values();
+    }
+
+    /** As {@link #readLabels(Path, int)}, with the number of labels the file holds. */
+    public static Labels readLabelFile(Path file, int max) throws DataException {
         return read(file, LABELS, "label", (in, limit) -> {
             int count = in.readInt();
             if (count < 0) {
@@ -192,7 +201,7 @@ public final class Idx {
             for (int i = 0; i < raw.length; i++) {
                 labels[i] = raw[i] & 0xff;
             }
-            return labels;
+            return new Labels(labels, count);
         });
     }
 }

@@ -5,15 +5,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.BufferedOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,6 +18,7 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.pauc.io.AtomicFile;
 import org.pauc.io.Limits;
 
 /**
@@ -100,8 +98,8 @@ public final class Indexer {
 
     /**
      * One image per line: a path (relative to the list's folder unless absolute), then optionally a tab or a space
-     * and an integer label ≥ 0. Blank lines and lines starting with # are skipped. Classes are named by their
-     * numbers.
+     * and an integer label ≥ 0. A line with a tab must be exactly PATH, tab, LABEL. Blank lines and lines starting with
+     * # are skipped. Classes are named by their numbers.
      */
     static StreamedSource.Index fileList(Path list) throws DataException {
         byte[] bytes = Codec.read(list);
@@ -116,6 +114,14 @@ public final class Indexer {
             }
             String path = line;
             int label = -1;
+            if (line.indexOf('\t') >= 0) {
+                // a tab separates exactly two fields: the path and an integer label
+                String[] f = lines[ln].strip().split("\t", -1);
+                if (f.length != 2 || !f[1].strip().matches("\\d{1,9}") || f[0].isBlank()) {
+                    throw new DataException(list, "line " + (ln + 1) + ": expected PATH<TAB>LABEL with an integer label "
+                            + "≥ 0, got '" + line.replace("\t", "<TAB>") + "'");
+                }
+            }
             int cut = Math.max(line.lastIndexOf('\t'), line.lastIndexOf(' '));
             if (cut > 0) {
                 String tail = line.substring(cut + 1);
@@ -366,7 +372,7 @@ public final class Indexer {
     }
 
     /**
-     * Writes the index atomically (a temporary file of this process renamed into place, so that the processes of a
+     * Writes the index atomically ({@link AtomicFile}: each process its own temporary file, so the processes of a
      * distributed run, which all index the same data, never write one file together); a failure leaves no cache, not
      * an error.
      */
@@ -374,10 +380,9 @@ public final class Indexer {
         if (cache == null) {
             return;
         }
-        Path tmp = cache.resolveSibling(cache.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
-            Files.createDirectories(cache.toAbsolutePath().getParent());
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            AtomicFile.write(cache, stream -> {
+                DataOutputStream out = new DataOutputStream(stream);
                 out.writeUTF(CACHE_FORMAT);
                 writeString(out, fingerprint);
                 writeStrings(out, ix.files());
@@ -401,18 +406,10 @@ public final class Indexer {
                         out.writeUTF(k);
                     }
                 }
-            }
-            try {
-                Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, cache, StandardCopyOption.REPLACE_EXISTING);
-            }
+                out.flush();
+            });
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // nothing more to do: the index is rebuilt next time
-            }
+            // no cache: the index is rebuilt next time
         }
     }
 

@@ -1,16 +1,14 @@
 package org.pauc.data;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.pauc.io.AtomicFile;
 
 /**
  * Packs a folder of images into WebDataset tar shards: each sample is KEY.jpg (or .png: the file's own bytes, not
@@ -39,36 +37,43 @@ public final class ShardWriter {
         List<Path> files = listing.files();
         List<Integer> labels = listing.labels();
         List<String> classes = listing.classes();
+        AtomicFile.checkFolder(out, "--out");
         Files.createDirectories(out);
         if (!classes.isEmpty()) {
-            Files.writeString(out.resolve("classes.txt"), String.join("\n", classes) + "\n");
+            AtomicFile.writeString(out.resolve("classes.txt"), String.join("\n", classes) + "\n");
         }
         int width = Math.max(6, Integer.toString(files.size()).length());
         List<Path> shards = new ArrayList<>();
         ShardFile shard = null;
-        for (int i = 0; i < files.size(); i++) {
-            byte[] image = Codec.read(files.get(i));
-            String name = files.get(i).getFileName().toString().toLowerCase(Locale.ROOT);
-            String ext = name.endsWith(".png") ? "png" : "jpg";
-            String key = String.format("%0" + width + "d", i);
-            byte[] cls = labels.get(i) < 0 ? null : (labels.get(i) + "\n").getBytes(StandardCharsets.US_ASCII);
-            long bytes = Tar.BLOCK + padded(image.length) + (cls == null ? 0 : Tar.BLOCK + Tar.BLOCK);
-            if (shard != null && shard.bytes + bytes + 2L * Tar.BLOCK > maxBytes) {
+        try {
+            for (int i = 0; i < files.size(); i++) {
+                byte[] image = Codec.read(files.get(i));
+                String name = files.get(i).getFileName().toString().toLowerCase(Locale.ROOT);
+                String ext = name.endsWith(".png") ? "png" : "jpg";
+                String key = String.format("%0" + width + "d", i);
+                byte[] cls = labels.get(i) < 0 ? null : (labels.get(i) + "\n").getBytes(StandardCharsets.US_ASCII);
+                long bytes = Tar.BLOCK + padded(image.length) + (cls == null ? 0 : Tar.BLOCK + Tar.BLOCK);
+                if (shard != null && shard.bytes + bytes + 2L * Tar.BLOCK > maxBytes) {
+                    shard.finish();
+                    shard = null;
+                }
+                if (shard == null) {
+                    Path p = out.resolve(String.format("%s-%06d.tar", prefix, shards.size()));
+                    shards.add(p);
+                    shard = new ShardFile(p);
+                }
+                shard.add(key + "." + ext, image);
+                if (cls != null) {
+                    shard.add(key + ".cls", cls);
+                }
+                progress.step(i + 1, files.size());
+            }
+            shard.finish();
+        } finally {
+            if (shard != null) {
                 shard.close();
-                shard = null;
             }
-            if (shard == null) {
-                Path p = out.resolve(String.format("%s-%06d.tar", prefix, shards.size()));
-                shards.add(p);
-                shard = new ShardFile(p);
-            }
-            shard.add(key + "." + ext, image);
-            if (cls != null) {
-                shard.add(key + ".cls", cls);
-            }
-            progress.step(i + 1, files.size());
         }
-        shard.close();
         String pattern = out.resolve(prefix + "-{000000.." + String.format("%06d", shards.size() - 1) + "}.tar").toString();
         return new Written(shards, files.size(), pattern);
     }
@@ -77,20 +82,17 @@ public final class ShardWriter {
         return (n + Tar.BLOCK - 1) / Tar.BLOCK * Tar.BLOCK;
     }
 
-    /** One shard being written to its temporary file. */
+    /** One shard being written to its temporary file ({@link AtomicFile.Pending}): renamed into place when finished. */
     private static final class ShardFile implements AutoCloseable {
-        final Path target;
-        final Path tmp;
-        final OutputStream out;
+        final AtomicFile.Pending file;
         long bytes;
 
         ShardFile(Path target) throws IOException {
-            this.target = target;
-            this.tmp = target.resolveSibling(target.getFileName() + ".tmp");
-            this.out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20);
+            this.file = AtomicFile.open(target);
         }
 
         void add(String name, byte[] data) throws IOException {
+            OutputStream out = file.out();
             out.write(Tar.header(name, data.length));
             out.write(data);
             int pad = (int) (padded(data.length) - data.length);
@@ -98,15 +100,16 @@ public final class ShardWriter {
             bytes += Tar.BLOCK + data.length + pad;
         }
 
+        /** The end-of-archive blocks, then the commit. */
+        void finish() throws IOException {
+            file.out().write(new byte[2 * Tar.BLOCK]);
+            file.commit();
+        }
+
+        /** Removes the temporary file of a shard that was not finished. */
         @Override
         public void close() throws IOException {
-            out.write(new byte[2 * Tar.BLOCK]);
-            out.close();
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            file.close();
         }
     }
 }

@@ -53,7 +53,7 @@ public final class Tar {
                     }
                     ByteBuffer b = ByteBuffer.allocate((int) size);
                     readFully(ch, b, data, tar);
-                    longName = type == 'L' ? cString(b.array(), 0, (int) size) : paxPath(b.array());
+                    longName = type == 'L' ? cString(b.array(), 0, (int) size) : paxPath(b.array(), tar, pos);
                 } else if (type == '0' || type == '\0' || type == '7') {
                     out.add(new Member(name, data, size));
                 }
@@ -147,31 +147,40 @@ public final class Tar {
         return new String(b, off, end - off, StandardCharsets.UTF_8);
     }
 
-    /** The {@code path} record of a pax header ("LEN path=VALUE\n" records), or null. */
-    private static String paxPath(byte[] b) {
-        String s = new String(b, StandardCharsets.UTF_8);
+    /**
+     * The {@code path} record of a pax extended header, or null. The header is a sequence of records
+     * "LEN KEY=VALUE\n" where LEN is the record's length in bytes, LEN included, in decimal; a record that breaks
+     * that form is a malformed shard.
+     */
+    private static String paxPath(byte[] b, Path tar, long at) throws DataException {
+        String path = null;
         int i = 0;
-        while (i < s.length()) {
-            int sp = s.indexOf(' ', i);
-            if (sp < 0) {
-                break;
+        while (i < b.length) {
+            int sp = i;
+            while (sp < b.length && b[sp] >= '0' && b[sp] <= '9' && sp - i < 10) {
+                sp++;
             }
-            int len;
-            try {
-                len = Integer.parseInt(s.substring(i, sp));
-            } catch (NumberFormatException e) {
-                break;
+            if (sp == i || sp >= b.length || b[sp] != ' ') {
+                throw new DataException(tar, "malformed pax record at byte " + i + " of the extended header at byte " + at
+                        + " (its length is not a decimal number followed by a space)");
             }
-            if (len <= sp - i + 1 || i + len > s.length()) {
-                break;
+            long len = Long.parseLong(new String(b, i, sp - i, StandardCharsets.US_ASCII));
+            if (len <= sp - i + 1 || i + len > b.length || b[(int) (i + len - 1)] != '\n') {
+                throw new DataException(tar, "malformed pax record at byte " + i + " of the extended header at byte " + at
+                        + " (length " + len + " does not end the record at a newline inside the header)");
             }
-            String rec = s.substring(sp + 1, i + len - 1);
+            String rec = new String(b, sp + 1, (int) (i + len - 1 - sp - 1), StandardCharsets.UTF_8);
+            int eq = rec.indexOf('=');
+            if (eq <= 0) {
+                throw new DataException(tar, "malformed pax record at byte " + i + " of the extended header at byte " + at
+                        + " (no KEY=VALUE)");
+            }
             if (rec.startsWith("path=")) {
-                return rec.substring(5);
+                path = rec.substring(5);
             }
-            i += len;
+            i += (int) len;
         }
-        return null;
+        return path;
     }
 
     /** Writes a ustar member header for a regular file of {@code size} bytes (name at most 100 bytes). */

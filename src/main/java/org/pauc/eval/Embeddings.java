@@ -1,13 +1,12 @@
 package org.pauc.eval;
 
 import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -16,6 +15,8 @@ import java.util.Map;
 import org.pauc.backend.Backend;
 import org.pauc.data.Dataset;
 import org.pauc.io.ProgressBar;
+import org.pauc.io.AtomicFile;
+import org.pauc.io.InputException;
 import org.pauc.io.SafeTensors;
 import org.pauc.nn.Network;
 
@@ -55,8 +56,22 @@ public final class Embeddings {
         return out.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".sources.txt");
     }
 
+    /**
+     * Checks, before any work, that {@code out} can take embeddings: a file name ending in .safetensors, .npy or .csv
+     * (the format), that can be written ({@link AtomicFile#checkTarget}), and likewise its sources file.
+     */
+    public static void checkOutput(Path out) throws InputException {
+        AtomicFile.checkTarget(out, "--out");
+        String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".safetensors") && !name.endsWith(".npy") && !name.endsWith(".csv")) {
+            throw new InputException(out, "--out must end in .safetensors, .npy or .csv (the format of the file)");
+        }
+        AtomicFile.checkTarget(sourcesFile(out), "the sources file beside --out");
+    }
+
     /** Writes {@code e} in the format of {@code out}'s extension, and the sources file beside it. */
     public static void write(Result e, Dataset data, Map<String, String> metadata, Path out) throws IOException {
+        checkOutput(out);
         String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
         int[] index = new int[e.n()];
         for (int i = 0; i < index.length; i++) {
@@ -76,12 +91,14 @@ public final class Embeddings {
             SafeTensors.write(out, Map.of("features", new SafeTensors.Tensor(new int[] {e.n(), e.d()}, e.values())), ints,
                     metadata);
         }
-        try (BufferedWriter w = Files.newBufferedWriter(sourcesFile(out), StandardCharsets.UTF_8)) {
+        AtomicFile.write(sourcesFile(out), o -> {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(o, StandardCharsets.UTF_8));
             for (int i = 0; i < e.n(); i++) {
                 w.write(data.source(i));
                 w.newLine();
             }
-        }
+            w.flush();
+        });
     }
 
     /** numpy's format 1.0: magic, header dict, little-endian float32 rows. */
@@ -89,7 +106,7 @@ public final class Embeddings {
         String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + e.n() + ", " + e.d() + "), }";
         int unpadded = 10 + dict.length() + 1;
         String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
-        try (OutputStream o = Files.newOutputStream(out)) {
+        AtomicFile.write(out, o -> {
             ByteBuffer h = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
             h.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0)
                     .putShort((short) header.length());
@@ -98,11 +115,12 @@ public final class Embeddings {
             ByteBuffer b = ByteBuffer.allocate(4 * e.values().length).order(ByteOrder.LITTLE_ENDIAN);
             b.asFloatBuffer().put(e.values());
             o.write(b.array());
-        }
+        });
     }
 
     private static void writeCsv(Result e, Dataset data, Path out) throws IOException {
-        try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+        AtomicFile.write(out, o -> {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(o, StandardCharsets.UTF_8));
             StringBuilder head = new StringBuilder("index,label");
             for (int j = 0; j < e.d(); j++) {
                 head.append(",f").append(j);
@@ -120,6 +138,7 @@ public final class Embeddings {
                 w.write(row.toString());
                 w.newLine();
             }
-        }
+            w.flush();
+        });
     }
 }

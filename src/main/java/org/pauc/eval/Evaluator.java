@@ -143,6 +143,13 @@ public final class Evaluator {
     /** The query encoder of a checkpoint for inputs of shape {@code in}; one-line errors when it does not fit. */
     public static Network load(Checkpoint.Contents c, Backend be, Dims in) throws IOException {
         TrainConfig cfg = c.config();
+        int[] trained = c.input() != null ? c.input()
+                : new int[] {cfg.data().imageSize(), cfg.data().imageSize(), in.c()};
+        if (trained[0] != in.h() || trained[1] != in.w() || trained[2] != in.c()) {
+            throw new InputException(c.file(), "was trained on " + trained[0] + "×" + trained[1] + "×" + trained[2]
+                    + " images, these are " + in.h() + "×" + in.w() + "×" + in.c() + " (--image-size " + trained[0]
+                    + " for a folder or streamed dataset)");
+        }
         Network net = Models.create(cfg.model().encoder().label(), be, cfg.run().seed(), in, cfg.model().dim());
         try {
             c.loadInto(be, net.params(), "encoder_q.", false);

@@ -19,6 +19,7 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.pauc.cluster.KMeans;
 import org.pauc.data.Dataset;
+import org.pauc.io.AtomicFile;
 import org.pauc.oracle.Concentration;
 import org.pauc.oracle.Mat;
 
@@ -27,12 +28,13 @@ public final class Plots {
     private Plots() {}
 
     private static void save(Object chart, Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        if (chart instanceof XYChart c) {
-            BitmapEncoder.saveBitmap(c, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-        } else {
-            BitmapEncoder.saveBitmap((CategoryChart) chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-        }
+        AtomicFile.write(file, out -> {
+            if (chart instanceof XYChart c) {
+                BitmapEncoder.saveBitmap(c, out, BitmapEncoder.BitmapFormat.PNG);
+            } else {
+                BitmapEncoder.saveBitmap((CategoryChart) chart, out, BitmapEncoder.BitmapFormat.PNG);
+            }
+        });
     }
 
     /** Loss terms (and the kNN monitor, if logged) over epochs from a run's log.jsonl; false if there is no log. */

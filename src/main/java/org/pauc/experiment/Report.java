@@ -12,6 +12,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.pauc.eval.Evaluator;
+import org.pauc.io.AtomicFile;
 
 /**
  * The results of an experiment: per configuration the mean and 95% confidence interval over seeds (Student's t,
@@ -100,14 +101,14 @@ public final class Report {
             }
             csv.append('\n');
         }
-        Files.writeString(dir.resolve("results.csv"), csv);
+        AtomicFile.writeString(dir.resolve("results.csv"), csv.toString());
         Map<String, Map<String, Estimate>> s = summarise(runs);
         StringBuilder sc = new StringBuilder("config,metric,n,mean,ci95_half_width\n");
         s.forEach((c, m) -> m.forEach((k, e) -> sc.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f%n", c, k, e.n(),
                 e.mean(), e.halfWidth()))));
-        Files.writeString(dir.resolve("summary.csv"), sc);
+        AtomicFile.writeString(dir.resolve("summary.csv"), sc.toString());
         String md = markdown(spec, runs, s, reference) + baselineTable(baselines);
-        Files.writeString(dir.resolve("summary.md"), md);
+        AtomicFile.writeString(dir.resolve("summary.md"), md);
         if (plots) {
             plot(s, TABLE.subList(0, 2), null, "Probe accuracy, mean and 95% CI over seeds", dir.resolve("accuracy.png"));
             String ref = reference != null && s.containsKey(reference) ? reference : null;
@@ -191,6 +192,6 @@ public final class Report {
             }
             chart.addSeries(metric, configs, y, err);
         }
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        AtomicFile.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 }

@@ -7,7 +7,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,6 +23,7 @@ import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
+import org.pauc.io.AtomicFile;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
@@ -131,9 +131,8 @@ public final class Runner {
                         new Evaluator.Settings(200, 0.07, cfg.run().seed(), 200));
             }
             RunResult r = new RunResult(name, cfg.run().seed(), done, trainSeconds(dir), metrics);
-            Path tmp = dir.resolve("eval.json.tmp");
-            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r) + "\n");
-            Files.move(tmp, dir.resolve("eval.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFile.writeString(dir.resolve("eval.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r)
+                    + "\n");
             return r;
         }
     }
@@ -157,7 +156,7 @@ public final class Runner {
                     settings));
         }
         Files.createDirectories(out);
-        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m) + "\n");
+        AtomicFile.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m) + "\n");
         return m;
     }
 

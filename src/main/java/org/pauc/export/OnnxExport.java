@@ -2,13 +2,9 @@ package org.pauc.export;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.pauc.backend.Backend;
 import org.pauc.export.onnx.Onnx;
+import org.pauc.io.AtomicFile;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Layer;
 import org.pauc.nn.Modules;
@@ -95,21 +92,7 @@ public final class OnnxExport {
 
     /** Writes {@code model} to {@code file} atomically. */
     public static void write(Onnx.ModelProto model, Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            model.writeTo(out);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException notPosix) {
-            // keep the file system's default permissions
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, model::writeTo);
     }
 
     private String fresh(String hint) {

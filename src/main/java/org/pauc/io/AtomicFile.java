@@ -15,6 +15,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Every file pauc writes goes through here. A target must be a regular file or not exist yet (a device, FIFO, socket
@@ -70,8 +73,126 @@ public final class AtomicFile {
         return target;
     }
 
-    /** Writes {@code target} atomically with {@code body}. */
-    public static void write(Path target, Body body) throws IOException {
+    /**
+     * Checks, before any work, that {@code dir} can be an output folder: not empty, not a file, not under /proc, /sys
+     * or /dev, and in a writable folder where it does not exist yet.
+     */
+    public static Path checkFolder(Path dir, String what) throws InputException {
+        if (dir == null || dir.toString().isBlank()) {
+            throw new InputException(what + " is empty: give a folder");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new InputException(dir, what + " is a file, not a folder");
+        }
+        Path abs = dir.toAbsolutePath();
+        if (abs.startsWith("/proc") || abs.startsWith("/sys") || abs.startsWith("/dev")) {
+            throw new InputException(dir, what + " is in " + abs.getName(0) + ", which holds no regular files");
+        }
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing)) {
+            throw new InputException(dir, what + ": " + existing + " is not a folder");
+        }
+        if (!Files.isWritable(existing)) {
+            throw new InputException(dir, what + ": the folder " + existing + " is not writable");
+        }
+        return dir;
+    }
+
+    /**
+     * A file being written: its bytes go to a temporary file beside the target until {@link #commit} forces them to the
+     * disk and renames the temporary file over the target. Closed without a commit (an error on the way), it removes
+     * the temporary file and leaves the target as it was. A failure to write is a {@link WriteException}.
+     */
+    public static final class Pending implements AutoCloseable {
+        private final Path target;
+        private final Path tmp;
+        private final FileChannel channel;
+        private final OutputStream out;
+        private boolean done;
+
+        private Pending(Path target, Path tmp, FileChannel channel) {
+            this.target = target;
+            this.tmp = tmp;
+            this.channel = channel;
+            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16) {
+                @Override
+                public synchronized void write(byte[] b, int off, int len) throws IOException {
+                    try {
+                        super.write(b, off, len);
+                    } catch (IOException e) {
+                        throw failure(e);
+                    }
+                }
+
+                @Override
+                public synchronized void flush() throws IOException {
+                    try {
+                        super.flush();
+                    } catch (IOException e) {
+                        throw failure(e);
+                    }
+                }
+
+                @Override
+                public void close() {
+                    // the Pending closes the file
+                }
+            };
+        }
+
+        /** Where the bytes go until the commit. */
+        public OutputStream out() {
+            return out;
+        }
+
+        /** The file this will become. */
+        public Path target() {
+            return target;
+        }
+
+        private WriteException failure(IOException e) {
+            return e instanceof WriteException w ? w : new WriteException(target, e);
+        }
+
+        /** Forces the bytes to the disk and renames the temporary file over the target. */
+        public void commit() throws IOException {
+            try {
+                out.flush();
+                channel.force(true);
+                channel.close();
+                try {
+                    Files.setPosixFilePermissions(tmp, PERMISSIONS);
+                } catch (UnsupportedOperationException ignored) {
+                    // not a POSIX file system: keep the default permissions
+                }
+                move(tmp, target);
+            } catch (IOException e) {
+                throw failure(e);
+            }
+            done = true;
+            syncFolder(target.toAbsolutePath().getParent());
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!done) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // the temporary file goes anyway
+                }
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    private static final Set<PosixFilePermission> PERMISSIONS = PosixFilePermissions.fromString("rw-r--r--");
+
+    /** Starts writing {@code target} (checked first): the caller writes to {@link Pending#out}, then commits. */
+    public static Pending open(Path target) throws IOException {
         checkTarget(target, "the output");
         Path dir = target.toAbsolutePath().getParent();
         try {
@@ -88,21 +209,19 @@ public final class AtomicFile {
             throw new WriteException(target, e);
         }
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
-                body.write(out);
-                out.flush();
-                ch.force(true);
-            }
-            move(tmp, target);
-        } catch (IOException | RuntimeException | Error e) {
+            return new Pending(target, tmp, FileChannel.open(tmp, StandardOpenOption.WRITE));
+        } catch (IOException e) {
             Files.deleteIfExists(tmp);
-            if (e instanceof InputException || e instanceof WriteException || !(e instanceof IOException io)) {
-                throw e;
-            }
-            throw new WriteException(target, io);
+            throw new WriteException(target, e);
         }
-        syncFolder(dir);
+    }
+
+    /** Writes {@code target} atomically with {@code body}. */
+    public static void write(Path target, Body body) throws IOException {
+        try (Pending p = open(target)) {
+            body.write(p.out());
+            p.commit();
+        }
     }
 
     /** Writes a text file atomically (UTF-8). */

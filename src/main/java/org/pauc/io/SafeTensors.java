@@ -1,19 +1,15 @@
 package org.pauc.io;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,43 +61,19 @@ public final class SafeTensors {
             head.put((byte) ' ');
         }
         head.flip();
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (head.hasRemaining()) {
-                ch.write(head);
-            }
+        AtomicFile.write(file, out -> {
+            out.write(head.array(), 0, head.limit());
             for (Tensor t : tensors.values()) {
                 ByteBuffer b = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
                 b.asFloatBuffer().put(t.data());
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
+                out.write(b.array());
             }
             for (IntTensor t : ints.values()) {
                 ByteBuffer b = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
                 b.asIntBuffer().put(t.data());
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
+                out.write(b.array());
             }
-            ch.force(true);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system: keep the default permissions
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException ignored) {
-            // some file systems cannot fsync a directory; the rename itself is atomic
-        }
+        });
     }
 
     /** Adds a tensor's header entry (4-byte elements at {@code offset}); returns the offset after it. */
@@ -123,6 +95,38 @@ public final class SafeTensors {
         return offset + 4 * count;
     }
 
+    /**
+     * The header: one JSON object with unique keys, padded after its closing brace with spaces only (the format's
+     * rule; anything else there is corruption or a crafted file).
+     */
+    private static JsonNode header(Path file, byte[] bytes) throws InputException {
+        JsonNode header;
+        long end;
+        try (JsonParser p = JSON.getFactory().createParser(bytes)) {
+            p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            header = JSON.readTree(p);
+            end = p.currentLocation().getByteOffset();
+        } catch (IOException e) {
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            if (m.startsWith("Duplicate field")) {
+                int q = m.indexOf('\'');
+                String name = q >= 0 ? m.substring(q + 1, Math.max(q + 1, m.indexOf('\'', q + 1))) : "?";
+                throw new InputException(file, "not a safetensors file (its header names '" + name + "' twice)");
+            }
+            throw new InputException(file, "not a safetensors file (its header is not JSON)");
+        }
+        if (header == null || !header.isObject()) {
+            throw new InputException(file, "not a safetensors file (its header is not a JSON object)");
+        }
+        for (long i = end; i < bytes.length; i++) {
+            if (bytes[(int) i] != ' ') {
+                throw new InputException(file, "not a safetensors file (its header has bytes other than spaces after "
+                        + "its JSON object, at header byte " + i + ")");
+            }
+        }
+        return header;
+    }
+
     /** Reads and validates a file; every problem is an IOException naming the file and what is wrong. */
     public static Contents read(Path file) throws IOException {
         byte[] all = Limits.readRegularFile(file, Limits.MAX_FILE_BYTES, "safetensors file");
@@ -135,15 +139,7 @@ public final class SafeTensors {
             throw new InputException(file, "not a safetensors file (header length " + n + " for a file of " + all.length
                     + " bytes)");
         }
-        JsonNode header;
-        try {
-            header = JSON.readTree(new String(all, 8, (int) n, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new InputException(file, "not a safetensors file (its header is not JSON)");
-        }
-        if (header == null || !header.isObject()) {
-            throw new InputException(file, "not a safetensors file (its header is not a JSON object)");
-        }
+        JsonNode header = header(file, Arrays.copyOfRange(all, 8, 8 + (int) n));
         long dataStart = 8 + n;
         long dataLength = all.length - dataStart;
         Map<String, String> metadata = new LinkedHashMap<>();

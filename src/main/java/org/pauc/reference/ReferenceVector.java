@@ -4,13 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.pauc.io.AtomicFile;
 import org.pauc.io.InputException;
 import org.pauc.io.Limits;
 import org.pauc.ops.Tolerance;
@@ -195,12 +194,7 @@ public record ReferenceVector(String op, String name, Map<String, Double> params
         appendTensors(b, "expected", expected);
         b.append(",\n  \"tolerance\": {\"rtol\": ").append(number(tolerance.rtol()))
                 .append(", \"atol\": ").append(number(tolerance.atol())).append("}\n}\n");
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, ".vector", ".tmp");
-        Files.writeString(tmp, b);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.writeString(file, b.toString());
     }
 
     private static void appendTensors(StringBuilder b, String key, Map<String, Tensor> tensors) {

@@ -22,6 +22,7 @@ import org.pauc.data.DataException;
 import org.pauc.data.ImageSource;
 import org.pauc.dist.Collective;
 import org.pauc.hostmath.Gemm;
+import org.pauc.io.WriteException;
 import org.pauc.nn.Network;
 import org.pauc.oracle.Concentration;
 import org.pauc.oracle.Mat;
@@ -57,9 +58,16 @@ final class EStep {
         int n = train.n();
         int d = cfg.model().dim();
         Path file = dir.resolve(dist.size() == 1 ? FEATURES : "features-rank" + dist.rank() + ".f32");
+        long need = 4L * n * d;
+        // a memory-mapped write into a full disk would end the JVM (SIGBUS), so look for the room first
+        long free = Files.getFileStore(dir).getUsableSpace();
+        if (free < need) {
+            throw new WriteException(file, new IOException("No space left on device (the E-step's features need "
+                    + need + " bytes, " + free + " are free)"));
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING); Arena arena = Arena.ofShared()) {
-            MemorySegment feats = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * n * d, arena);
+            MemorySegment feats = ch.map(FileChannel.MapMode.READ_WRITE, 0, need, arena);
             int b = featureBatch(cfg.optimizer().batchSize(), train.imageSize());
             int[] rows = shares(n, b, dist.size());
             features(train, be, key, loader, d, b, rows[dist.rank()], rows[dist.rank() + 1], feats);

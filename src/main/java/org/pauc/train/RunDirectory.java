@@ -2,12 +2,12 @@ package org.pauc.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +16,7 @@ import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 import org.pauc.checkpoint.Checkpoint;
 import org.pauc.config.TrainConfig;
+import org.pauc.io.AtomicFile;
 import org.pauc.io.InputException;
 import org.pauc.io.SafeTensors;
 import org.pauc.nn.Param;
@@ -40,9 +41,7 @@ final class RunDirectory {
     }
 
     RunDirectory(Path dir, boolean writes) throws IOException {
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new InputException(dir, "the run directory is a file, not a folder");
-        }
+        AtomicFile.checkFolder(dir, "the run directory");
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -76,7 +75,7 @@ final class RunDirectory {
         if (!writes) {
             return;
         }
-        Files.writeString(dir.resolve(CONFIG), cfg.toJson() + "\n");
+        AtomicFile.writeString(dir.resolve(CONFIG), cfg.toJson() + "\n");
         Files.deleteIfExists(dir.resolve(LOG));
     }
 
@@ -108,17 +107,24 @@ final class RunDirectory {
             // fewer only in a log of pauc-checkpoint/1, which appended after the rename: a lost line cannot be rebuilt
             return;
         }
-        Path tmp = dir.resolve(LOG + ".tmp");
-        Files.write(tmp, lines.subList(0, n), StandardCharsets.UTF_8);
-        Files.move(tmp, log, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.writeString(log, String.join("\n", lines.subList(0, n)) + (n > 0 ? "\n" : ""));
     }
 
     /** Records a finished epoch: its log line first, then the checkpoint (atomically). */
-    void finishEpoch(Object logLine, Backend be, MocoLearner learner, TrainConfig cfg, int epochsDone, int processes)
-            throws IOException {
-        Files.writeString(dir.resolve(LOG), JSON.writeValueAsString(logLine) + "\n", StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
-        Checkpoint.write(dir, cfg, epochsDone, learner.queuePointer(), state(be, learner), processes);
+    void finishEpoch(Object logLine, Backend be, MocoLearner learner, TrainConfig cfg, int epochsDone, int processes,
+                     int[] input) throws IOException {
+        Path log = dir.resolve(LOG);
+        long before = Files.exists(log) ? Files.size(log) : 0;
+        AtomicFile.append(log, JSON.writeValueAsString(logLine));
+        try {
+            Checkpoint.write(dir, cfg, epochsDone, learner.queuePointer(), state(be, learner), processes, input);
+        } catch (IOException | RuntimeException e) {
+            // the checkpoint of the previous epoch stays: so does the log that matches it
+            try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
+                ch.truncate(before);
+            }
+            throw e;
+        }
     }
 
     /** The learner's tensors under the checkpoint's names. */

@@ -168,7 +168,8 @@ public final class Trainer {
                     }
                     logs.add(log);
                     if (lead) {
-                        dir.finishEpoch(log, be, learner, cfg, epoch + 1, processes);
+                        dir.finishEpoch(log, be, learner, cfg, epoch + 1, processes,
+                                new int[] {input.h(), input.w(), input.c()});
                     }
                 }
                 return logs;
