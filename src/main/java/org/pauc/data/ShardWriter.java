@@ -30,6 +30,7 @@ public final class ShardWriter {
 
     public static Written pack(Path folder, Path out, String prefix, long maxBytes, Progress progress)
             throws IOException, DataException {
+        AtomicFile.checkFolder(out, "--out");
         if (!Files.isDirectory(folder)) {
             throw new DataException(folder, "no such folder");
         }
@@ -37,7 +38,6 @@ public final class ShardWriter {
         List<Path> files = listing.files();
         List<Integer> labels = listing.labels();
         List<String> classes = listing.classes();
-        AtomicFile.checkFolder(out, "--out");
         Files.createDirectories(out);
         if (!classes.isEmpty()) {
             AtomicFile.writeString(out.resolve("classes.txt"), String.join("\n", classes) + "\n");

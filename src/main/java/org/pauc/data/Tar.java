@@ -63,6 +63,8 @@ public final class Tar {
                 throw new DataException(tar, "ends inside a header at byte " + pos + " (truncated shard)");
             }
             return out;
+        } catch (DataException e) {
+            throw e;
         } catch (IOException e) {
             throw new DataException(tar, "cannot read: " + e.getMessage());
         }
@@ -185,6 +187,11 @@ public final class Tar {
 
     /** Writes a ustar member header for a regular file of {@code size} bytes (name at most 100 bytes). */
     static byte[] header(String name, long size) {
+        return header(name, size, '0');
+    }
+
+    /** A ustar header of a member of {@code type} ('0' a file, 'x' a pax extended header, 'L' a GNU long name). */
+    static byte[] header(String name, long size, char type) {
         byte[] h = new byte[BLOCK];
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         if (n.length > 100) {
@@ -196,7 +203,7 @@ public final class Tar {
         put(h, 116, 8, "0000000");
         put(h, 124, 12, String.format("%011o", size));
         put(h, 136, 12, "00000000000");
-        h[156] = '0';
+        h[156] = (byte) type;
         put(h, 257, 6, "ustar");
         h[263] = '0';
         h[264] = '0';

@@ -143,12 +143,14 @@ public final class Evaluator {
     /** The query encoder of a checkpoint for inputs of shape {@code in}; one-line errors when it does not fit. */
     public static Network load(Checkpoint.Contents c, Backend be, Dims in) throws IOException {
         TrainConfig cfg = c.config();
+        // a checkpoint that does not record its input shape: its configuration's image size, channels unchecked
         int[] trained = c.input() != null ? c.input()
                 : new int[] {cfg.data().imageSize(), cfg.data().imageSize(), in.c()};
         if (trained[0] != in.h() || trained[1] != in.w() || trained[2] != in.c()) {
-            throw new InputException(c.file(), "was trained on " + trained[0] + "×" + trained[1] + "×" + trained[2]
-                    + " images, these are " + in.h() + "×" + in.w() + "×" + in.c() + " (--image-size " + trained[0]
-                    + " for a folder or streamed dataset)");
+            String known = c.input() != null ? "×" + trained[2] : "";
+            throw new InputException(c.file(), "was trained on " + trained[0] + "×" + trained[1] + known + " images, these "
+                    + "are " + in.h() + "×" + in.w() + (c.input() != null ? "×" + in.c() : "") + " (--image-size "
+                    + trained[0] + " for a folder or streamed dataset)");
         }
         Network net = Models.create(cfg.model().encoder().label(), be, cfg.run().seed(), in, cfg.model().dim());
         try {

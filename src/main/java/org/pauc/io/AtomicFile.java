@@ -219,7 +219,13 @@ public final class AtomicFile {
     /** Writes {@code target} atomically with {@code body}. */
     public static void write(Path target, Body body) throws IOException {
         try (Pending p = open(target)) {
-            body.write(p.out());
+            try {
+                body.write(p.out());
+            } catch (InputException | WriteException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new WriteException(target, e);
+            }
             p.commit();
         }
     }
