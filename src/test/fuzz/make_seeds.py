@@ -34,6 +34,17 @@ put('safetensors', 'overlap', safetensors({'a': {'dtype': 'F32', 'shape': [1], '
                                            'b': {'dtype': 'F32', 'shape': [1], 'data_offsets': [0, 4]}}, bytes(4)))
 put('safetensors', 'not-json', struct.pack('<Q', 4) + b'{{{{')
 
+
+def raw_header(text, payload=b''):
+    h = text.encode()
+    h += b' ' * (-len(h) % 8)
+    return struct.pack('<Q', len(h)) + h + payload
+
+
+entry = '"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}'
+put('safetensors', 'duplicate-key', raw_header('{' + entry + ', ' + entry + '}', bytes(4)))
+put('safetensors', 'text-after-header', raw_header('{' + entry + '} garbage!!', bytes(4)))
+
 images = struct.pack('>iiii', 0x803, 2, 2, 3) + bytes(range(12))
 labels = struct.pack('>ii', 0x801, 2) + bytes([1, 7])
 put('idx', 'images', images)

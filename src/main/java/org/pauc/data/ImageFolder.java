@@ -87,6 +87,13 @@ public final class ImageFolder {
             labels.subList(limit, labels.size()).clear();
         }
         int per = size * size * 3;
+        long bytes = 4L * per * files.size();
+        if (bytes > Runtime.getRuntime().maxMemory() / 2) {
+            throw new DataException(dir, String.format("%d images of %d×%d×3 take %.1f GiB in memory, more than half the "
+                    + "JVM's heap of %.1f GiB: lower --image-size or --limit, stream the folder (imagenet-folder:), or "
+                    + "give the JVM more (PAUC_JAVA_OPTS=-Xmx…)", files.size(), size, size, bytes / (double) (1L << 30),
+                    Runtime.getRuntime().maxMemory() / (double) (1L << 30)));
+        }
         float[] pixels = new float[files.size() * per];
         for (int i = 0; i < files.size(); i++) {
             readInto(files.get(i), size, pixels, i * per);

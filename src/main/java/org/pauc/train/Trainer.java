@@ -21,8 +21,10 @@ import org.pauc.dist.Collective;
 import org.pauc.dist.Local;
 import org.pauc.io.ProgressBar;
 import org.pauc.nn.Dims;
+import org.pauc.nn.Layer;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
+import org.pauc.nn.Param;
 import org.pauc.objective.Objective;
 
 /**
@@ -125,6 +127,10 @@ public final class Trainer {
             String encoder = cfg.model().encoder().label();
             Network q = Models.create(encoder, be, seed, input, cfg.model().dim());
             Network k = Models.create(encoder, be, seed, input, cfg.model().dim());
+            if (!be.name().equals("cuda")) {
+                checkMemory(q, cfg.optimizer().batchSize() / processes, train.imageSize(), cfg.model().encoder().label(),
+                        Runtime.getRuntime().maxMemory());
+            }
             q.splitBatchNorm(cfg.model().bnSplits());
             k.splitBatchNorm(cfg.model().bnSplits());
             TrainConfig.Optimizer opt = cfg.optimizer();
@@ -179,6 +185,36 @@ public final class Trainer {
                 q.close();
                 k.close();
             }
+        }
+    }
+
+    /**
+     * A lower estimate of the heap a host backend's step needs, in bytes: the views (two per image, for the batch that
+     * trains and the one being prepared), the activations of every layer's output for the query (kept for backward,
+     * and their gradients) and the key encoder, and the parameters (value, gradient, velocity, key copy). Blocks' inner
+     * activations and scratch come on top, so a run refused here could not have fitted.
+     */
+    static long memoryEstimate(Network net, int batch, int imageSize) {
+        long activations = 0;
+        Dims d = net.input();
+        for (Layer l : net.layers()) {
+            d = l.output(d);
+            activations += d.size();
+        }
+        long floats = 4L * batch * imageSize + 3L * batch * activations + 4L * net.params().stream()
+                .mapToLong(Param::size).sum();
+        return 4 * floats;
+    }
+
+    /** Refuses a run whose {@link #memoryEstimate} is over the heap, before it allocates its batches. */
+    static void checkMemory(Network net, int batch, int imageSize, String encoder, long heap) {
+        long need = memoryEstimate(net, batch, imageSize);
+        if (need > heap) {
+            Dims in = net.input();
+            throw new IllegalArgumentException(String.format("this run needs at least %.1f GiB of heap (%s, %d images of "
+                    + "%d×%d×%d per step), the JVM has %.1f GiB: lower --batch-size or --image-size, or give the JVM more "
+                    + "(PAUC_JAVA_OPTS=-Xmx…)", need / (double) (1L << 30), encoder, batch, in.h(), in.w(), in.c(),
+                    heap / (double) (1L << 30)));
         }
     }
 

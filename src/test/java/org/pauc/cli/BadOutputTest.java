@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pauc.checkpoint.Checkpoint;
+import org.pauc.data.ShardWriter;
 import org.pauc.io.AtomicFile;
 import org.pauc.io.InputException;
 import org.pauc.io.SafeTensors;
@@ -194,6 +195,16 @@ class BadOutputTest {
             assertOneLine(2, "line 1: expected PATH<TAB>LABEL", "train", "--dataset", "list:" + list, "--out",
                     dir.resolve("run").toString(), "--image-size", "16");
         }
+    }
+
+    @Test
+    void aRunThatCannotFitTheHeapIsRefusedWithItsEstimate(@TempDir Path dir) throws Exception {
+        TinyImages.imagenetTree(dir.resolve("tree"), 2, 4, 0, 40, 3);
+        ShardWriter.Written w = ShardWriter.pack(dir.resolve("tree/train"), dir.resolve("shards"), "train", 1 << 20,
+                (done, total) -> { });
+        assertOneLine(2, "this run needs at least", "train", "--dataset", "shards:" + w.pattern(), "--image-size", "4096",
+                "--encoder", "resnet50", "--batch-size", "8", "--method", "moco", "--queue", "16", "--out",
+                dir.resolve("run").toString());
     }
 
     /** A tmpfs of {@code kib} KiB at {@code dir}, or null where this process may not mount one. */

@@ -1,11 +1,18 @@
 package org.pauc.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.ThreadMXBean;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -74,12 +81,33 @@ class ReadersFuzzTest {
         }
     }
 
+    /**
+     * The header rules, checked independently of the reader: a file it accepted has one JSON object with unique keys,
+     * followed by spaces only, as its header.
+     */
+    static void assertWellFormedHeader(byte[] input) throws IOException {
+        long n = ByteBuffer.wrap(input).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(input, 8, (int) n, StandardCharsets.UTF_8);
+        int end = header.lastIndexOf('}');
+        if (end < 0 || !header.substring(end + 1).chars().allMatch(ch -> ch == ' ')) {
+            throw new AssertionError("accepted a header with text after its object: " + header);
+        }
+        ObjectMapper strict = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        strict.getFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        try {
+            strict.readTree(header.substring(0, end + 1));
+        } catch (JsonProcessingException e) {
+            throw new AssertionError("accepted a header that is not one JSON object with unique keys: " + header, e);
+        }
+    }
+
     @FuzzTest(maxDuration = "2m")
     void safetensors(byte[] input) throws Exception {
         withFile("checkpoint.safetensors", input, f -> {
             try {
                 SafeTensors.Contents c = SafeTensors.read(f);
                 c.tensors().values().forEach(t -> t.data().clone());
+                assertWellFormedHeader(input);
                 Checkpoint.read(f);
             } catch (InputException expected) {
                 // one line naming the file
