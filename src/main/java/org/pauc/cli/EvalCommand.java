@@ -61,7 +61,7 @@ final class EvalCommand implements Callable<Integer> {
         AtomicFile.checkTarget(target, "--json");
         if (!Files.isDirectory(target.toAbsolutePath().getParent())) {
             throw new IllegalArgumentException("--json " + target + ": the folder " + target.toAbsolutePath().getParent()
-                    + " does not exist");
+                    + " does not exist or is not writable");
         }
         Checkpoint.Contents ckpt = Checkpoint.read(checkpoint);
         Datasets.Splits splits = images.load(ckpt.config());

@@ -52,7 +52,10 @@ public final class Objective {
         /** The number of processes. */
         int processes();
 
-        /** The whole batch of a local n×d buffer (every process's rows in rank order), rows()×d. */
+        /**
+         * The whole batch of a local n×d buffer (every process's rows in rank order), rows()×d; the split owns the
+         * buffer (and may return it again for the same local buffer).
+         */
         Buffer gather(Buffer local, int n, int d);
 
         /** The keys of the whole batch in sample order, rows()×d. */
@@ -142,8 +145,8 @@ public final class Objective {
             return term.apply(n, v, k, g, (float) weight);
         }
         int rows = split.rows();
-        try (Buffer all = split.gather(v, n, d); Buffer gAll = g == null ? null : be.allocate(rows * d);
-             Buffer mine = g == null ? null : be.allocate(n * d)) {
+        Buffer all = split.gather(v, n, d);
+        try (Buffer gAll = g == null ? null : be.allocate(rows * d); Buffer mine = g == null ? null : be.allocate(n * d)) {
             if (g != null) {
                 be.fill(gAll, 0f);
             }

@@ -167,7 +167,7 @@ public final class MocoLearner implements AutoCloseable {
             }
         }
         Buffer kRaw = key.forward(be, view2, n, true);
-        Objective.Split split = null;
+        BatchSplit split = null;
         if (dist.size() > 1) {
             split = gatherKeys(kRaw, n, keyOrder);
         } else if (keyOrder == null) {
@@ -180,6 +180,9 @@ public final class MocoLearner implements AutoCloseable {
         }
         Objective.Terms terms = Objective.evaluate(be, n, dim, u, keys, queueLength, queue, clusterings, objective,
                 decorrelation, v, dv, du, split);
+        if (split != null) {
+            split.close();
+        }
         query.backward(be, du, n);
         if (split != null) {
             averageOverProcesses(qp, true);
@@ -204,7 +207,7 @@ public final class MocoLearner implements AutoCloseable {
      * order: row i holds sample keyOrder[i], or sample i without shuffling) are gathered in rank order, put back in
      * sample order into {@link #keysAll}, and this process's samples' keys copied into {@link #keys}.
      */
-    private Objective.Split gatherKeys(Buffer kRaw, int n, int[] keyOrder) {
+    private BatchSplit gatherKeys(Buffer kRaw, int n, int[] keyOrder) {
         int p = dist.size();
         int rows = n * p;
         be.l2Normalize(n, dim, kRaw, dv, 1e-12f);
@@ -221,36 +224,66 @@ public final class MocoLearner implements AutoCloseable {
         be.upload(ordered, 0, keysAll, 0, ordered.length);
         int first = dist.rank() * n;
         be.copy(keysAll, first * dim, keys, 0, n * dim);
-        return new Objective.Split() {
-            @Override
-            public int rows() {
-                return rows;
-            }
+        return new BatchSplit(rows, first, p);
+    }
 
-            @Override
-            public int first() {
-                return first;
-            }
+    /** This process's rows of the whole batch; the whole batch's rows gathered once per local buffer and step. */
+    private final class BatchSplit implements Objective.Split, AutoCloseable {
+        private final int rows;
+        private final int first;
+        private final int processes;
+        private Buffer source;
+        private Buffer gathered;
 
-            @Override
-            public int processes() {
-                return p;
-            }
+        BatchSplit(int rows, int first, int processes) {
+            this.rows = rows;
+            this.first = first;
+            this.processes = processes;
+        }
 
-            @Override
-            public Buffer gather(Buffer local, int m, int d) {
-                float[] part = new float[m * d];
-                be.download(local, 0, part, 0, part.length);
-                float[] all = new float[m * p * d];
-                dist.allGather(part, all, Collective.equalCounts(p, m * d));
-                return be.upload(all);
-            }
+        @Override
+        public int rows() {
+            return rows;
+        }
 
-            @Override
-            public Buffer keys() {
-                return keysAll;
+        @Override
+        public int first() {
+            return first;
+        }
+
+        @Override
+        public int processes() {
+            return processes;
+        }
+
+        @Override
+        public Buffer gather(Buffer local, int m, int d) {
+            if (local == source) {
+                return gathered;
             }
-        };
+            close();
+            float[] part = new float[m * d];
+            be.download(local, 0, part, 0, part.length);
+            float[] all = new float[m * processes * d];
+            dist.allGather(part, all, Collective.equalCounts(processes, m * d));
+            source = local;
+            gathered = be.upload(all);
+            return gathered;
+        }
+
+        @Override
+        public Buffer keys() {
+            return keysAll;
+        }
+
+        @Override
+        public void close() {
+            if (gathered != null) {
+                gathered.close();
+                gathered = null;
+                source = null;
+            }
+        }
     }
 
     /**
