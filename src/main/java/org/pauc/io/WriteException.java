@@ -14,6 +14,14 @@ public class WriteException extends IOException {
 
     static String describe(Path file, IOException cause) {
         String m = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        // encoders (ImageIO's PNG writer) wrap the file system's error in their own: look down the chain
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && (t.getMessage().contains("No space left on device")
+                    || t.getMessage().contains("Disk quota exceeded"))) {
+                m = t.getMessage();
+                break;
+            }
+        }
         if (m.contains("No space left on device")) {
             return "no space left on device while writing " + file;
         }

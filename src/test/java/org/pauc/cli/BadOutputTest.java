@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -205,6 +206,72 @@ class BadOutputTest {
         assertOneLine(2, "this run needs at least", "train", "--dataset", "shards:" + w.pattern(), "--image-size", "4096",
                 "--encoder", "resnet50", "--batch-size", "8", "--method", "moco", "--queue", "16", "--out",
                 dir.resolve("run").toString());
+    }
+
+    /** Fills {@code dir} (a tmpfs) until fewer than {@code keep} bytes are free. */
+    static void fill(Path dir, long keep) throws IOException {
+        long free = Files.getFileStore(dir).getUsableSpace();
+        if (free > keep) {
+            Files.write(dir.resolve("filler"), new byte[(int) (free - keep)]);
+        }
+    }
+
+    /**
+     * A full disk for the other writers: a shard, a streamed run's first checkpoint, the second epoch's checkpoint (the
+     * first one and its log line stay), eval's JSON and eval's plots. Each ends with one line, exit 1, and no
+     * temporary file.
+     */
+    @Test
+    void aFullDiskStopsEveryOtherWriterCleanly(@TempDir Path dir) throws Exception {
+        TinyImages.imagenetTree(dir.resolve("tree"), 2, 8, 2, 20, 4);
+        String[] tiny = {"--image-size", "16", "--method", "moco", "--batch-size", "8", "--queue", "16", "--dim", "8",
+            "--backend", "cpu", "--threads", "1"};
+        Path one = dir.resolve("one-epoch");
+        CliTest.Run r = CliTest.run(with(with(new String[] {"train"}, tiny), "--dataset", "imagenet-folder:"
+                + dir.resolve("tree"), "--epochs", "1", "--out", one.toString()));
+        assertEquals(0, r.code(), r.err());
+        long checkpoint = Files.size(one.resolve(Checkpoint.FILE));
+        Path full = tmpfs(dir.resolve("full"), (int) (checkpoint * 3 / 2 / 1024) + 64);
+        if (full == null) {
+            return;
+        }
+        try {
+            // the second epoch's checkpoint: room for one checkpoint, not for its replacement beside it
+            Path run = full.resolve("run");
+            r = CliTest.run(with(with(new String[] {"train"}, tiny), "--dataset", "imagenet-folder:" + dir.resolve("tree"),
+                    "--epochs", "2", "--out", run.toString()));
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.err().strip().startsWith("pauc: error: no space left on device while writing "), r.err());
+            assertEquals(1, Checkpoint.read(run.resolve(Checkpoint.FILE)).epochsDone());
+            assertEquals(1, Files.readAllLines(run.resolve("log.jsonl")).size(), "the log matches the checkpoint");
+            assertEquals(List.of(), leftovers(full));
+            // eval's plots (beside the checkpoint) and eval's JSON, each on the full disk
+            Path ckpt = one.resolve(Checkpoint.FILE);
+            fill(full, 512);
+            assertOneLine(1, "no space left on device while writing", "eval", "--checkpoint", ckpt.toString(),
+                    "--dataset", dir.resolve("tree/train").toString(), "--image-size", "16", "--json",
+                    full.resolve("e.json").toString());
+            assertOneLine(1, "no space left on device while writing", "eval", "--checkpoint",
+                    run.resolve(Checkpoint.FILE).toString(), "--dataset", dir.resolve("tree/train").toString(), "--image-size",
+                    "16", "--json", dir.resolve("e.json").toString());
+            assertFalse(Files.exists(full.resolve("e.json")) || Files.exists(run.resolve("plots/training.png")));
+            // a shard, and a streamed run
+            assertOneLine(1, "no space left on device while writing", "shards", "--input",
+                    dir.resolve("tree/train").toString(), "--out", full.resolve("shards").toString());
+            ShardWriter.Written w = ShardWriter.pack(dir.resolve("tree/train"), dir.resolve("shards"), "train", 1 << 20,
+                    (done, total) -> { });
+            assertOneLine(1, "no space left on device while writing", with(with(new String[] {"train"}, tiny),
+                    "--dataset", "shards:" + w.pattern(), "--epochs", "1", "--out", full.resolve("streamed").toString()));
+            assertEquals(List.of(), leftovers(full));
+        } finally {
+            unmount(full);
+        }
+    }
+
+    static String[] with(String[] a, String... more) {
+        String[] all = Arrays.copyOf(a, a.length + more.length);
+        System.arraycopy(more, 0, all, a.length, more.length);
+        return all;
     }
 
     /** A tmpfs of {@code kib} KiB at {@code dir}, or null where this process may not mount one. */
