@@ -162,7 +162,7 @@ final class BenchCommand implements Callable<Integer> {
                 Network q = Models.create(encoder, be, 1, in, 64);
                 Network k = Models.create(encoder, be, 1, in, 64);
                 PaucObjective.Params moco = new PaucObjective.Params(0.2, 1, 0, 0, 0, 2, 2, 1e-5);
-                try (MocoLearner learner = new MocoLearner(be, q, k, 4096, 2, new MocoLearner.Hyper(0.9f, 1e-4f, 0.99f));
+                try (MocoLearner learner = new MocoLearner(be, q, k, 4096, 1, new MocoLearner.Hyper(0.9f, 1e-4f, 0.99f));
                      Buffer v1 = be.upload(random(batch * in.size(), rng));
                      Buffer v2 = be.upload(random(batch * in.size(), rng))) {
                     double s = median(be, () -> learner.step(v1, v2, batch, List.of(), moco, 0.03f));

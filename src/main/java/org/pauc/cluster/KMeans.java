@@ -12,6 +12,7 @@ import org.pauc.dist.Local;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.Scratch;
+import org.pauc.hostmath.Seeds;
 import org.pauc.hostmath.Vec;
 
 /**
@@ -70,7 +71,7 @@ public final class KMeans {
         int kk = Math.min(k, n);
         Result best = null;
         for (int r = 0; r < restarts; r++) {
-            Result res = once(x, n, d, kk, iterations, init, new SplittableRandom(seed * 1_000_003L + r),
+            Result res = once(x, n, d, kk, iterations, init, Seeds.kmeans(seed, r),
                     Partition.of(n, dist));
             if (best == null || res.inertia() < best.inertia()) {
                 best = res;
@@ -84,7 +85,7 @@ public final class KMeans {
      * probability proportional to the squared distance to the nearest centre so far.
      */
     public static float[] seedPlusPlus(Points x, int k, long seed) {
-        return plusPlus(x, x.n(), x.d(), Math.min(k, x.n()), new SplittableRandom(seed * 1_000_003L));
+        return plusPlus(x, x.n(), x.d(), Math.min(k, x.n()), Seeds.kmeans(seed, 0));
     }
 
     /**

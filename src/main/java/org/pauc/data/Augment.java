@@ -3,6 +3,7 @@ package org.pauc.data;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.pauc.config.TrainConfig;
+import org.pauc.hostmath.Seeds;
 
 /**
  * MoCo v2's augmentation at any resolution: random resized crop from an image of any size to the views' size,
@@ -22,19 +23,6 @@ public final class Augment {
         this.seed = seed;
     }
 
-    /** A well-mixed seed derived from (seed, a). */
-    public static long streamSeed(long seed, long a) {
-        return Long.rotateLeft(seed * 0x9E3779B97F4A7C15L ^ a * 0xC2B2AE3D27D4EB4FL, 31) + 0x165667B19E3779F9L;
-    }
-
-    /** A well-mixed stream for (seed, epoch, index, view). */
-    static SplittableRandom stream(long seed, long epoch, long index, long view) {
-        long h = seed;
-        for (long v : new long[] {epoch, index, view}) {
-            h = Long.rotateLeft(h * 0x9E3779B97F4A7C15L ^ v * 0xC2B2AE3D27D4EB4FL, 31) + 0x165667B19E3779F9L;
-        }
-        return new SplittableRandom(h);
-    }
 
     /**
      * A view's random resized crop, drawn from the image's size alone (before decoding, so the crop can choose the
@@ -110,7 +98,7 @@ public final class Augment {
 
     /** The crop of one view: area fraction in [cropMin, cropMax], aspect ratio in [3/4, 4/3]; the whole image after 10 misses. */
     Plan plan(int h, int w, int epoch, int index, int view) {
-        SplittableRandom r = stream(seed, epoch, index, view);
+        SplittableRandom r = Seeds.augment(seed, epoch, index, view);
         double area = h * w;
         double ch = h;
         double cw = w;

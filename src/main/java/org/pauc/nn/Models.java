@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.pauc.backend.Backend;
+import org.pauc.hostmath.Seeds;
 
 /** The encoders pauc trains. */
 public final class Models {
@@ -15,7 +16,7 @@ public final class Models {
      * head Linear(128→128) + ReLU → Linear(128→dim). 117 888 parameters for c = 1, dim = 64.
      */
     public static Network smallCnn(Backend be, long seed, Dims input, int dim) {
-        SplittableRandom rng = new SplittableRandom(seed);
+        SplittableRandom rng = Seeds.weights(seed);
         List<Layer> l = new ArrayList<>();
         int[] widths = {32, 64, 128};
         int c = input.c();
@@ -33,7 +34,7 @@ public final class Models {
      * representation), projection head Linear(512→512) + ReLU → Linear(512→dim).
      */
     public static Network resnet18(Backend be, long seed, Dims input, int dim) {
-        SplittableRandom rng = new SplittableRandom(seed);
+        SplittableRandom rng = Seeds.weights(seed);
         List<Layer> l = new ArrayList<>();
         l.add(new Modules.Conv2d(be, rng, "backbone.conv1", input.c(), 64, 3, 1, 1, false));
         l.add(new Modules.BatchNorm(be, "backbone.bn1", 64, true));
@@ -65,7 +66,7 @@ public final class Models {
      * 2, pad 1), then {@link #stages} and a head as wide as the representation.
      */
     private static Network imagenetResnet(Backend be, long seed, Dims input, int dim, int[] blocks, boolean bottleneck) {
-        SplittableRandom rng = new SplittableRandom(seed);
+        SplittableRandom rng = Seeds.weights(seed);
         List<Layer> l = new ArrayList<>();
         l.add(new Modules.Conv2d(be, rng, "backbone.conv1", input.c(), 64, 7, 2, 3, false));
         l.add(new Modules.BatchNorm(be, "backbone.bn1", 64, true));

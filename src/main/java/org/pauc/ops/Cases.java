@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
+import org.pauc.hostmath.Seeds;
 import org.pauc.oracle.Mat;
 import org.pauc.tensor.DType;
 import org.pauc.tensor.Tensor;
@@ -28,7 +29,7 @@ public final class Cases {
     private final SplittableRandom rng;
 
     private Cases(long seed, String op) {
-        this.rng = new SplittableRandom(seed ^ op.hashCode() * 0x9E3779B97F4A7C15L);
+        this.rng = Seeds.cases(seed, op);
     }
 
     /** Every case of every op of the loss contract, for this seed. */

@@ -7,6 +7,7 @@ import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 import org.pauc.dist.Collective;
 import org.pauc.dist.Local;
+import org.pauc.hostmath.Seeds;
 import org.pauc.nn.Network;
 import org.pauc.nn.Param;
 import org.pauc.objective.Objective;
@@ -74,9 +75,9 @@ public final class MocoLearner implements AutoCloseable {
         this.queue = be.upload(randomUnitRows(queueLength, dim, seed));
     }
 
-    /** MoCo initialises the queue with random unit vectors. */
+    /** MoCo initialises the queue with random unit vectors ({@link Seeds#queue} of the run's seed). */
     private static float[] randomUnitRows(int rows, int d, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
+        SplittableRandom r = Seeds.queue(seed);
         float[] a = new float[rows * d];
         for (int i = 0; i < rows; i++) {
             double s = 0;

@@ -2,7 +2,7 @@ package org.pauc.train;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import org.pauc.data.Augment;
+import org.pauc.hostmath.Seeds;
 
 /**
  * The prototypes of one batch in one granularity (docs/losses.md, "Sampling the negative prototypes"): each
@@ -41,7 +41,7 @@ final class NegativeSampler {
             }
         }
         int s = Math.min(negPrototypes, free.length);
-        SplittableRandom r = new SplittableRandom(Augment.streamSeed(seed ^ 0x5DEECE66DL, epoch * 1_000_003L + step) + m);
+        SplittableRandom r = Seeds.negatives(seed, epoch, step, m);
         for (int i = 0; i < s; i++) {
             int j = i + r.nextInt(free.length - i);
             int t = free[i];

@@ -19,6 +19,7 @@ import org.pauc.data.Augment;
 import org.pauc.data.ImageSource;
 import org.pauc.dist.Collective;
 import org.pauc.dist.Local;
+import org.pauc.hostmath.Seeds;
 import org.pauc.io.ProgressBar;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Layer;
@@ -134,7 +135,7 @@ public final class Trainer {
             q.splitBatchNorm(cfg.model().bnSplits());
             k.splitBatchNorm(cfg.model().bnSplits());
             TrainConfig.Optimizer opt = cfg.optimizer();
-            MocoLearner learner = new MocoLearner(be, q, k, cfg.objective().queue(), seed + 1,
+            MocoLearner learner = new MocoLearner(be, q, k, cfg.objective().queue(), seed,
                     new MocoLearner.Hyper((float) opt.momentum(), (float) opt.weightDecay(), (float) opt.keyMomentum()),
                     dist);
             Loader loader = new Loader(train, new Augment(cfg.augmentation(), seed), cfg.run().workers(), o.strictData(),
@@ -242,7 +243,7 @@ public final class Trainer {
         int first = dist.rank() * b;
         int steps = train.n() / global;
         long seed = cfg.run().seed();
-        int[] order = permutation(train.n(), Augment.streamSeed(seed, epoch));
+        int[] order = permutation(train.n(), Seeds.dataOrder(seed, epoch));
         boolean shuffleKeys = cfg.model().bnSplits() * processes > 1;
         NegativeSampler sampler = new NegativeSampler(seed, cfg.clustering().negPrototypes());
         Objective.Decorrelation decorrelation = new Objective.Decorrelation(
@@ -324,7 +325,7 @@ public final class Trainer {
      * split batch norm's groups of keys differ from those of the queries. Every process derives it from the seed.
      */
     static int[] keyOrder(long seed, int epoch, int steps, int s, int global) {
-        return permutation(global, Augment.streamSeed(seed ^ 0x5A17L, (long) epoch * steps + s));
+        return permutation(global, Seeds.keyShuffle(seed, epoch, steps, s));
     }
 
     /**

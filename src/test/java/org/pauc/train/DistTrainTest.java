@@ -132,7 +132,7 @@ class DistTrainTest {
         try (Backend be = Backends.create("cpu", 1)) {
             Network q = Models.create("small-cnn", be, 1, new Dims(8, 8, 1), 8);
             Network k = Models.create("small-cnn", be, 1, new Dims(8, 8, 1), 8);
-            try (MocoLearner l = new MocoLearner(be, q, k, 16, 2, MocoLearner.Hyper.PCL)) {
+            try (MocoLearner l = new MocoLearner(be, q, k, 16, 1, MocoLearner.Hyper.PCL)) {
                 Distributed.checkSameWeights(Local.INSTANCE, be, l, 1);
                 IllegalStateException e = assertThrows(IllegalStateException.class,
                         () -> Distributed.checkSameWeights(new Disagreeing(), be, l, 3));
