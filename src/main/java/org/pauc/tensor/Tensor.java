@@ -70,13 +70,6 @@ public record Tensor(DType dtype, int[] shape, double[] data) {
         return data.clone();
     }
 
-    public double asScalar(String where) {
-        if (data.length != 1 || shape.length > 1) {
-            throw new IllegalArgumentException(where + " must be a scalar [], got shape " + shapeString());
-        }
-        return data[0];
-    }
-
     /** This tensor as a vector of integer ids; every value must be an integer that fits an int. */
     public int[] asIndices(String where) {
         double[] v = asVector(where);

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Function;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 import org.pauc.nn.Dims;
@@ -76,7 +75,12 @@ public final class Verify {
         }
     }
 
-    private record Check(String op, String name, Map<String, float[]> inputs, Function<Ctx, Void> body) {}
+    /** What a check runs on its context. */
+    private interface Body {
+        void run(Ctx c);
+    }
+
+    private record Check(String op, String name, Map<String, float[]> inputs, Body body) {}
 
     private final List<Check> checks = new ArrayList<>();
     private final SplittableRandom rng;
@@ -132,7 +136,7 @@ public final class Verify {
         return m;
     }
 
-    private void add(String op, String name, Map<String, float[]> inputs, Function<Ctx, Void> body) {
+    private void add(String op, String name, Map<String, float[]> inputs, Body body) {
         checks.add(new Check(op, name, inputs, body));
     }
 
@@ -159,7 +163,6 @@ public final class Verify {
                             Buffer out = c.in("C");
                             c.be.gemm(ta, tb, m, n, k, 0.75f, c.in("A"), c.in("B"), 0.5f, out);
                             c.out("C", out);
-                            return null;
                         });
             }
         }
@@ -188,7 +191,6 @@ public final class Verify {
                         c.out("dx", dx);
                         c.out("dw", dw);
                         c.out("db", db);
-                        return null;
                     });
         }
     }
@@ -226,7 +228,6 @@ public final class Verify {
                             Buffer ye = c.zeros(rows * ch);
                             c.be.batchNormEval(rows, ch, x, gamma, c.in("beta"), c.in("rm"), c.in("rv"), 1e-5f, relu, ye);
                             c.out("y_eval", ye);
-                            return null;
                         });
             }
         }
@@ -264,7 +265,6 @@ public final class Verify {
                                 c.out("dgamma", copy(c, bn.gamma().grad, ch));
                                 c.out("dbeta", copy(c, bn.beta().grad, ch));
                             }
-                            return null;
                         });
             }
         }
@@ -286,13 +286,11 @@ public final class Verify {
                 Buffer dx = c.zeros(n);
                 c.be.reluBackward(n, y, c.in("dy"), dx);
                 c.out("dx", dx);
-                return null;
             });
             add("add", "n=" + n, inputs("a", gauss(n, 1), "b", gauss(n, 1)), c -> {
                 Buffer y = c.zeros(n);
                 c.be.add(n, c.in("a"), c.in("b"), y);
                 c.out("y", y);
-                return null;
             });
             add("sgd", "n=" + n, inputs("p", gauss(n, 1), "g", gauss(n, 1), "v", gauss(n, 1)), c -> {
                 Buffer p = c.in("p");
@@ -300,13 +298,11 @@ public final class Verify {
                 c.be.sgd(n, p, c.in("g"), v, 0.03f, 0.9f, 1e-4f);
                 c.out("param", p);
                 c.out("velocity", v);
-                return null;
             });
             add("ema", "n=" + n, inputs("t", gauss(n, 1), "s", gauss(n, 1)), c -> {
                 Buffer t = c.in("t");
                 c.be.ema(n, t, c.in("s"), 0.99f);
                 c.out("target", t);
-                return null;
             });
         }
         PoolShape[] pools = {new PoolShape(2, 6, 5, 3, 2, 2), new PoolShape(1, 7, 7, 37, 3, 2), new PoolShape(1, 1, 1, 1, 1, 1)};
@@ -320,7 +316,6 @@ public final class Verify {
                 Buffer dx = c.zeros(s.inputSize());
                 c.be.maxPoolBackward(s, x, c.in("dy"), dx);
                 c.out("dx", dx);
-                return null;
             });
             add("avg_pool", name, inputs("x", gauss(s.inputSize(), 1), "dy", gauss(s.outputSize(), 1)), c -> {
                 Buffer y = c.zeros(s.outputSize());
@@ -329,7 +324,6 @@ public final class Verify {
                 Buffer dx = c.zeros(s.inputSize());
                 c.be.avgPoolBackward(s, c.in("dy"), dx);
                 c.out("dx", dx);
-                return null;
             });
         }
         for (int[] s : new int[][] {{3, 5, 37}, {1, 1, 1}, {4, 49, 128}}) {
@@ -343,7 +337,6 @@ public final class Verify {
                 Buffer dx = c.zeros(n * hw * ch);
                 c.be.globalAvgPoolBackward(n, hw, ch, c.in("dy"), dx);
                 c.out("dx", dx);
-                return null;
             });
         }
         for (int[] s : new int[][] {{7, 13, 5}, {1, 1, 1}, {256, 128, 64}}) {
@@ -364,7 +357,6 @@ public final class Verify {
                         c.out("dx", dx);
                         c.out("dw", dw);
                         c.out("db", db);
-                        return null;
                     });
         }
         for (int[] s : new int[][] {{7, 13}, {1, 1}, {256, 64}}) {
@@ -378,7 +370,6 @@ public final class Verify {
                 Buffer dx = c.zeros(rows * cols);
                 c.be.l2NormalizeBackward(rows, cols, x, c.in("dy"), dx, 1e-12f);
                 c.out("dx", dx);
-                return null;
             });
         }
     }
@@ -395,7 +386,6 @@ public final class Verify {
                         c.scalar("loss", sc.loss());
                         c.scalar("accuracy", sc.accuracy());
                         c.out("g+0.7dq", g);
-                        return null;
                     });
         }
         for (int[] s : new int[][] {{7, 13, 11, 3}, {1, 2, 1, 0}, {40, 64, 100, 16}}) {
@@ -413,7 +403,6 @@ public final class Verify {
                         c.scalar("loss", sc.loss());
                         c.scalar("accuracy", sc.accuracy());
                         c.out("g+0.7dq", g);
-                        return null;
                     });
         }
         for (float alpha : new float[] {2f, 1f}) {
@@ -425,7 +414,6 @@ public final class Verify {
                 Buffer g = c.in("g");
                 c.scalar("loss", c.be.align(n, d, k, c.in("v"), c.in("C"), c.ids(pos), alpha, g, 0.7f));
                 c.out("g+0.7dv", g);
-                return null;
             });
         }
         for (int[] s : new int[][] {{7, 13}, {2, 1}, {64, 64}}) {
@@ -435,13 +423,11 @@ public final class Verify {
                 Buffer g = c.in("g");
                 c.scalar("loss", c.be.uniformity(n, d, c.in("v"), 2f, g, 0.7f));
                 c.out("g+0.7dv", g);
-                return null;
             });
             add("correlation", n + "x" + d, inputs("z", gauss(n * d, 1), "g", gauss(n * d, 1)), c -> {
                 Buffer g = c.in("g");
                 c.scalar("loss", c.be.correlation(n, d, c.in("z"), 1e-5f, g, 0.7f));
                 c.out("g+0.7dz", g);
-                return null;
             });
             add("cross_correlation", n + "x" + d, inputs("za", gauss(n * d, 1), "zb", gauss(n * d, 1),
                     "ga", gauss(n * d, 1), "gb", gauss(n * d, 1)), c -> {
@@ -450,7 +436,6 @@ public final class Verify {
                         c.scalar("loss", c.be.crossCorrelation(n, d, c.in("za"), c.in("zb"), 5e-3f, 1e-5f, ga, gb, 0.7f));
                         c.out("ga+0.7dza", ga);
                         c.out("gb+0.7dzb", gb);
-                        return null;
                     });
         }
     }
@@ -480,7 +465,7 @@ public final class Verify {
     static Map<String, float[]> execute(Backend be, Check ch) {
         Ctx ctx = new Ctx(be, ch.inputs());
         try {
-            ch.body().apply(ctx);
+            ch.body().run(ctx);
             be.synchronize();
             return ctx.outputs;
         } finally {
