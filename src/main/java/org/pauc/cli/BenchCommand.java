@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Times SGEMM and MoCo v2 training steps on a backend (medians of timed repeats after warm-up, "
                 + "each followed by a synchronize), one JSON line per measurement, for comparison with "
-                + "bench/gpu_peers.py and bench/peers.py. CPU numbers for the README come from JMH (bench/run-jmh.sh)."})
+                + "bench/gpu_peers.py and bench/peers.py. CPU numbers for docs/performance.md come from JMH (bench/run-jmh.sh)."})
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         description = {"Trains MoCo v2, PCL or PAUC and writes the run directory (--out): config.json, log.jsonl "
                 + "(one line per epoch) and checkpoint.safetensors (after every epoch). --resume DIR continues a run.",
-                "Defaults are PCL's settings scaled to small data (README, 'pauc train')."})
+                "Defaults are PCL's settings scaled to small data (docs/commands.md, 'pauc train')."})
 final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandSpec spec;
@@ -53,7 +53,7 @@ final class TrainCommand implements Callable<Integer> {
     String recipe = "small";
     @Option(names = "--dist", paramLabel = "MODE", description = "Processes of a data-parallel run: auto (the "
             + "default: MPI when started by mpirun or srun, else one process), mpi, or none. --batch-size is then the "
-            + "global batch, shared evenly (README, 'Distributed runs').")
+            + "global batch, shared evenly (docs/distributed.md).")
     String dist = "auto";
 
     /** Adds one option per setting of {@link TrainConfig} to the {@code train} command. */

@@ -14,7 +14,7 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.RECORD_COMPONENT)
 public @interface Setting {
-    /** One sentence for {@code --help} and the README. */
+    /** One sentence for {@code --help} and the flag table of docs/commands.md. */
     String value();
 
     /** Smallest allowed value (numbers, and every element of a list). */

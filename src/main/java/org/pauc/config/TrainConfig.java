@@ -87,8 +87,8 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
             @Setting("When PAUC's align, uniformity and correlation terms start: first-step (during the warm-up too) "
                     + "or prototypes (with the prototypes, after the warm-up)") TermsStart termsStart) {
         /**
-         * The recipe's defaults. terms-start and correlation come from the terms-validation experiment (README,
-         * "Experiment"): with the prototypes, and the cross-view decorrelation.
+         * The recipe's defaults. terms-start and correlation come from the terms-validation experiment
+         * (docs/experiments.md): with the prototypes, and the cross-view decorrelation.
          */
         public static final Objective DEFAULT = new Objective(Method.PAUC, 4096, 0.2, 1, 2, 1, 5e-3, 2, 2, 1e-5,
                 Uniformity.PAIRWISE, Correlation.CROSS_VIEW, 5e-3, TermsStart.PROTOTYPES);

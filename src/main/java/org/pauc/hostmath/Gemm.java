@@ -22,7 +22,7 @@ public final class Gemm {
     public static final int MR = 8;
     /** Columns of the register block: two vectors. */
     public static final int NR = 2 * L;
-    /** Depth of a k-slice: 512 measured fastest of 128, 256 and 512 (README, "Performance"); no sum changes. */
+    /** Depth of a k-slice: 512 measured fastest of 128, 256 and 512 (docs/performance.md); no sum changes. */
     public static final int KC = 512;
     public static final int MC = 128;
     public static final int NC = 1024 / NR * NR;

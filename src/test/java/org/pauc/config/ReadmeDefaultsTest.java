@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The README's table of `pauc train` flags states the defaults that TrainConfig defines, for every setting. */
+/** The guide's table of `pauc train` flags (docs/commands.md) states the defaults that TrainConfig defines, for every setting. */
 class ReadmeDefaultsTest {
 
     static boolean same(String documented, String actual) {
@@ -27,8 +27,8 @@ class ReadmeDefaultsTest {
 
     @Test
     void everySettingIsDocumentedWithItsDefault() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        String section = readme.substring(readme.indexOf("### `pauc train"), readme.indexOf("### `pauc eval"));
+        String readme = Files.readString(Path.of("docs/commands.md"));
+        String section = readme.substring(readme.indexOf("## `pauc train"), readme.indexOf("## `pauc eval"));
         Pattern row = Pattern.compile("^\\| ((?:`--[a-z-]+(?: [A-Z]+)?`(?:, )?)+) \\|\\s*([^|]*?)\\s*\\|", Pattern.MULTILINE);
         Matcher m = row.matcher(section);
         TreeSet<String> documented = new TreeSet<>();
