@@ -13,6 +13,7 @@ import org.pauc.checkpoint.Checkpoint;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
+import org.pauc.eval.LinearProbe;
 import org.pauc.eval.Plots;
 import org.pauc.io.AtomicFile;
 import org.pauc.nn.Dims;
@@ -120,8 +121,7 @@ final class EvalCommand implements Callable<Integer> {
         doc.put("checkpoint", checkpoint.toString());
         doc.put("dataset", images.dataset);
         doc.put("settings", settings);
-        doc.put("linear_probe", Map.of("epochs", 100, "batch", 256, "lr", 0.1, "momentum", 0.9,
-                "lr_steps", List.of(60, 80), "features", "standardised"));
+        doc.put("linear_probe", LinearProbe.settings());
         doc.put("results", results);
         AtomicFile.writeString(target, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
         out.println("results: " + target);

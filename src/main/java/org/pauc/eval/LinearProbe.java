@@ -1,6 +1,8 @@
 package org.pauc.eval;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -22,6 +24,16 @@ public final class LinearProbe {
     public static final int EPOCHS = 100;
     public static final int BATCH = 256;
     public static final double LR = 0.1;
+    /** SGD momentum. */
+    public static final double MOMENTUM = 0.9;
+    /** The epochs at which the learning rate is divided by 10. */
+    public static final List<Integer> LR_STEPS = List.of(60, 80);
+
+    /** The settings, as written into eval.json. */
+    public static Map<String, Object> settings() {
+        return Map.of("epochs", EPOCHS, "batch", BATCH, "lr", LR, "momentum", MOMENTUM, "lr_steps",
+                LR_STEPS, "features", "standardised");
+    }
 
     private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
 
@@ -68,7 +80,7 @@ public final class LinearProbe {
             order[i] = i;
         }
         for (int epoch = 0; epoch < EPOCHS; epoch++) {
-            double lr = LR * (epoch >= 80 ? 0.01 : epoch >= 60 ? 0.1 : 1);
+            double lr = LR * (epoch >= LR_STEPS.get(1) ? 0.01 : epoch >= LR_STEPS.get(0) ? 0.1 : 1);
             for (int i = n - 1; i > 0; i--) {
                 int j = rng.nextInt(i + 1);
                 int t = order[i];
@@ -105,11 +117,11 @@ public final class LinearProbe {
                     accumulate1(p, q * cp, x, order[s + q] * d, d, cp, gw);
                 }
                 for (int e = 0; e < w.length; e++) {
-                    vw[e] = 0.9 * vw[e] + gw[e] / m;
+                    vw[e] = MOMENTUM * vw[e] + gw[e] / m;
                     w[e] -= lr * vw[e];
                 }
                 for (int c = 0; c < cp; c++) {
-                    vb[c] = 0.9 * vb[c] + gb[c] / m;
+                    vb[c] = MOMENTUM * vb[c] + gb[c] / m;
                     b[c] -= lr * vb[c];
                 }
             }
