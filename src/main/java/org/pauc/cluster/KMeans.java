@@ -7,6 +7,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.pauc.config.TrainConfig.KMeansInit;
 import org.pauc.dist.Collective;
 import org.pauc.dist.Local;
 import org.pauc.hostmath.Gemm;
@@ -31,8 +32,6 @@ import org.pauc.hostmath.Vec;
  */
 public final class KMeans {
 
-    public enum Init { KMEANS_PLUS_PLUS, RANDOM }
-
     /** k centroids (k×d, un-normalised means), each point's cluster, and Σ squared distances. */
     public record Result(int k, float[] centroids, int[] assign, double inertia) {}
 
@@ -45,7 +44,8 @@ public final class KMeans {
 
     private KMeans() {}
 
-    public static Result fit(float[] x, int n, int d, int k, int iterations, int restarts, Init init, long seed) {
+    public static Result fit(float[] x, int n, int d, int k, int iterations, int restarts, KMeansInit init,
+                             long seed) {
         return fit(Points.of(x, n, d), k, iterations, restarts, init, seed);
     }
 
@@ -53,12 +53,13 @@ public final class KMeans {
      * As above on points read a block of {@value #BLOCK} rows at a time: the heap holds k centroids, three numbers
      * per point (assignment, distance, norm) and one block per thread, never the points themselves.
      */
-    public static Result fit(Points x, int k, int iterations, int restarts, Init init, long seed) {
+    public static Result fit(Points x, int k, int iterations, int restarts, KMeansInit init, long seed) {
         return fit(x, k, iterations, restarts, init, seed, Local.INSTANCE);
     }
 
     /** As above, shared out over the processes of {@code dist}; every process gets the same result. */
-    public static Result fit(Points x, int k, int iterations, int restarts, Init init, long seed, Collective dist) {
+    public static Result fit(Points x, int k, int iterations, int restarts, KMeansInit init, long seed,
+                             Collective dist) {
         int n = x.n();
         int d = x.d();
         if (n < 1) {
@@ -81,7 +82,7 @@ public final class KMeans {
     }
 
     /**
-     * k-means++ seeding alone (what {@link Init#KMEANS_PLUS_PLUS} starts from): k centres, each next one drawn with
+     * k-means++ seeding alone (what {@link KMeansInit#KMEANS_PP} starts from): k centres, each next one drawn with
      * probability proportional to the squared distance to the nearest centre so far.
      */
     public static float[] seedPlusPlus(Points x, int k, long seed) {
@@ -131,9 +132,9 @@ public final class KMeans {
         }
     }
 
-    private static Result once(Points x, int n, int d, int k, int iterations, Init init, SplittableRandom rng,
+    private static Result once(Points x, int n, int d, int k, int iterations, KMeansInit init, SplittableRandom rng,
                                Partition part) {
-        float[] c = init == Init.RANDOM ? randomInit(x, n, d, k, rng) : plusPlus(x, n, d, k, rng);
+        float[] c = init == KMeansInit.RANDOM ? randomInit(x, n, d, k, rng) : plusPlus(x, n, d, k, rng);
         int[] assign = new int[n];
         float[] dist = new float[n];
         float[] xn = new float[n];

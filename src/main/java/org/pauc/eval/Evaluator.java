@@ -9,6 +9,7 @@ import java.util.Map;
 import org.pauc.backend.Backend;
 import org.pauc.checkpoint.Checkpoint;
 import org.pauc.cluster.KMeans;
+import org.pauc.config.TrainConfig.KMeansInit;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Augment;
 import org.pauc.data.Dataset;
@@ -193,7 +194,7 @@ public final class Evaluator {
                 s.temperature(), classes));
         m.put("linear_probe_top1", LinearProbe.accuracy(ftr, train.labels(), train.n(), fte, test.labels(), test.n(), d,
                 classes, s.seed()));
-        KMeans.Result km = KMeans.fit(nte, test.n(), d, classes, 50, 5, KMeans.Init.KMEANS_PLUS_PLUS, s.seed());
+        KMeans.Result km = KMeans.fit(nte, test.n(), d, classes, 50, 5, KMeansInit.KMEANS_PP, s.seed());
         m.put("nmi", Metrics.nmi(test.labels(), km.assign()));
         m.put("ami", Metrics.ami(test.labels(), km.assign()));
         m.putAll(withoutLabels(r, ntr, train.n(), test, s));
@@ -230,7 +231,7 @@ public final class Evaluator {
         // coagulation on the normalised training features, clustered as the run's first granularity
         int d = r.featureDim();
         int kc = coagulationClusters(s.clusters(), n);
-        KMeans.Result cl = KMeans.fit(ntr, n, d, kc, 20, 1, KMeans.Init.KMEANS_PLUS_PLUS, s.seed());
+        KMeans.Result cl = KMeans.fit(ntr, n, d, kc, 20, 1, KMeansInit.KMEANS_PP, s.seed());
         m.putAll(Coagulation.measure(ntr, n, d, cl.centroids(), cl.assign(), cl.k()));
         int[] sizes = KMeans.sizes(cl.assign(), cl.k());
         Arrays.sort(sizes);

@@ -18,6 +18,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.pauc.cluster.KMeans;
+import org.pauc.config.TrainConfig.KMeansInit;
 import org.pauc.data.Dataset;
 import org.pauc.io.AtomicFile;
 import org.pauc.oracle.Concentration;
@@ -196,7 +197,8 @@ public final class Plots {
             written.add(pcaFile);
         }
         float[] ftr = Metrics.normalizeRows(r.features(train.pixels(), train.n()), train.n(), d);
-        KMeans.Result km = KMeans.fit(ftr, train.n(), d, Evaluator.coagulationClusters(k, train.n()), 20, 1, KMeans.Init.KMEANS_PLUS_PLUS,
+        KMeans.Result km = KMeans.fit(ftr, train.n(), d, Evaluator.coagulationClusters(k, train.n()), 20, 1,
+                KMeansInit.KMEANS_PP,
                 seed);
         double[] raw = Concentration.raw(Mat.of(train.n(), d, ftr), Mat.of(km.k(), d, km.centroids()), km.assign(), 10);
         Path clustersFile = dir.resolve("clusters.png");

@@ -17,6 +17,7 @@ import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 import org.pauc.cluster.KMeans;
 import org.pauc.cluster.Points;
+import org.pauc.config.TrainConfig.KMeansInit;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.DataException;
 import org.pauc.data.ImageSource;
@@ -96,8 +97,7 @@ final class EStep {
                                             Collective dist) {
         int d = feats.d();
         TrainConfig.Clustering cl = cfg.clustering();
-        KMeans.Init init = cl.kmeansInit() == TrainConfig.KMeansInit.RANDOM ? KMeans.Init.RANDOM
-                : KMeans.Init.KMEANS_PLUS_PLUS;
+        KMeansInit init = cl.kmeansInit();
         Concentration.Rows f = rows(feats);
         List<Prototypes> result = new ArrayList<>();
         for (int g = 0; g < cl.clusters().size(); g++) {

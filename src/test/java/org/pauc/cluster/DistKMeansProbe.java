@@ -3,6 +3,7 @@ package org.pauc.cluster;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.pauc.config.TrainConfig.KMeansInit;
 import org.pauc.dist.Collective;
 import org.pauc.dist.Collectives;
 
@@ -41,7 +42,7 @@ public final class DistKMeansProbe {
 
     static KMeans.Result fit(int[] c, Collective dist) {
         float[] x = points(c[0], c[1], c[0] + c[2]);
-        KMeans.Init init = c[3] == 0 ? KMeans.Init.KMEANS_PLUS_PLUS : KMeans.Init.RANDOM;
+        KMeansInit init = c[3] == 0 ? KMeansInit.KMEANS_PP : KMeansInit.RANDOM;
         return KMeans.fit(Points.of(x, c[0], c[1]), c[2], 6, 2, init, 5, dist);
     }
 

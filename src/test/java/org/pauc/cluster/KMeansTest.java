@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pauc.config.TrainConfig.KMeansInit;
 import org.pauc.hostmath.Parallel;
 
 class KMeansTest {
@@ -39,7 +40,7 @@ class KMeansTest {
         int k = 5;
         int[] truth = new int[n];
         float[] x = blobs(n, d, k, truth, 1);
-        for (KMeans.Init init : KMeans.Init.values()) {
+        for (KMeansInit init : KMeansInit.values()) {
             KMeans.Result r = KMeans.fit(x, n, d, k, 20, 3, init, 0);
             int[] map = new int[k];
             Arrays.fill(map, -1);
@@ -56,7 +57,7 @@ class KMeansTest {
     @Test
     void moreClustersThanPointsAndEmptyClustersDoNotCrash() {
         float[] x = {0, 0, 0, 0, 1, 1};
-        KMeans.Result r = KMeans.fit(x, 3, 2, 10, 5, 1, KMeans.Init.KMEANS_PLUS_PLUS, 3);
+        KMeans.Result r = KMeans.fit(x, 3, 2, 10, 5, 1, KMeansInit.KMEANS_PP, 3);
         assertEquals(3, r.k());
         for (int s : KMeans.sizes(r.assign(), r.k())) {
             assertTrue(s >= 1, "every cluster keeps a member");
@@ -72,9 +73,9 @@ class KMeansTest {
         int before = Parallel.threads();
         try {
             Parallel.setThreads(1);
-            KMeans.Result a = KMeans.fit(x, n, 16, 40, 10, 2, KMeans.Init.KMEANS_PLUS_PLUS, 5);
+            KMeans.Result a = KMeans.fit(x, n, 16, 40, 10, 2, KMeansInit.KMEANS_PP, 5);
             Parallel.setThreads(2);
-            KMeans.Result b = KMeans.fit(x, n, 16, 40, 10, 2, KMeans.Init.KMEANS_PLUS_PLUS, 5);
+            KMeans.Result b = KMeans.fit(x, n, 16, 40, 10, 2, KMeansInit.KMEANS_PP, 5);
             assertArrayEquals(a.assign(), b.assign());
             assertArrayEquals(a.centroids(), b.centroids());
         } finally {
@@ -98,7 +99,7 @@ class KMeansTest {
             Parallel.setThreads(2);
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * n * d, arena);
             MemorySegment.copy(x, 0, seg, ValueLayout.JAVA_FLOAT, 0, n * d);
-            for (KMeans.Init init : KMeans.Init.values()) {
+            for (KMeansInit init : KMeansInit.values()) {
                 KMeans.Result a = KMeans.fit(x, n, d, 30, 5, 2, init, 9);
                 KMeans.Result b = KMeans.fit(Points.of(seg, n, d), 30, 5, 2, init, 9);
                 assertArrayEquals(a.assign(), b.assign());
