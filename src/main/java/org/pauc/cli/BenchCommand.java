@@ -158,7 +158,8 @@ final class BenchCommand implements Callable<Integer> {
                     case "resnet18" -> new Dims(32, 32, 3);
                     default -> throw new IllegalArgumentException("--step takes bench-model or resnet18, got '" + model + "'");
                 };
-                String encoder = model.equals("resnet18") ? "resnet18" : "small-cnn";
+                TrainConfig.Encoder encoder = model.equals("resnet18") ? TrainConfig.Encoder.RESNET18
+                        : TrainConfig.Encoder.SMALL_CNN;
                 Network q = Models.create(encoder, be, 1, in, 64);
                 Network k = Models.create(encoder, be, 1, in, 64);
                 PaucObjective.Params moco = new PaucObjective.Params(0.2, 1, 0, 0, 0, 2, 2, 1e-5);

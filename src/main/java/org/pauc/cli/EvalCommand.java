@@ -83,7 +83,7 @@ final class EvalCommand implements Callable<Integer> {
             plots.addAll(Plots.forEncoder(mine, splits.train(), splits.test(), settings.clusters(), seed,
                     runDir.resolve("log.jsonl"), runDir.resolve("plots")));
             Dims in = new Dims(splits.train().h(), splits.train().w(), splits.train().c());
-            try (Network random = Models.create(cfg.model().encoder().label(), be, seed, in, trained.output().size())) {
+            try (Network random = Models.create(cfg.model().encoder(), be, seed, in, trained.output().size())) {
                 List<Evaluator.Representation> reps = List.of(mine, Evaluator.encoder("random encoder", be, random),
                         Evaluator.pixels(splits.train()));
                 for (Evaluator.Representation r : reps) {

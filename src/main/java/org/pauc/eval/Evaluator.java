@@ -153,7 +153,7 @@ public final class Evaluator {
                     + "are " + in.h() + "×" + in.w() + (c.input() != null ? "×" + in.c() : "") + " (--image-size "
                     + trained[0] + " for a folder or streamed dataset)");
         }
-        Network net = Models.create(cfg.model().encoder().label(), be, cfg.run().seed(), in, cfg.model().dim());
+        Network net = Models.create(cfg.model().encoder(), be, cfg.run().seed(), in, cfg.model().dim());
         try {
             c.loadInto(be, net.params(), "encoder_q.", false);
         } catch (InputException e) {

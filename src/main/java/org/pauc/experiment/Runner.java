@@ -150,7 +150,7 @@ public final class Runner {
         Evaluator.Settings settings = new Evaluator.Settings(200, 0.07, 0, 200);
         m.put("raw pixels", Evaluator.evaluate(Evaluator.pixels(data.train()), data.train(), data.eval(), settings));
         try (Backend be = Backends.create(base.run().backend(), base.run().threads());
-             Network random = Models.create(base.model().encoder().label(), be, 0,
+             Network random = Models.create(base.model().encoder(), be, 0,
                      new Dims(data.train().h(), data.train().w(), data.train().c()), base.model().dim())) {
             m.put("random encoder", Evaluator.evaluate(Evaluator.encoder("random", be, random), data.train(), data.eval(),
                     settings));

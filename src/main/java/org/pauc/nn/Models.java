@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.pauc.backend.Backend;
+import org.pauc.config.TrainConfig;
 import org.pauc.hostmath.Seeds;
 
 /** The encoders pauc trains. */
@@ -104,15 +105,13 @@ public final class Models {
         return new Network(input, l, backbone);
     }
 
-    /** The encoder called {@code name}: small-cnn, resnet18, resnet18-imagenet or resnet50. */
-    public static Network create(String name, Backend be, long seed, Dims input, int dim) {
-        return switch (name) {
-            case "small-cnn" -> smallCnn(be, seed, input, dim);
-            case "resnet18" -> resnet18(be, seed, input, dim);
-            case "resnet18-imagenet" -> resnet18Imagenet(be, seed, input, dim);
-            case "resnet50" -> resnet50(be, seed, input, dim);
-            default -> throw new IllegalArgumentException("unknown --encoder '" + name
-                    + "' (small-cnn, resnet18, resnet18-imagenet or resnet50)");
+    /** The encoder {@code encoder} (--encoder): small-cnn, resnet18, resnet18-imagenet or resnet50. */
+    public static Network create(TrainConfig.Encoder encoder, Backend be, long seed, Dims input, int dim) {
+        return switch (encoder) {
+            case SMALL_CNN -> smallCnn(be, seed, input, dim);
+            case RESNET18 -> resnet18(be, seed, input, dim);
+            case RESNET18_IMAGENET -> resnet18Imagenet(be, seed, input, dim);
+            case RESNET50 -> resnet50(be, seed, input, dim);
         };
     }
 }

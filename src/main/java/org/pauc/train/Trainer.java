@@ -125,7 +125,7 @@ public final class Trainer {
         try (Backend be = Backends.create(cfg.run().backend(), cfg.run().threads())) {
             Dims input = new Dims(train.h(), train.w(), train.c());
             long seed = cfg.run().seed();
-            String encoder = cfg.model().encoder().label();
+            TrainConfig.Encoder encoder = cfg.model().encoder();
             Network q = Models.create(encoder, be, seed, input, cfg.model().dim());
             Network k = Models.create(encoder, be, seed, input, cfg.model().dim());
             if (!be.name().equals("cuda")) {

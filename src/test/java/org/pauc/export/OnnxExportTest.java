@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import org.pauc.backend.Backends;
 import org.pauc.backend.Buffer;
 import org.pauc.checkpoint.Checkpoint;
 import org.pauc.cli.Main;
+import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
@@ -151,7 +153,8 @@ class OnnxExportTest {
             images[i] = (float) r.nextDouble();
         }
         for (String encoder : new String[] {"resnet50", "resnet18-imagenet"}) {
-            try (Backend be = Backends.create("cpu", 2); Network net = Models.create(encoder, be, 5, in, 16)) {
+            try (Backend be = Backends.create("cpu", 2); Network net = Models.create(TrainConfig.Encoder.valueOf(encoder.toUpperCase(Locale.ROOT).replace('-', '_')), be,
+                    5, in, 16)) {
                 perturbBatchNorms(be, net, 6);
                 Path model = dir.resolve(encoder + ".onnx");
                 OnnxExport.write(OnnxExport.model(be, net, OnnxExport.Part.BACKBONE_HEAD, Map.of()), model);

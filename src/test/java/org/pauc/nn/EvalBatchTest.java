@@ -2,10 +2,12 @@ package org.pauc.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import java.util.Locale;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.pauc.backend.Backend;
+import org.pauc.config.TrainConfig;
 import org.pauc.cpu.CpuBackend;
 import org.pauc.hostmath.Gemm;
 
@@ -24,7 +26,8 @@ class EvalBatchTest {
         for (int i = 0; i < images.length; i++) {
             images[i] = (float) r.nextDouble();
         }
-        try (Backend be = new CpuBackend(2); Network net = Models.create(model, be, 1, in, 16)) {
+        try (Backend be = new CpuBackend(2); Network net = Models.create(TrainConfig.Encoder.valueOf(model.toUpperCase(Locale.ROOT).replace('-', '_')), be, 1, in,
+                16)) {
             for (boolean backboneOnly : new boolean[] {true, false}) {
                 float[] small = net.outputs(be, images, n, backboneOnly, Gemm.MR, null);
                 String what = model + (backboneOnly ? " backbone" : " head");

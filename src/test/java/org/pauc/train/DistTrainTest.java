@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
 import org.pauc.checkpoint.Checkpoint;
+import org.pauc.config.TrainConfig;
 import org.pauc.dist.Collective;
 import org.pauc.dist.Local;
 import org.pauc.nn.Dims;
@@ -130,8 +131,8 @@ class DistTrainTest {
     @Test
     void weightsThatDifferAcrossProcessesStopTheRun() throws Exception {
         try (Backend be = Backends.create("cpu", 1)) {
-            Network q = Models.create("small-cnn", be, 1, new Dims(8, 8, 1), 8);
-            Network k = Models.create("small-cnn", be, 1, new Dims(8, 8, 1), 8);
+            Network q = Models.create(TrainConfig.Encoder.SMALL_CNN, be, 1, new Dims(8, 8, 1), 8);
+            Network k = Models.create(TrainConfig.Encoder.SMALL_CNN, be, 1, new Dims(8, 8, 1), 8);
             try (MocoLearner l = new MocoLearner(be, q, k, 16, 1, MocoLearner.Hyper.PCL)) {
                 Distributed.checkSameWeights(Local.INSTANCE, be, l, 1);
                 IllegalStateException e = assertThrows(IllegalStateException.class,
