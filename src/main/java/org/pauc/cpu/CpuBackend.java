@@ -36,7 +36,7 @@ public final class CpuBackend implements Backend {
                 + (threads == 1 ? "" : "s") + ")";
     }
 
-    static float[] f(Buffer b) {
+    static float[] floats(Buffer b) {
         return HeapBuffer.floatsOf(b, "cpu");
     }
 
@@ -58,7 +58,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void upload(float[] src, int srcOffset, Buffer dst, int dstOffset, int n) {
-        System.arraycopy(src, srcOffset, f(dst), dstOffset, n);
+        System.arraycopy(src, srcOffset, floats(dst), dstOffset, n);
     }
 
     @Override
@@ -68,17 +68,17 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void download(Buffer src, int srcOffset, float[] dst, int dstOffset, int n) {
-        System.arraycopy(f(src), srcOffset, dst, dstOffset, n);
+        System.arraycopy(floats(src), srcOffset, dst, dstOffset, n);
     }
 
     @Override
     public void copy(Buffer src, int srcOffset, Buffer dst, int dstOffset, int n) {
-        System.arraycopy(f(src), srcOffset, f(dst), dstOffset, n);
+        System.arraycopy(floats(src), srcOffset, floats(dst), dstOffset, n);
     }
 
     @Override
     public void fill(Buffer dst, float value) {
-        Arrays.fill(f(dst), value);
+        Arrays.fill(floats(dst), value);
     }
 
     @Override
@@ -88,106 +88,106 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Buffer a, Buffer b, float beta, Buffer c) {
-        Gemm.gemm(ta, tb, m, n, k, alpha, f(a), f(b), beta, f(c), true);
+        Gemm.gemm(ta, tb, m, n, k, alpha, floats(a), floats(b), beta, floats(c), true);
     }
 
     @Override
     public void conv2d(ConvShape s, Buffer x, Buffer w, Buffer bias, Buffer y) {
-        Conv.forward(s, f(x), f(w), f(bias), f(y));
+        Conv.forward(s, floats(x), floats(w), floats(bias), floats(y));
     }
 
     @Override
     public void conv2dBackward(ConvShape s, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer dbias) {
-        Conv.backward(s, f(x), f(w), f(dy), f(dx), f(dw), f(dbias));
+        Conv.backward(s, floats(x), floats(w), floats(dy), floats(dx), floats(dw), floats(dbias));
     }
 
     @Override
     public void batchNormTrain(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer y, Buffer saveMean,
                                Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps,
                                boolean relu) {
-        Norm.train(rows, c, f(x), f(gamma), f(beta), f(y), f(saveMean), f(saveInvStd), f(runMean), f(runVar),
+        Norm.train(rows, c, floats(x), floats(gamma), floats(beta), floats(y), floats(saveMean), floats(saveInvStd), floats(runMean), floats(runVar),
                 momentum, eps, relu);
     }
 
     @Override
     public void batchNormEval(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer runMean, Buffer runVar,
                               float eps, boolean relu, Buffer y) {
-        Norm.eval(rows, c, f(x), f(gamma), f(beta), f(runMean), f(runVar), eps, relu, f(y));
+        Norm.eval(rows, c, floats(x), floats(gamma), floats(beta), floats(runMean), floats(runVar), eps, relu, floats(y));
     }
 
     @Override
     public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd,
                                   Buffer dy, Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta) {
-        Norm.backward(rows, c, f(x), f(gamma), f(saveMean), f(saveInvStd), f(dy), f(reluOutput), f(dx), f(dgamma),
-                f(dbeta));
+        Norm.backward(rows, c, floats(x), floats(gamma), floats(saveMean), floats(saveInvStd), floats(dy), floats(reluOutput), floats(dx), floats(dgamma),
+                floats(dbeta));
     }
 
     @Override
     public void add(int n, Buffer a, Buffer b, Buffer y) {
-        Elementwise.add(n, f(a), f(b), f(y));
+        Elementwise.add(n, floats(a), floats(b), floats(y));
     }
 
     @Override
     public void relu(int n, Buffer x, Buffer y) {
-        Elementwise.relu(n, f(x), f(y));
+        Elementwise.relu(n, floats(x), floats(y));
     }
 
     @Override
     public void reluBackward(int n, Buffer y, Buffer dy, Buffer dx) {
-        Elementwise.reluBackward(n, f(y), f(dy), f(dx));
+        Elementwise.reluBackward(n, floats(y), floats(dy), floats(dx));
     }
 
     @Override
     public void maxPool(PoolShape s, Buffer x, Buffer y) {
-        Elementwise.maxPool(s, f(x), f(y), null, null);
+        Elementwise.maxPool(s, floats(x), floats(y), null, null);
     }
 
     @Override
     public void maxPoolBackward(PoolShape s, Buffer x, Buffer dy, Buffer dx) {
-        Elementwise.maxPool(s, f(x), null, f(dy), f(dx));
+        Elementwise.maxPool(s, floats(x), null, floats(dy), floats(dx));
     }
 
     @Override
     public void avgPool(PoolShape s, Buffer x, Buffer y) {
-        Elementwise.avgPool(s, f(x), f(y));
+        Elementwise.avgPool(s, floats(x), floats(y));
     }
 
     @Override
     public void avgPoolBackward(PoolShape s, Buffer dy, Buffer dx) {
-        Elementwise.avgPoolBackward(s, f(dy), f(dx));
+        Elementwise.avgPoolBackward(s, floats(dy), floats(dx));
     }
 
     @Override
     public void globalAvgPool(int n, int hw, int c, Buffer x, Buffer y) {
-        Elementwise.globalAvgPool(n, hw, c, f(x), f(y));
+        Elementwise.globalAvgPool(n, hw, c, floats(x), floats(y));
     }
 
     @Override
     public void globalAvgPoolBackward(int n, int hw, int c, Buffer dy, Buffer dx) {
-        Elementwise.globalAvgPoolBackward(n, hw, c, f(dy), f(dx));
+        Elementwise.globalAvgPoolBackward(n, hw, c, floats(dy), floats(dx));
     }
 
     @Override
     public void linear(int n, int in, int out, Buffer x, Buffer w, Buffer b, Buffer y) {
-        float[] yv = f(y);
-        float[] bv = f(b);
+        float[] yv = floats(y);
+        float[] bv = floats(b);
         if (bv != null) {
             for (int i = 0; i < n; i++) {
                 System.arraycopy(bv, 0, yv, i * out, out);
             }
         }
-        Gemm.gemm(false, true, n, out, in, 1f, f(x), f(w), bv != null ? 1f : 0f, yv, true);
+        Gemm.gemm(false, true, n, out, in, 1f, floats(x), floats(w), bv != null ? 1f : 0f, yv, true);
     }
 
     @Override
     public void linearBackward(int n, int in, int out, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer db) {
-        float[] dyv = f(dy);
+        float[] dyv = floats(dy);
         if (dx != null) {
-            Gemm.gemm(false, false, n, in, out, 1f, dyv, f(w), 0f, f(dx), true);
+            Gemm.gemm(false, false, n, in, out, 1f, dyv, floats(w), 0f, floats(dx), true);
         }
-        Gemm.gemm(true, false, out, in, n, 1f, dyv, f(x), 0f, f(dw), true);
+        Gemm.gemm(true, false, out, in, n, 1f, dyv, floats(x), 0f, floats(dw), true);
         if (db != null) {
-            float[] dbv = f(db);
+            float[] dbv = floats(db);
             Arrays.fill(dbv, 0, out, 0f);
             for (int i = 0; i < n; i++) {
                 Vec.addInto(dyv, i * out, dbv, 0, out);
@@ -197,58 +197,58 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void l2Normalize(int rows, int cols, Buffer x, Buffer y, float eps) {
-        Losses.l2Normalize(rows, cols, f(x), f(y), eps);
+        Losses.l2Normalize(rows, cols, floats(x), floats(y), eps);
     }
 
     @Override
     public void l2NormalizeBackward(int rows, int cols, Buffer x, Buffer dy, Buffer dx, float eps) {
-        Losses.l2NormalizeBackward(rows, cols, f(x), f(dy), f(dx), eps);
+        Losses.l2NormalizeBackward(rows, cols, floats(x), floats(dy), floats(dx), eps);
     }
 
     // ---- losses ----
 
     @Override
     public Scored infoNce(int n, int d, int r, Buffer q, Buffer k, Buffer queue, float tau, Buffer dq, float scale) {
-        return Losses.infoNce(n, d, r, f(q), f(k), f(queue), tau, f(dq), scale);
+        return Losses.infoNce(n, d, r, floats(q), floats(k), floats(queue), tau, floats(dq), scale);
     }
 
     @Override
     public Scored protoNce(int n, int d, int kc, int s, Buffer q, Buffer c, Buffer phi, Buffer pos, Buffer neg,
                            Buffer dq, float scale) {
-        return Losses.protoNce(n, d, kc, s, f(q), f(c), f(phi), ids(pos), ids(neg), f(dq), scale);
+        return Losses.protoNce(n, d, kc, s, floats(q), floats(c), floats(phi), ids(pos), ids(neg), floats(dq), scale);
     }
 
     @Override
     public double align(int n, int d, int kc, Buffer v, Buffer c, Buffer pos, float alpha, Buffer dv, float scale) {
-        return Losses.align(n, d, kc, f(v), f(c), ids(pos), alpha, f(dv), scale);
+        return Losses.align(n, d, kc, floats(v), floats(c), ids(pos), alpha, floats(dv), scale);
     }
 
     @Override
     public double uniformity(int n, int d, Buffer v, float t, Buffer dv, float scale) {
-        return Losses.uniformity(n, d, f(v), t, f(dv), scale);
+        return Losses.uniformity(n, d, floats(v), t, floats(dv), scale);
     }
 
     @Override
     public double correlation(int n, int d, Buffer z, float eps, Buffer dz, float scale) {
-        return Losses.correlation(n, d, f(z), eps, f(dz), scale);
+        return Losses.correlation(n, d, floats(z), eps, floats(dz), scale);
     }
 
     @Override
     public double crossCorrelation(int n, int d, Buffer za, Buffer zb, float lambdaOff, float eps, Buffer dza,
                                    Buffer dzb, float scale) {
-        return Losses.crossCorrelation(n, d, f(za), f(zb), lambdaOff, eps, f(dza), f(dzb), scale);
+        return Losses.crossCorrelation(n, d, floats(za), floats(zb), lambdaOff, eps, floats(dza), floats(dzb), scale);
     }
 
     // ---- optimisation ----
 
     @Override
     public void sgd(int n, Buffer param, Buffer grad, Buffer velocity, float lr, float momentum, float weightDecay) {
-        Elementwise.sgd(n, f(param), f(grad), f(velocity), lr, momentum, weightDecay);
+        Elementwise.sgd(n, floats(param), floats(grad), floats(velocity), lr, momentum, weightDecay);
     }
 
     @Override
     public void ema(int n, Buffer target, Buffer source, float m) {
-        Elementwise.ema(n, f(target), f(source), m);
+        Elementwise.ema(n, floats(target), floats(source), m);
     }
 
     @Override

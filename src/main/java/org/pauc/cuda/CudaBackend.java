@@ -1,7 +1,7 @@
 package org.pauc.cuda;
 
 import static org.pauc.cuda.DeviceMemory.ids;
-import static org.pauc.cuda.DeviceMemory.p;
+import static org.pauc.cuda.DeviceMemory.ptr;
 import static org.pauc.cuda.DeviceMemory.range;
 
 import java.lang.foreign.MemorySegment;
@@ -70,7 +70,7 @@ public final class CudaBackend implements Backend {
     public synchronized void upload(float[] src, int srcOffset, Buffer dst, int dstOffset, int n) {
         enter();
         range(dst, dstOffset, n, "upload");
-        mem.fromHost(src, srcOffset, ValueLayout.JAVA_FLOAT, p(dst) + 4L * dstOffset, n);
+        mem.fromHost(src, srcOffset, ValueLayout.JAVA_FLOAT, ptr(dst) + 4L * dstOffset, n);
     }
 
     @Override
@@ -87,7 +87,7 @@ public final class CudaBackend implements Backend {
         if (n == 0) {
             return;
         }
-        MemorySegment.copy(mem.toHost(p(src) + 4L * srcOffset, 4L * n), ValueLayout.JAVA_FLOAT, 0, dst, dstOffset, n);
+        MemorySegment.copy(mem.toHost(ptr(src) + 4L * srcOffset, 4L * n), ValueLayout.JAVA_FLOAT, 0, dst, dstOffset, n);
     }
 
     @Override
@@ -96,7 +96,7 @@ public final class CudaBackend implements Backend {
         range(src, srcOffset, n, "copy");
         range(dst, dstOffset, n, "copy");
         if (n > 0) {
-            rt.driver.copyDtoD(p(dst) + 4L * dstOffset, p(src) + 4L * srcOffset, 4L * n, stream);
+            rt.driver.copyDtoD(ptr(dst) + 4L * dstOffset, ptr(src) + 4L * srcOffset, 4L * n, stream);
         }
     }
 
@@ -104,7 +104,7 @@ public final class CudaBackend implements Backend {
     public synchronized void fill(Buffer dst, float value) {
         enter();
         if (dst.size() > 0) {
-            rt.driver.memsetD32(p(dst), Float.floatToRawIntBits(value), dst.size(), stream);
+            rt.driver.memsetD32(ptr(dst), Float.floatToRawIntBits(value), dst.size(), stream);
         }
     }
 
@@ -120,7 +120,7 @@ public final class CudaBackend implements Backend {
     public synchronized void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Buffer a, Buffer b,
                                   float beta, Buffer c) {
         enter();
-        kernels.sgemm(ta, tb, m, n, k, alpha, p(a), ta ? m : k, p(b), tb ? k : n, beta, p(c), n);
+        kernels.sgemm(ta, tb, m, n, k, alpha, ptr(a), ta ? m : k, ptr(b), tb ? k : n, beta, ptr(c), n);
     }
 
     /** Images per im2col chunk so that the chunk's matrix stays under COL_LIMIT floats. */
@@ -142,12 +142,12 @@ public final class CudaBackend implements Backend {
         long col = mem.scratch("col", 4L * chunk * hw * s.patchSize());
         for (int n0 = 0; n0 < s.n(); n0 += chunk) {
             int images = Math.min(chunk, s.n() - n0);
-            im2col(s, n0, images, p(x), col);
-            kernels.sgemm(false, false, images * hw, s.cout(), s.patchSize(), 1f, col, s.patchSize(), p(w), s.cout(), 0f,
-                    p(y) + 4L * n0 * hw * s.cout(), s.cout());
+            im2col(s, n0, images, ptr(x), col);
+            kernels.sgemm(false, false, images * hw, s.cout(), s.patchSize(), 1f, col, s.patchSize(), ptr(w), s.cout(), 0f,
+                    ptr(y) + 4L * n0 * hw * s.cout(), s.cout());
         }
         if (bias != null) {
-            kernels.elementwise("add_bias", (long) s.patches() * s.cout(), s.patches(), s.cout(), p(bias), p(y));
+            kernels.elementwise("add_bias", (long) s.patches() * s.cout(), s.patches(), s.cout(), ptr(bias), ptr(y));
         }
     }
 
@@ -159,24 +159,24 @@ public final class CudaBackend implements Backend {
         int hw = s.oh() * s.ow();
         long col = mem.scratch("col", 4L * chunk * hw * s.patchSize());
         if (s.n() == 0) {
-            rt.driver.memsetD32(p(dw), 0, s.weightSize(), stream);
+            rt.driver.memsetD32(ptr(dw), 0, s.weightSize(), stream);
         }
         for (int n0 = 0; n0 < s.n(); n0 += chunk) {
             int images = Math.min(chunk, s.n() - n0);
-            long dyc = p(dy) + 4L * n0 * hw * s.cout();
-            im2col(s, n0, images, p(x), col);
+            long dyc = ptr(dy) + 4L * n0 * hw * s.cout();
+            im2col(s, n0, images, ptr(x), col);
             kernels.sgemm(true, false, s.patchSize(), s.cout(), images * hw, 1f, col, s.patchSize(), dyc, s.cout(),
-                    n0 == 0 ? 0f : 1f, p(dw), s.cout());
+                    n0 == 0 ? 0f : 1f, ptr(dw), s.cout());
             if (dx != null) {
-                kernels.sgemm(false, true, images * hw, s.patchSize(), s.cout(), 1f, dyc, s.cout(), p(w), s.cout(), 0f, col,
+                kernels.sgemm(false, true, images * hw, s.patchSize(), s.cout(), 1f, dyc, s.cout(), ptr(w), s.cout(), 0f, col,
                         s.patchSize());
                 kernels.elementwise("col2im", (long) images * s.h() * s.w() * s.cin(), images, s.h(), s.w(), s.cin(), s.kh(),
                         s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), col,
-                        p(dx) + 4L * n0 * s.h() * s.w() * s.cin());
+                        ptr(dx) + 4L * n0 * s.h() * s.w() * s.cin());
             }
         }
         if (dbias != null) {
-            columnSum(s.patches(), s.cout(), p(dy), p(dbias));
+            columnSum(s.patches(), s.cout(), ptr(dy), ptr(dbias));
         }
     }
 
@@ -206,21 +206,21 @@ public final class CudaBackend implements Backend {
                                             float momentum, float eps, boolean relu) {
         enter();
         int cb = (c + 127) / 128;
-        long part = columnPartial(rows, c, 0, p(x), 0L, 0L, 0L, 0L);
-        kernels.launch("col_finish", cb, 1, 128, 1, parts(rows), c, 0, 1.0 / rows, part, p(saveMean));
-        part = columnPartial(rows, c, 1, p(x), p(saveMean), 0L, 0L, 0L);
-        kernels.launch("bn_stats", cb, 1, 128, 1, parts(rows), c, rows, part, p(saveMean), momentum, eps, p(saveInvStd),
-                p(runMean), p(runVar));
-        kernels.elementwise("bn_apply", (long) rows * c, rows, c, p(x), p(saveMean), p(gamma), p(saveInvStd), 0L, eps,
-                p(beta), relu ? 1 : 0, p(y));
+        long part = columnPartial(rows, c, 0, ptr(x), 0L, 0L, 0L, 0L);
+        kernels.launch("col_finish", cb, 1, 128, 1, parts(rows), c, 0, 1.0 / rows, part, ptr(saveMean));
+        part = columnPartial(rows, c, 1, ptr(x), ptr(saveMean), 0L, 0L, 0L);
+        kernels.launch("bn_stats", cb, 1, 128, 1, parts(rows), c, rows, part, ptr(saveMean), momentum, eps, ptr(saveInvStd),
+                ptr(runMean), ptr(runVar));
+        kernels.elementwise("bn_apply", (long) rows * c, rows, c, ptr(x), ptr(saveMean), ptr(gamma), ptr(saveInvStd), 0L, eps,
+                ptr(beta), relu ? 1 : 0, ptr(y));
     }
 
     @Override
     public synchronized void batchNormEval(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer runMean,
                                            Buffer runVar, float eps, boolean relu, Buffer y) {
         enter();
-        kernels.elementwise("bn_apply", (long) rows * c, rows, c, p(x), p(runMean), p(gamma), 0L, p(runVar), eps, p(beta),
-                relu ? 1 : 0, p(y));
+        kernels.elementwise("bn_apply", (long) rows * c, rows, c, ptr(x), ptr(runMean), ptr(gamma), 0L, ptr(runVar), eps, ptr(beta),
+                relu ? 1 : 0, ptr(y));
     }
 
     @Override
@@ -228,32 +228,32 @@ public final class CudaBackend implements Backend {
                                                Buffer saveInvStd, Buffer dy, Buffer reluOutput, Buffer dx,
                                                Buffer dgamma, Buffer dbeta) {
         enter();
-        long part = columnPartial(rows, c, 2, p(x), p(saveMean), p(saveInvStd), p(dy), p(reluOutput));
+        long part = columnPartial(rows, c, 2, ptr(x), ptr(saveMean), ptr(saveInvStd), ptr(dy), ptr(reluOutput));
         long coef = mem.scratch("bncoef", 12L * c);
-        kernels.launch("bn_backward_stats", (c + 127) / 128, 1, 128, 1, parts(rows), c, rows, part, p(gamma), p(saveInvStd),
-                p(dgamma), p(dbeta), coef);
+        kernels.launch("bn_backward_stats", (c + 127) / 128, 1, 128, 1, parts(rows), c, rows, part, ptr(gamma), ptr(saveInvStd),
+                ptr(dgamma), ptr(dbeta), coef);
         if (dx != null) {
-            kernels.elementwise("bn_backward_apply", (long) rows * c, rows, c, p(x), p(saveMean), p(dy), p(reluOutput), coef,
-                    p(dx));
+            kernels.elementwise("bn_backward_apply", (long) rows * c, rows, c, ptr(x), ptr(saveMean), ptr(dy), ptr(reluOutput), coef,
+                    ptr(dx));
         }
     }
 
     @Override
     public synchronized void add(int n, Buffer a, Buffer b, Buffer y) {
         enter();
-        kernels.elementwise("add_f32", n, n, p(a), p(b), p(y));
+        kernels.elementwise("add_f32", n, n, ptr(a), ptr(b), ptr(y));
     }
 
     @Override
     public synchronized void relu(int n, Buffer x, Buffer y) {
         enter();
-        kernels.elementwise("relu_f32", n, n, p(x), p(y));
+        kernels.elementwise("relu_f32", n, n, ptr(x), ptr(y));
     }
 
     @Override
     public synchronized void reluBackward(int n, Buffer y, Buffer dy, Buffer dx) {
         enter();
-        kernels.elementwise("relu_backward", n, n, p(y), p(dy), p(dx));
+        kernels.elementwise("relu_backward", n, n, ptr(y), ptr(dy), ptr(dx));
     }
 
     /** A pooling kernel over {@code total} elements: the shape's eight integers, then the given buffers. */
@@ -268,45 +268,45 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void maxPool(PoolShape s, Buffer x, Buffer y) {
         enter();
-        pool("maxpool_fwd", s, s.outputSize(), p(x), p(y));
+        pool("maxpool_fwd", s, s.outputSize(), ptr(x), ptr(y));
     }
 
     @Override
     public synchronized void maxPoolBackward(PoolShape s, Buffer x, Buffer dy, Buffer dx) {
         enter();
-        pool("maxpool_bwd", s, s.inputSize(), p(x), p(dy), p(dx));
+        pool("maxpool_bwd", s, s.inputSize(), ptr(x), ptr(dy), ptr(dx));
     }
 
     @Override
     public synchronized void avgPool(PoolShape s, Buffer x, Buffer y) {
         enter();
-        pool("avgpool_fwd", s, s.outputSize(), p(x), p(y));
+        pool("avgpool_fwd", s, s.outputSize(), ptr(x), ptr(y));
     }
 
     @Override
     public synchronized void avgPoolBackward(PoolShape s, Buffer dy, Buffer dx) {
         enter();
-        pool("avgpool_bwd", s, s.inputSize(), p(dy), p(dx));
+        pool("avgpool_bwd", s, s.inputSize(), ptr(dy), ptr(dx));
     }
 
     @Override
     public synchronized void globalAvgPool(int n, int hw, int c, Buffer x, Buffer y) {
         enter();
-        kernels.elementwise("gap_fwd", (long) n * c, n, hw, c, p(x), p(y));
+        kernels.elementwise("gap_fwd", (long) n * c, n, hw, c, ptr(x), ptr(y));
     }
 
     @Override
     public synchronized void globalAvgPoolBackward(int n, int hw, int c, Buffer dy, Buffer dx) {
         enter();
-        kernels.elementwise("gap_bwd", (long) n * hw * c, n, hw, c, p(dy), p(dx));
+        kernels.elementwise("gap_bwd", (long) n * hw * c, n, hw, c, ptr(dy), ptr(dx));
     }
 
     @Override
     public synchronized void linear(int n, int in, int out, Buffer x, Buffer w, Buffer b, Buffer y) {
         enter();
-        kernels.sgemm(false, true, n, out, in, 1f, p(x), in, p(w), in, 0f, p(y), out);
+        kernels.sgemm(false, true, n, out, in, 1f, ptr(x), in, ptr(w), in, 0f, ptr(y), out);
         if (b != null) {
-            kernels.elementwise("add_bias", (long) n * out, n, out, p(b), p(y));
+            kernels.elementwise("add_bias", (long) n * out, n, out, ptr(b), ptr(y));
         }
     }
 
@@ -315,11 +315,11 @@ public final class CudaBackend implements Backend {
                                             Buffer dw, Buffer db) {
         enter();
         if (dx != null) {
-            kernels.sgemm(false, false, n, in, out, 1f, p(dy), out, p(w), in, 0f, p(dx), in);
+            kernels.sgemm(false, false, n, in, out, 1f, ptr(dy), out, ptr(w), in, 0f, ptr(dx), in);
         }
-        kernels.sgemm(true, false, out, in, n, 1f, p(dy), out, p(x), in, 0f, p(dw), in);
+        kernels.sgemm(true, false, out, in, n, 1f, ptr(dy), out, ptr(x), in, 0f, ptr(dw), in);
         if (db != null) {
-            columnSum(n, out, p(dy), p(db));
+            columnSum(n, out, ptr(dy), ptr(db));
         }
     }
 
@@ -331,7 +331,7 @@ public final class CudaBackend implements Backend {
     public synchronized void l2Normalize(int rows, int cols, Buffer x, Buffer y, float eps) {
         enter();
         if (rows > 0 && cols > 0) {
-            kernels.launch("l2norm_fwd", rows, 1, rowBlock(cols), 1, rows, cols, p(x), p(y), eps);
+            kernels.launch("l2norm_fwd", rows, 1, rowBlock(cols), 1, rows, cols, ptr(x), ptr(y), eps);
         }
     }
 
@@ -339,7 +339,7 @@ public final class CudaBackend implements Backend {
     public synchronized void l2NormalizeBackward(int rows, int cols, Buffer x, Buffer dy, Buffer dx, float eps) {
         enter();
         if (rows > 0 && cols > 0) {
-            kernels.launch("l2norm_bwd", rows, 1, rowBlock(cols), 1, rows, cols, p(x), p(dy), p(dx), eps);
+            kernels.launch("l2norm_bwd", rows, 1, rowBlock(cols), 1, rows, cols, ptr(x), ptr(dy), ptr(dx), eps);
         }
     }
 
@@ -374,13 +374,13 @@ public final class CudaBackend implements Backend {
         long hits = mem.scratch("rowhit", 4L * n);
         float invTau = 1f / tau;
         if (n > 0) {
-            kernels.launch("row_dot", (n + 127) / 128, 1, 128, 1, n, d, p(q), p(k), invTau, l, width);
+            kernels.launch("row_dot", (n + 127) / 128, 1, 128, 1, n, d, ptr(q), ptr(k), invTau, l, width);
         }
-        kernels.sgemm(false, true, n, r, d, invTau, p(q), d, p(queue), d, 0f, l + 4, width);
+        kernels.sgemm(false, true, n, r, d, invTau, ptr(q), d, ptr(queue), d, 0f, l + 4, width);
         crossEntropy(n, width, l, 0L, scale / (n * tau), loss, hits);
         if (dq != null) {
-            kernels.elementwise("row_axpy", (long) n * d, n, d, l, width, p(k), p(dq));
-            kernels.sgemm(false, false, n, d, r, 1f, l + 4, width, p(queue), d, 1f, p(dq), d);
+            kernels.elementwise("row_axpy", (long) n * d, n, d, l, width, ptr(k), ptr(dq));
+            kernels.sgemm(false, false, n, d, r, 1f, l + 4, width, ptr(queue), d, 1f, ptr(dq), d);
         }
         return rowTotals(loss, hits, n);
     }
@@ -398,7 +398,7 @@ public final class CudaBackend implements Backend {
         long cols = mem.scratch("protocols", 4L * width * d);
         long flag = mem.scratch("flag", 4);
         rt.driver.memsetD32(flag, 0, 1, stream);
-        kernels.elementwise("gather_protos", (long) width * d, n, s, d, kc, ids(pos), s > 0 ? ids(neg) : 0L, p(c), p(phi), cols,
+        kernels.elementwise("gather_protos", (long) width * d, n, s, d, kc, ids(pos), s > 0 ? ids(neg) : 0L, ptr(c), ptr(phi), cols,
                 flag);
         int bad = badFlag(flag);
         if (bad != 0) {
@@ -413,10 +413,10 @@ public final class CudaBackend implements Backend {
         long l = mem.scratch("logits", 4L * n * width);
         long loss = mem.scratch("rowloss", 8L * n);
         long hits = mem.scratch("rowhit", 4L * n);
-        kernels.sgemm(false, true, n, width, d, 1f, p(q), d, cols, d, 0f, l, width);
+        kernels.sgemm(false, true, n, width, d, 1f, ptr(q), d, cols, d, 0f, l, width);
         crossEntropy(n, width, l, target, scale / n, loss, hits);
         if (dq != null) {
-            kernels.sgemm(false, false, n, d, width, 1f, l, width, cols, d, 1f, p(dq), d);
+            kernels.sgemm(false, false, n, d, width, 1f, l, width, cols, d, 1f, ptr(dq), d);
         }
         return rowTotals(loss, hits, n);
     }
@@ -429,7 +429,7 @@ public final class CudaBackend implements Backend {
         long flag = mem.scratch("flag", 4);
         rt.driver.memsetD32(flag, 0, 1, stream);
         if (n > 0) {
-            kernels.launch("align_rows", n, 1, 64, 1, n, d, kc, p(v), p(c), ids(pos), alpha, scale / n, p(dv), loss, flag);
+            kernels.launch("align_rows", n, 1, 64, 1, n, d, kc, ptr(v), ptr(c), ids(pos), alpha, scale / n, ptr(dv), loss, flag);
         }
         int bad = badFlag(flag);
         if (bad != 0) {
@@ -453,10 +453,10 @@ public final class CudaBackend implements Backend {
         }
         long s = mem.scratch("pairs", 4L * n * n);
         long lse = mem.scratch("scalar", 8);
-        kernels.elementwise("pair_sq", (long) n * n, n, d, p(v), t, s);
+        kernels.elementwise("pair_sq", (long) n * n, n, d, ptr(v), t, s);
         kernels.launch("logsumexp_all", 1, 1, 1024, 1, (long) n * n, s, lse);
         if (dv != null) {
-            kernels.elementwise("uniformity_grad", (long) n * d, n, d, p(v), s, lse, -2f * t * scale, p(dv));
+            kernels.elementwise("uniformity_grad", (long) n * d, n, d, ptr(v), s, lse, -2f * t * scale, ptr(dv));
         }
         return mem.doubles(lse, 1)[0] + Math.log(2.0 / ((double) n * (n - 1)));
     }
@@ -482,13 +482,13 @@ public final class CudaBackend implements Backend {
         long sigma = mem.scratch("sa", 4L * d);
         long r = mem.scratch("corr", 4L * d * d);
         long g = mem.scratch("corrg", 4L * d * d);
-        standardize(n, d, p(z), eps, zh, sigma);
+        standardize(n, d, ptr(z), eps, zh, sigma);
         kernels.sgemm(true, false, d, d, n, 1f / n, zh, d, zh, d, 0f, r, d);
         double total = correlationTerms(d, false, r, 0f, scale / n, g);
         if (dz != null) {
             long dzh = mem.scratch("dzh", 4L * n * d);
             kernels.sgemm(false, false, n, d, d, 1f, zh, d, g, d, 0f, dzh, d);
-            kernels.launch("standardize_backward", d, 1, 256, 1, n, d, zh, sigma, dzh, p(dz));
+            kernels.launch("standardize_backward", d, 1, 256, 1, n, d, zh, sigma, dzh, ptr(dz));
         }
         return total;
     }
@@ -503,18 +503,18 @@ public final class CudaBackend implements Backend {
         long sb = mem.scratch("sb", 4L * d);
         long cm = mem.scratch("corr", 4L * d * d);
         long g = mem.scratch("corrg", 4L * d * d);
-        standardize(n, d, p(za), eps, zha, sa);
-        standardize(n, d, p(zb), eps, zhb, sb);
+        standardize(n, d, ptr(za), eps, zha, sa);
+        standardize(n, d, ptr(zb), eps, zhb, sb);
         kernels.sgemm(true, false, d, d, n, 1f / n, zha, d, zhb, d, 0f, cm, d);
         double total = correlationTerms(d, true, cm, lambdaOff, scale / n, g);
         long dzh = mem.scratch("dzh", 4L * n * d);
         if (dza != null) {
             kernels.sgemm(false, true, n, d, d, 1f, zhb, d, g, d, 0f, dzh, d);
-            kernels.launch("standardize_backward", d, 1, 256, 1, n, d, zha, sa, dzh, p(dza));
+            kernels.launch("standardize_backward", d, 1, 256, 1, n, d, zha, sa, dzh, ptr(dza));
         }
         if (dzb != null) {
             kernels.sgemm(false, false, n, d, d, 1f, zha, d, g, d, 0f, dzh, d);
-            kernels.launch("standardize_backward", d, 1, 256, 1, n, d, zhb, sb, dzh, p(dzb));
+            kernels.launch("standardize_backward", d, 1, 256, 1, n, d, zhb, sb, dzh, ptr(dzb));
         }
         return total;
     }
@@ -525,13 +525,13 @@ public final class CudaBackend implements Backend {
     public synchronized void sgd(int n, Buffer param, Buffer grad, Buffer velocity, float lr, float momentum,
                                  float weightDecay) {
         enter();
-        kernels.elementwise("sgd_step", n, n, p(param), p(grad), p(velocity), lr, momentum, weightDecay);
+        kernels.elementwise("sgd_step", n, n, ptr(param), ptr(grad), ptr(velocity), lr, momentum, weightDecay);
     }
 
     @Override
     public synchronized void ema(int n, Buffer target, Buffer source, float m) {
         enter();
-        kernels.elementwise("ema_step", n, n, p(target), p(source), m);
+        kernels.elementwise("ema_step", n, n, ptr(target), ptr(source), m);
     }
 
     @Override

@@ -141,7 +141,7 @@ final class DeviceMemory implements AutoCloseable {
     }
 
     /** Device address of a float buffer (0 for null). */
-    static long p(Buffer b) {
+    static long ptr(Buffer b) {
         return b == null ? 0L : dev(b, false, "argument").ptr;
     }
 

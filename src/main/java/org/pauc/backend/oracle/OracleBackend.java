@@ -33,7 +33,7 @@ public final class OracleBackend implements Backend {
         return "oracle (double precision, scalar reference code, 1 thread)";
     }
 
-    private static double[] v(Buffer b) {
+    private static double[] doubles(Buffer b) {
         return HeapBuffer.doublesOf(b, "oracle");
     }
 
@@ -42,18 +42,18 @@ public final class OracleBackend implements Backend {
     }
 
     private static Mat mat(Buffer b, int rows, int cols) {
-        return new Mat(rows, cols, Arrays.copyOf(v(b), rows * cols));
+        return new Mat(rows, cols, Arrays.copyOf(doubles(b), rows * cols));
     }
 
     private static void set(Buffer dst, double[] src) {
         if (dst != null) {
-            System.arraycopy(src, 0, v(dst), 0, src.length);
+            System.arraycopy(src, 0, doubles(dst), 0, src.length);
         }
     }
 
     private static void accumulate(Buffer dst, Mat g, double scale) {
         if (dst != null) {
-            double[] d = v(dst);
+            double[] d = doubles(dst);
             for (int i = 0; i < g.data.length; i++) {
                 d[i] += scale * g.data[i];
             }
@@ -74,7 +74,7 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void upload(float[] src, int srcOffset, Buffer dst, int dstOffset, int n) {
-        double[] d = v(dst);
+        double[] d = doubles(dst);
         for (int i = 0; i < n; i++) {
             d[dstOffset + i] = src[srcOffset + i];
         }
@@ -87,7 +87,7 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void download(Buffer src, int srcOffset, float[] dst, int dstOffset, int n) {
-        double[] s = v(src);
+        double[] s = doubles(src);
         for (int i = 0; i < n; i++) {
             dst[dstOffset + i] = (float) s[srcOffset + i];
         }
@@ -95,17 +95,17 @@ public final class OracleBackend implements Backend {
 
     /** The exact double values of a buffer (for verification against float backends). */
     public double[] downloadExact(Buffer src) {
-        return v(src).clone();
+        return doubles(src).clone();
     }
 
     @Override
     public void copy(Buffer src, int srcOffset, Buffer dst, int dstOffset, int n) {
-        System.arraycopy(v(src), srcOffset, v(dst), dstOffset, n);
+        System.arraycopy(doubles(src), srcOffset, doubles(dst), dstOffset, n);
     }
 
     @Override
     public void fill(Buffer dst, float value) {
-        Arrays.fill(v(dst), value);
+        Arrays.fill(doubles(dst), value);
     }
 
     @Override
@@ -115,17 +115,17 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Buffer a, Buffer b, float beta, Buffer c) {
-        Layers.gemm(ta, tb, m, n, k, alpha, v(a), v(b), beta, v(c));
+        Layers.gemm(ta, tb, m, n, k, alpha, doubles(a), doubles(b), beta, doubles(c));
     }
 
     @Override
     public void conv2d(ConvShape s, Buffer x, Buffer w, Buffer bias, Buffer y) {
-        set(y, Layers.conv2d(s, v(x), v(w), v(bias)));
+        set(y, Layers.conv2d(s, doubles(x), doubles(w), doubles(bias)));
     }
 
     @Override
     public void conv2dBackward(ConvShape s, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer dbias) {
-        Layers.ConvGrads g = Layers.conv2dBackward(s, v(x), v(w), v(dy));
+        Layers.ConvGrads g = Layers.conv2dBackward(s, doubles(x), doubles(w), doubles(dy));
         set(dx, g.dx());
         set(dw, g.dw());
         set(dbias, g.db());
@@ -135,12 +135,12 @@ public final class OracleBackend implements Backend {
     public void batchNormTrain(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer y, Buffer saveMean,
                                Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps,
                                boolean relu) {
-        Layers.BatchStats st = Layers.batchStats(rows, c, v(x), eps);
-        double[] out = Layers.batchNormApply(rows, c, v(x), v(gamma), v(beta), st.mean(), st.invStd());
+        Layers.BatchStats st = Layers.batchStats(rows, c, doubles(x), eps);
+        double[] out = Layers.batchNormApply(rows, c, doubles(x), doubles(gamma), doubles(beta), st.mean(), st.invStd());
         set(y, relu ? Layers.relu(out) : out);
         set(saveMean, st.mean());
         set(saveInvStd, st.invStd());
-        Layers.updateRunning(v(runMean), v(runVar), st, momentum);
+        Layers.updateRunning(doubles(runMean), doubles(runVar), st, momentum);
     }
 
     @Override
@@ -148,17 +148,17 @@ public final class OracleBackend implements Backend {
                               float eps, boolean relu, Buffer y) {
         double[] invStd = new double[c];
         for (int ch = 0; ch < c; ch++) {
-            invStd[ch] = 1 / Math.sqrt(v(runVar)[ch] + eps);
+            invStd[ch] = 1 / Math.sqrt(doubles(runVar)[ch] + eps);
         }
-        double[] out = Layers.batchNormApply(rows, c, v(x), v(gamma), v(beta), v(runMean), invStd);
+        double[] out = Layers.batchNormApply(rows, c, doubles(x), doubles(gamma), doubles(beta), doubles(runMean), invStd);
         set(y, relu ? Layers.relu(out) : out);
     }
 
     @Override
     public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd,
                                   Buffer dy, Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta) {
-        double[] g0 = reluOutput == null ? v(dy) : Layers.reluBackward(v(reluOutput), v(dy));
-        Layers.NormGrads g = Layers.batchNormBackward(rows, c, v(x), v(gamma), v(saveMean), v(saveInvStd), g0);
+        double[] g0 = reluOutput == null ? doubles(dy) : Layers.reluBackward(doubles(reluOutput), doubles(dy));
+        Layers.NormGrads g = Layers.batchNormBackward(rows, c, doubles(x), doubles(gamma), doubles(saveMean), doubles(saveInvStd), g0);
         set(dx, g.dx());
         set(dgamma, g.dgamma());
         set(dbeta, g.dbeta());
@@ -166,9 +166,9 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void add(int n, Buffer a, Buffer b, Buffer y) {
-        double[] av = v(a);
-        double[] bv = v(b);
-        double[] yv = v(y);
+        double[] av = doubles(a);
+        double[] bv = doubles(b);
+        double[] yv = doubles(y);
         for (int i = 0; i < n; i++) {
             yv[i] = av[i] + bv[i];
         }
@@ -176,52 +176,52 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void relu(int n, Buffer x, Buffer y) {
-        set(y, Layers.relu(Arrays.copyOf(v(x), n)));
+        set(y, Layers.relu(Arrays.copyOf(doubles(x), n)));
     }
 
     @Override
     public void reluBackward(int n, Buffer y, Buffer dy, Buffer dx) {
-        set(dx, Layers.reluBackward(Arrays.copyOf(v(y), n), Arrays.copyOf(v(dy), n)));
+        set(dx, Layers.reluBackward(Arrays.copyOf(doubles(y), n), Arrays.copyOf(doubles(dy), n)));
     }
 
     @Override
     public void maxPool(PoolShape s, Buffer x, Buffer y) {
-        set(y, Layers.maxPool(s, v(x)));
+        set(y, Layers.maxPool(s, doubles(x)));
     }
 
     @Override
     public void maxPoolBackward(PoolShape s, Buffer x, Buffer dy, Buffer dx) {
-        set(dx, Layers.maxPoolBackward(s, v(x), v(dy)));
+        set(dx, Layers.maxPoolBackward(s, doubles(x), doubles(dy)));
     }
 
     @Override
     public void avgPool(PoolShape s, Buffer x, Buffer y) {
-        set(y, Layers.avgPool(s, v(x)));
+        set(y, Layers.avgPool(s, doubles(x)));
     }
 
     @Override
     public void avgPoolBackward(PoolShape s, Buffer dy, Buffer dx) {
-        set(dx, Layers.avgPoolBackward(s, v(dy)));
+        set(dx, Layers.avgPoolBackward(s, doubles(dy)));
     }
 
     @Override
     public void globalAvgPool(int n, int hw, int c, Buffer x, Buffer y) {
-        set(y, Layers.globalAvgPool(n, hw, c, v(x)));
+        set(y, Layers.globalAvgPool(n, hw, c, doubles(x)));
     }
 
     @Override
     public void globalAvgPoolBackward(int n, int hw, int c, Buffer dy, Buffer dx) {
-        set(dx, Layers.globalAvgPoolBackward(n, hw, c, v(dy)));
+        set(dx, Layers.globalAvgPoolBackward(n, hw, c, doubles(dy)));
     }
 
     @Override
     public void linear(int n, int in, int out, Buffer x, Buffer w, Buffer b, Buffer y) {
-        set(y, Layers.linear(n, in, out, v(x), v(w), v(b)));
+        set(y, Layers.linear(n, in, out, doubles(x), doubles(w), doubles(b)));
     }
 
     @Override
     public void linearBackward(int n, int in, int out, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer db) {
-        Layers.LinearGrads g = Layers.linearBackward(n, in, out, v(x), v(w), v(dy));
+        Layers.LinearGrads g = Layers.linearBackward(n, in, out, doubles(x), doubles(w), doubles(dy));
         set(dx, g.dx());
         set(dw, g.dw());
         set(db, g.db());
@@ -251,7 +251,7 @@ public final class OracleBackend implements Backend {
     }
 
     private static Clustering clustering(int d, int kc, int s, Buffer c, Buffer phi, Buffer pos, Buffer neg) {
-        return new Clustering(mat(c, kc, d), Arrays.copyOf(v(phi), kc), ids(pos).clone(), Arrays.copyOf(ids(neg), s));
+        return new Clustering(mat(c, kc, d), Arrays.copyOf(doubles(phi), kc), ids(pos).clone(), Arrays.copyOf(ids(neg), s));
     }
 
     @Override
@@ -309,12 +309,12 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void sgd(int n, Buffer param, Buffer grad, Buffer velocity, float lr, float momentum, float weightDecay) {
-        Layers.sgd(v(param), v(grad), v(velocity), lr, momentum, weightDecay);
+        Layers.sgd(doubles(param), doubles(grad), doubles(velocity), lr, momentum, weightDecay);
     }
 
     @Override
     public void ema(int n, Buffer target, Buffer source, float m) {
-        Layers.ema(v(target), v(source), m);
+        Layers.ema(doubles(target), doubles(source), m);
     }
 
     @Override
