@@ -73,7 +73,7 @@ final class EvalCommand implements Callable<Integer> {
                     + "what needs no labels");
         }
         TrainConfig cfg = ckpt.config();
-        Evaluator.Settings settings = new Evaluator.Settings(k, temperature, seed,
+        Evaluator.Protocol settings = new Evaluator.Protocol(k, temperature, seed,
                 cfg.usesPrototypes() ? cfg.clustering().clusters().get(0) : 200);
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
         Path runDir = checkpoint.toAbsolutePath().getParent();

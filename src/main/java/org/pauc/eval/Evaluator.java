@@ -172,13 +172,21 @@ public final class Evaluator {
         return Math.max(1, Math.min(requested, n / 2));
     }
 
-    /** Settings of an evaluation. */
-    public record Settings(int k, double temperature, long seed, int clusters) {
-        public static final Settings DEFAULT = new Settings(200, 0.07, 0, 200);
+    /**
+     * The protocol of an evaluation: kNN's k and temperature, the seed of the probe and k-means, and the clusters of
+     * the coagulation measures.
+     */
+    public record Protocol(int k, double temperature, long seed, int clusters) {
+        public static final Protocol DEFAULT = new Protocol(200, 0.07, 0, 200);
+
+        /** The default protocol with another seed. */
+        public static Protocol seeded(long seed) {
+            return new Protocol(DEFAULT.k(), DEFAULT.temperature(), seed, DEFAULT.clusters());
+        }
     }
 
     /** Every metric of one representation, by name, in a fixed order; needs labels on both splits. */
-    public static Map<String, Double> evaluate(Representation r, Dataset train, Dataset test, Settings s) {
+    public static Map<String, Double> evaluate(Representation r, Dataset train, Dataset test, Protocol s) {
         if (!train.labeled() || !test.labeled()) {
             throw new IllegalArgumentException("evaluation needs labels on the train and test images (" + train.name() + ", "
                     + test.name() + "): a folder dataset takes them from class subfolders");
@@ -206,13 +214,13 @@ public final class Evaluator {
      * the training images when there is none), and the coagulation measures and cluster sizes of the training
      * features.
      */
-    public static Map<String, Double> evaluateUnlabeled(Representation r, Dataset train, Dataset images, Settings s) {
+    public static Map<String, Double> evaluateUnlabeled(Representation r, Dataset train, Dataset images, Protocol s) {
         int d = r.featureDim();
         float[] ntr = Metrics.normalizeRows(r.features(train.pixels(), train.n()), train.n(), d);
         return withoutLabels(r, ntr, train.n(), images.n() > 0 ? images : train, s);
     }
 
-    private static Map<String, Double> withoutLabels(Representation r, float[] ntr, int n, Dataset test, Settings s) {
+    private static Map<String, Double> withoutLabels(Representation r, float[] ntr, int n, Dataset test, Protocol s) {
         Map<String, Double> m = new LinkedHashMap<>();
         Augment aug = new Augment(TrainConfig.Augmentation.DEFAULT, s.seed());
         int size = test.imageSize();

@@ -128,7 +128,7 @@ public final class Runner {
                  Network net = Evaluator.load(ckpt, be, data.train())) {
                 log.println("evaluating on " + data.eval().name() + " (" + data.eval().n() + " images)");
                 metrics = Evaluator.evaluate(Evaluator.encoder("checkpoint", be, net), data.train(), data.eval(),
-                        new Evaluator.Settings(200, 0.07, cfg.run().seed(), 200));
+                        Evaluator.Protocol.seeded(cfg.run().seed()));
             }
             RunResult r = new RunResult(name, cfg.run().seed(), done, trainSeconds(dir), metrics);
             AtomicFile.writeString(dir.resolve("eval.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r)
@@ -147,7 +147,7 @@ public final class Runner {
             return readBaselines(out);
         }
         Map<String, Map<String, Double>> m = new LinkedHashMap<>();
-        Evaluator.Settings settings = new Evaluator.Settings(200, 0.07, 0, 200);
+        Evaluator.Protocol settings = Evaluator.Protocol.DEFAULT;
         m.put("raw pixels", Evaluator.evaluate(Evaluator.pixels(data.train()), data.train(), data.eval(), settings));
         try (Backend be = Backends.create(base.run().backend(), base.run().threads());
              Network random = Models.create(base.model().encoder(), be, 0,

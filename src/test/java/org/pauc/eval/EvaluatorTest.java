@@ -30,7 +30,7 @@ class EvaluatorTest {
         Dataset labelled = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).test().head(20);
         Dataset unlabelled = new Dataset("folder", 20, 28, 28, 1, labelled.pixels(), null, null);
         var e = assertThrows(IllegalArgumentException.class,
-                () -> Evaluator.evaluate(Evaluator.pixels(labelled), labelled, unlabelled, Evaluator.Settings.DEFAULT));
+                () -> Evaluator.evaluate(Evaluator.pixels(labelled), labelled, unlabelled, Evaluator.Protocol.DEFAULT));
         assertTrue(e.getMessage().startsWith("evaluation needs labels") && !e.getMessage().contains("\n"), e.getMessage());
     }
 
@@ -42,7 +42,7 @@ class EvaluatorTest {
         TrainConfig cfg = Settings.set(TrainConfig.DEFAULTS, Map.of("method", "moco", "epochs", 1, "warmup-epochs", 0,
                 "seed", 1, "backend", "cpu", "dim", 32, "lr", 0.05, "queue", 128));
         Trainer.run(cfg, Trainer.Options.of(train, dir, new PrintStream(new ByteArrayOutputStream())));
-        Evaluator.Settings settings = new Evaluator.Settings(20, 0.07, 0, 10);
+        Evaluator.Protocol settings = new Evaluator.Protocol(20, 0.07, 0, 10);
         try (Backend be = new CpuBackend(2); Network net = Evaluator.load(Checkpoint.read(dir.resolve(Checkpoint.FILE)), be, train)) {
             Map<String, Double> m = Evaluator.evaluate(Evaluator.encoder("checkpoint", be, net), train, test, settings);
             assertEquals(Evaluator.METRICS, List.copyOf(m.keySet()).subList(0, Evaluator.METRICS.size()));
