@@ -116,7 +116,7 @@ public final class Indexer {
             int label = -1;
             if (line.indexOf('\t') >= 0) {
                 // a tab separates exactly two fields: the path and an integer label
-                String[] f = lines[ln].strip().split("\t", -1);
+                String[] f = line.split("\t", -1);
                 if (f.length != 2 || !f[1].strip().matches("\\d{1,9}") || f[0].isBlank()) {
                     throw new DataException(list, "line " + (ln + 1) + ": expected PATH<TAB>LABEL with an integer label "
                             + "≥ 0, got '" + line.replace("\t", "<TAB>") + "'");

@@ -77,11 +77,8 @@ public interface Collective extends AutoCloseable {
     default void allReduceMean(float[] a, int off, int len) {
         allReduceSum(a, off, len);
         if (size() > 1) {
-            float inv = 1f / size();
-            boolean pow2 = Integer.bitCount(size()) == 1;
             for (int i = off; i < off + len; i++) {
-                // a power-of-two world divides exactly by multiplying; otherwise divide (one rounding either way)
-                a[i] = pow2 ? a[i] * inv : a[i] / size();
+                a[i] /= size();
             }
         }
     }

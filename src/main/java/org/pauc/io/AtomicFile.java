@@ -57,20 +57,28 @@ public final class AtomicFile {
         if (dir == null) {
             throw new InputException(target, what + " has no folder to be written in");
         }
-        if (dir.startsWith("/proc") || dir.startsWith("/sys") || dir.startsWith("/dev")) {
-            throw new InputException(target, what + " is in " + dir.getName(0) + ", which holds no regular files");
+        checkPlace(target, dir, what);
+        return target;
+    }
+
+    /**
+     * {@code place} (the folder of {@code named}, or {@code named} itself) is outside /proc, /sys and /dev, and its
+     * nearest existing ancestor is a writable folder.
+     */
+    private static void checkPlace(Path named, Path place, String what) throws InputException {
+        if (place.startsWith("/proc") || place.startsWith("/sys") || place.startsWith("/dev")) {
+            throw new InputException(named, what + " is in " + place.getName(0) + ", which holds no regular files");
         }
-        Path existing = dir;
+        Path existing = place;
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
         }
         if (existing == null || !Files.isDirectory(existing)) {
-            throw new InputException(target, what + ": " + existing + " is not a folder");
+            throw new InputException(named, what + ": " + existing + " is not a folder");
         }
         if (!Files.isWritable(existing)) {
-            throw new InputException(target, what + ": the folder " + existing + " is not writable");
+            throw new InputException(named, what + ": the folder " + existing + " is not writable");
         }
-        return target;
     }
 
     /**
@@ -84,20 +92,7 @@ public final class AtomicFile {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new InputException(dir, what + " is a file, not a folder");
         }
-        Path abs = dir.toAbsolutePath();
-        if (abs.startsWith("/proc") || abs.startsWith("/sys") || abs.startsWith("/dev")) {
-            throw new InputException(dir, what + " is in " + abs.getName(0) + ", which holds no regular files");
-        }
-        Path existing = abs;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null || !Files.isDirectory(existing)) {
-            throw new InputException(dir, what + ": " + existing + " is not a folder");
-        }
-        if (!Files.isWritable(existing)) {
-            throw new InputException(dir, what + ": the folder " + existing + " is not writable");
-        }
+        checkPlace(dir, dir.toAbsolutePath(), what);
         return dir;
     }
 

@@ -38,9 +38,9 @@ public final class Objective {
      * per-sample terms (info_nce, align) are means over this process's rows, which the processes' mean of gradients
      * turns into means over the batch. The batch-level terms (proto_nce, whose candidates are the positive prototypes
      * of the whole batch; uniformity over pairs; correlation's column statistics) are evaluated over the whole batch,
-     * gathered, with the gradient of this process's rows taken, and
-     * scaled by the process count so that the mean of gradients gives the whole batch's gradient: the objective is that
-     * of one process with the whole batch, whatever the number of processes.
+     * gathered, with the gradient of this process's rows taken and scaled by the process count, so that the mean of
+     * gradients gives the whole batch's gradient: the objective is that of one process with the whole batch, whatever
+     * the number of processes.
      */
     public interface Split {
         /** Rows of the whole batch. */
@@ -102,8 +102,7 @@ public final class Objective {
         for (ClusterBuffers cl : clusterings) {
             if (p.lambdaProto() != 0) {
                 Backend.Scored s = wholeBatch(be, split, n, d, v, k, g, p.lambdaProto() / m, (rows, vb, kb, gb, w) ->
-                        be.protoNce(rows, d, cl.k(), cl.s(), vb, cl.c(), cl.phi(), split == null ? cl.pos()
-                                : cl.batchPos(), cl.neg(), gb, w));
+                        be.protoNce(rows, d, cl.k(), cl.s(), vb, cl.c(), cl.phi(), cl.batchPos(), cl.neg(), gb, w));
                 proto += s.loss() / m;
                 accProto += s.accuracy() / m;
             }

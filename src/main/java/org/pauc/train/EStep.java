@@ -191,19 +191,18 @@ final class EStep {
      */
     private static void features(ImageSource train, Backend be, Network key, Loader loader, int d, int b, int from,
                                  int to, MemorySegment out) throws DataException {
-        int n = to;
-        int size = train.imageSize();
         if (from >= to) {
             return;
         }
+        int size = train.imageSize();
         float[] y = new float[b * d];
         try (Buffer x = be.allocate(b * size); Buffer yb = be.allocate(b * d)) {
-            Future<float[]> next = loader.evaluation(from, Math.min(b, n - from));
-            for (int i0 = from; i0 < n; i0 += b) {
-                int m = Math.min(b, n - i0);
+            Future<float[]> next = loader.evaluation(from, Math.min(b, to - from));
+            for (int i0 = from; i0 < to; i0 += b) {
+                int m = Math.min(b, to - i0);
                 float[] in = Loader.await(next);
-                if (i0 + b < n) {
-                    next = loader.evaluation(i0 + b, Math.min(b, n - i0 - b));
+                if (i0 + b < to) {
+                    next = loader.evaluation(i0 + b, Math.min(b, to - i0 - b));
                 }
                 be.upload(in, 0, x, 0, m * size);
                 Buffer o = key.forward(be, x, m, false);

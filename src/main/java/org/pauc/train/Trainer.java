@@ -250,8 +250,12 @@ public final class Trainer {
                 cfg.objective().correlation() == TrainConfig.Correlation.CROSS_VIEW, cfg.objective().lambdaOff());
         int size = train.imageSize();
         double[] sums = new double[8];
-        Future<Loader.Views> next = load(loader, order, 0, global, first, b, shuffleKeys ? keyOrder(seed, epoch, steps, 0,
-                global) : null, processes, epoch);
+        // each step's shuffle-BN order, drawn once: it chooses the key rows to load and puts the keys back after
+        int[][] keyOrders = new int[steps][];
+        for (int s = 0; s < steps && shuffleKeys; s++) {
+            keyOrders[s] = keyOrder(seed, epoch, steps, s, global);
+        }
+        Future<Loader.Views> next = load(loader, order, 0, global, first, b, keyOrders[0], processes, epoch);
         int skipped = 0;
         long ts = System.nanoTime();
         ProgressBar progress = new ProgressBar(console, "epoch " + (epoch + 1) + "/" + epochs, steps);
@@ -259,12 +263,11 @@ public final class Trainer {
             for (int s = 0; s < steps; s++) {
                 Loader.Views v = Loader.await(next);
                 if (s + 1 < steps) {
-                    next = load(loader, order, s + 1, global, first, b, shuffleKeys ? keyOrder(seed, epoch, steps, s + 1,
-                            global) : null, processes, epoch);
+                    next = load(loader, order, s + 1, global, first, b, keyOrders[s + 1], processes, epoch);
                 }
                 skipped += v.skipped();
                 be.upload(v.first(), 0, v1, 0, v.first().length);
-                int[] keyOrder = shuffleKeys ? keyOrder(seed, epoch, steps, s, global) : null;
+                int[] keyOrder = keyOrders[s];
                 if (keyOrder == null || processes > 1) {
                     // one process without shuffling, or this process's key rows, loaded in key order
                     be.upload(v.second(), 0, v2, 0, v.second().length);

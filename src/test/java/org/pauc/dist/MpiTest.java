@@ -14,10 +14,6 @@ import org.pauc.testing.MpiRun;
 /** The MPI collective under {@code mpirun -np 2} and {@code -np 3}: {@link MpiProbe} on every rank. */
 class MpiTest {
 
-    static String value(String out, int rank, String key) {
-        return MpiRun.value(out, rank, key);
-    }
-
     @Test
     void collectivesGiveTheSameRankOrderResultsOnEveryRank(@TempDir Path dir) throws Exception {
         for (int np : new int[] {2, 3}) {
@@ -39,14 +35,14 @@ class MpiTest {
                 d2 += -q;
             }
             for (int q = 0; q < np; q++) {
-                assertEquals("true", value(r.output(), q, "allreduce_rank_order"), "np " + np + " rank " + q);
-                assertEquals(value(r.output(), 0, "allreduce_hash"), value(r.output(), q, "allreduce_hash"));
-                assertEquals(List.of(d0, d1, d2).toString(), value(r.output(), q, "allreduce_double"));
-                assertEquals(gathered.toString(), value(r.output(), q, "allgather"));
-                assertEquals("from rank 0", value(r.output(), q, "broadcast"));
-                assertEquals("true", value(r.output(), q, "finalized"));
+                assertEquals("true", MpiRun.value(r.output(), q, "allreduce_rank_order"), "np " + np + " rank " + q);
+                assertEquals(MpiRun.value(r.output(), 0, "allreduce_hash"), MpiRun.value(r.output(), q, "allreduce_hash"));
+                assertEquals(List.of(d0, d1, d2).toString(), MpiRun.value(r.output(), q, "allreduce_double"));
+                assertEquals(gathered.toString(), MpiRun.value(r.output(), q, "allgather"));
+                assertEquals("from rank 0", MpiRun.value(r.output(), q, "broadcast"));
+                assertEquals("true", MpiRun.value(r.output(), q, "finalized"));
             }
-            assertEquals(np == 2 ? "[0.0, 1.5]" : "[0.0, 1.5, 3.0]", value(r.output(), 1, "allgather_float"));
+            assertEquals(np == 2 ? "[0.0, 1.5]" : "[0.0, 1.5, 3.0]", MpiRun.value(r.output(), 1, "allgather_float"));
         }
     }
 
