@@ -138,8 +138,18 @@ public interface Backend extends AutoCloseable {
     /** align(v, C, pos; α); dv += scale·dL/dv. */
     double align(int n, int d, int kc, Buffer v, Buffer c, Buffer pos, float alpha, Buffer dv, float scale);
 
-    /** uniformity(v; t), n ≥ 2; dv += scale·dL/dv. */
+    /**
+     * uniformity(v; t); dv += scale·dL/dv. It is a mean over pairs, so every backend refuses n &lt; 2 with
+     * {@link #requirePairs}'s message rather than returning NaN.
+     */
     double uniformity(int n, int d, Buffer v, float t, Buffer dv, float scale);
+
+    /** The check each backend's {@link #uniformity} makes first: n ≥ 2 rows, or an IllegalArgumentException. */
+    static void requirePairs(int n) {
+        if (n < 2) {
+            throw new IllegalArgumentException("uniformity: v needs N ≥ 2 rows (pairs of samples), got " + n);
+        }
+    }
 
     /** correlation(z; eps); dz += scale·dL/dz. */
     double correlation(int n, int d, Buffer z, float eps, Buffer dz, float scale);

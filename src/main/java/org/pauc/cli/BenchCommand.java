@@ -65,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
      * reads them; the first batch is a warm-up.
      */
     private void decode(PrintWriter o) throws DataException {
-        ImageSource src = Datasets.open(decode, null, TrainCommand.home(), imageSize, 0, null, System.out).train();
+        ImageSource src = Datasets.open(Datasets.Request.of(decode, TrainCommand.home(), imageSize), System.out).train();
         int n = Math.min(images, src.n());
         int b = 32;
         TrainConfig.Augmentation aug = Recipes.base("imagenet").augmentation();

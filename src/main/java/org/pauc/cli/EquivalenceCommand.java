@@ -43,7 +43,7 @@ final class EquivalenceCommand implements Callable<Integer> {
         Flags.range("--images", images, batch, 10_000);
         var o = spec.commandLine().getOut();
         TrainConfig cfg = Equivalence.config(epochs, batch, images);
-        Dataset train = Datasets.load(cfg.data().dataset(), null, TrainCommand.home(), 28).train().head(images);
+        Dataset train = Datasets.load(Datasets.Request.of(cfg.data().dataset(), TrainCommand.home(), 28)).train().head(images);
         Files.createDirectories(out);
         var quiet = new PrintStream(OutputStream.nullOutputStream());
         Equivalence.Result r = Equivalence.run(cfg, backend, against, train, out, quiet);

@@ -1,6 +1,7 @@
 package org.pauc.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,29 +95,7 @@ final class EvalCommand implements Callable<Integer> {
                 }
             }
         }
-        out.printf("%-16s %10s %10s %8s %8s %10s %11s%n", "representation", "kNN top-1", "linear", "NMI", "AMI",
-                "alignment", "uniformity");
-        for (var e : results.entrySet()) {
-            Map<String, Double> m = e.getValue();
-            out.printf("%-16s %10s %10s %8s %8s %10.4f %11.4f%n", e.getKey(), cell(m, "knn_top1"),
-                    cell(m, "linear_probe_top1"), cell(m, "nmi"), cell(m, "ami"), m.get("alignment"), m.get("uniformity"));
-        }
-        out.printf("%n%-16s %10s %10s %10s %10s %10s   (K = %d on the training features)%n", "coagulation", "raw φ",
-                "dispersion", "intra-unif", "separation", "eff. rank", settings.clusters());
-        for (var e : results.entrySet()) {
-            Map<String, Double> m = e.getValue();
-            out.printf("%-16s %10.4f %10.4f %10.4f %10.4f %10.4f%n", e.getKey(), m.get("raw_phi"), m.get("dispersion"),
-                    m.get("intra_uniformity"), m.get("separation_ratio"), m.get("effective_rank"));
-        }
-        if (!labeled) {
-            out.printf("%n%-16s %10s %10s %10s %10s   (k-means sizes, K = %d)%n", "clusters", "min", "median", "max",
-                    "empty", settings.clusters());
-            for (var e : results.entrySet()) {
-                Map<String, Double> m = e.getValue();
-                out.printf("%-16s %10.0f %10.1f %10.0f %10.0f%n", e.getKey(), m.get("cluster_size_min"),
-                        m.get("cluster_size_median"), m.get("cluster_size_max"), m.get("clusters_empty"));
-            }
-        }
+        printTables(out, results, labeled, settings.clusters());
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("checkpoint", checkpoint.toString());
         doc.put("dataset", images.dataset);
@@ -129,5 +108,33 @@ final class EvalCommand implements Callable<Integer> {
             out.println("plot: " + p);
         }
         return 0;
+    }
+
+    /** The console tables: the measures with labels, coagulation, and cluster sizes when there are no labels. */
+    private static void printTables(PrintWriter out, Map<String, Map<String, Double>> results, boolean labeled,
+                                    int clusters) {
+        out.printf("%-16s %10s %10s %8s %8s %10s %11s%n", "representation", "kNN top-1", "linear", "NMI", "AMI",
+                "alignment", "uniformity");
+        for (var e : results.entrySet()) {
+            Map<String, Double> m = e.getValue();
+            out.printf("%-16s %10s %10s %8s %8s %10.4f %11.4f%n", e.getKey(), cell(m, "knn_top1"),
+                    cell(m, "linear_probe_top1"), cell(m, "nmi"), cell(m, "ami"), m.get("alignment"), m.get("uniformity"));
+        }
+        out.printf("%n%-16s %10s %10s %10s %10s %10s   (K = %d on the training features)%n", "coagulation", "raw φ",
+                "dispersion", "intra-unif", "separation", "eff. rank", clusters);
+        for (var e : results.entrySet()) {
+            Map<String, Double> m = e.getValue();
+            out.printf("%-16s %10.4f %10.4f %10.4f %10.4f %10.4f%n", e.getKey(), m.get("raw_phi"), m.get("dispersion"),
+                    m.get("intra_uniformity"), m.get("separation_ratio"), m.get("effective_rank"));
+        }
+        if (!labeled) {
+            out.printf("%n%-16s %10s %10s %10s %10s   (k-means sizes, K = %d)%n", "clusters", "min", "median", "max",
+                    "empty", clusters);
+            for (var e : results.entrySet()) {
+                Map<String, Double> m = e.getValue();
+                out.printf("%-16s %10.0f %10.1f %10.0f %10.0f%n", e.getKey(), m.get("cluster_size_min"),
+                        m.get("cluster_size_median"), m.get("cluster_size_max"), m.get("clusters_empty"));
+            }
+        }
     }
 }

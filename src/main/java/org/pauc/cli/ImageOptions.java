@@ -28,7 +28,7 @@ final class ImageOptions {
     }
 
     Datasets.Splits load() throws DataException {
-        return Datasets.load(dataset, data, TrainCommand.home(), imageSize);
+        return Datasets.load(Datasets.Request.of(dataset, TrainCommand.home(), imageSize).withData(data));
     }
 
     /** The splits as the checkpoint's encoder saw its inputs: normalised as its run normalised views. */

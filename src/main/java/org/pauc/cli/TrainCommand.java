@@ -99,8 +99,8 @@ final class TrainCommand implements Callable<Integer> {
         Collective group = Collectives.open(mode, System.getenv());
         boolean lead = group.rank() == 0;
         PrintStream console = lead ? new PrintStream(System.out, true) : new PrintStream(OutputStream.nullOutputStream());
-        Datasets.Sources sources = Datasets.open(d.dataset(), d.data() == null ? null : Path.of(d.data()), home(),
-                d.imageSize(), d.limit(), dir, console);
+        Datasets.Sources sources = Datasets.open(Datasets.Request.of(d, home()).withIndexCache(dir),
+                console);
         ImageSource train = sources.train();
         Trainer.Options options = Trainer.Options.of(train, dir, console).resuming(resume != null).strict(strictData)
                 .distributed(group);

@@ -80,7 +80,6 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
             @Setting(value = "Alignment exponent α", min = 0, minExclusive = true, max = 16) double alpha,
             @Setting(value = "Uniformity t", min = 0, minExclusive = true, max = 1e3) double t,
             @Setting(value = "Correlation eps", min = 0, minExclusive = true, max = 1) double eps,
-            @Setting("Uniformity variant: pairwise") Uniformity uniformity,
             @Setting("Decorrelation variant: offdiag (correlation of the queries), cross_view (cross_correlation of "
                     + "queries and keys) or none") Correlation correlation,
             @Setting(value = "Off-diagonal weight of cross_view", min = 0, max = 1e6) double lambdaOff,
@@ -91,7 +90,7 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
          * (docs/experiments.md): with the prototypes, and the cross-view decorrelation.
          */
         public static final Objective DEFAULT = new Objective(Method.PAUC, 4096, 0.2, 1, 2, 1, 5e-3, 2, 2, 1e-5,
-                Uniformity.PAIRWISE, Correlation.CROSS_VIEW, 5e-3, TermsStart.PROTOTYPES);
+                Correlation.CROSS_VIEW, 5e-3, TermsStart.PROTOTYPES);
 
         /**
          * The objective's weights for this method while the prototypes are ({@code prototypes}) or are not yet (the
@@ -195,11 +194,6 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
     /** The encoder architectures. */
     public enum Encoder implements Choice {
         SMALL_CNN, RESNET18, RESNET18_IMAGENET, RESNET50
-    }
-
-    /** Variants of the uniformity term. */
-    public enum Uniformity implements Choice {
-        PAIRWISE
     }
 
     /** Variants of the decorrelation term (docs/losses.md). */
@@ -323,6 +317,7 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
         } else {
             for (Settings.Group g : Settings.groups()) {
                 if (obj.get(g.name()) instanceof ObjectNode group) {
+                    dropRemoved(group);
                     for (String component : g.components()) {
                         if (!group.has(component) && ADDED_LATER.containsKey(component)) {
                             group.put(component, ADDED_LATER.get(component));
@@ -349,8 +344,25 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
     private static final Map<String, String> ADDED_LATER = Map.of("termsStart", "first-step", "bnSplits", "1",
             "hue", "0", "normalize", "none", "workers", "2");
 
+    /**
+     * Settings that configurations once stored and this version no longer has, with the one value they could hold
+     * (so dropping them changes nothing): {@code uniformity}, a choice with the single variant {@code pairwise}.
+     */
+    private static final Map<String, String> REMOVED = Map.of("uniformity", "pairwise");
+
+    private static void dropRemoved(ObjectNode settings) throws IOException {
+        for (Map.Entry<String, String> r : REMOVED.entrySet()) {
+            JsonNode v = settings.remove(r.getKey());
+            if (v != null && !r.getValue().equals(v.asText())) {
+                throw new IOException("the stored configuration has " + r.getKey() + " '" + v.asText()
+                        + "'; this pauc only knows '" + r.getValue() + "', which it no longer stores");
+            }
+        }
+    }
+
     /** Version 1 wrote every setting flat; the group of each follows from the component names of this version. */
     private static ObjectNode fromVersion1(ObjectNode flat) throws IOException {
+        dropRemoved(flat);
         ObjectNode out = JSON.createObjectNode();
         JsonNode augment = flat.remove("augment");
         for (Settings.Group g : Settings.groups()) {

@@ -225,6 +225,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double uniformity(int n, int d, Buffer v, float t, Buffer dv, float scale) {
+        Backend.requirePairs(n);
         return Losses.uniformity(n, d, floats(v), t, floats(dv), scale);
     }
 

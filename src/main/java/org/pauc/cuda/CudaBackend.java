@@ -447,10 +447,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized double uniformity(int n, int d, Buffer v, float t, Buffer dv, float scale) {
+        Backend.requirePairs(n);
         enter();
-        if (n < 2) {
-            throw new IllegalArgumentException("uniformity: needs at least 2 rows, got " + n);
-        }
         long s = mem.scratch("pairs", 4L * n * n);
         long lse = mem.scratch("scalar", 8);
         kernels.elementwise("pair_sq", (long) n * n, n, d, ptr(v), t, s);

@@ -29,6 +29,43 @@ public final class Datasets {
     public static final String SHARDS = "shards:";
     public static final String LIST = "list:";
 
+    /**
+     * What to open: the {@code --dataset} value, the folder of its files when given with {@code --data} (null: the
+     * default place, under {@code home} or Debian's), the project folder {@code home} (where small-datasets/ lives), the
+     * image size, how many training images to keep (0: all), and where a streamed dataset's index is cached (null:
+     * not cached). Start from {@link #of} and change what differs.
+     */
+    public record Request(String dataset, Path data, Path home, int imageSize, int limit, Path indexCache) {
+        /** All of {@code dataset} at this image size, from its default place, without an index cache. */
+        public static Request of(String dataset, Path home, int imageSize) {
+            return new Request(dataset, null, home, imageSize, 0, null);
+        }
+
+        /** What a run's data settings ask for. */
+        public static Request of(TrainConfig.Data d, Path home) {
+            return of(d.dataset(), home, d.imageSize()).withData(d.data() == null ? null : Path.of(d.data()))
+                    .withLimit(d.limit());
+        }
+
+        public Request withData(Path folder) {
+            return new Request(dataset, folder, home, imageSize, limit, indexCache);
+        }
+
+        public Request withLimit(int n) {
+            return new Request(dataset, data, home, imageSize, n, indexCache);
+        }
+
+        public Request withIndexCache(Path folder) {
+            return new Request(dataset, data, home, imageSize, limit, folder);
+        }
+
+        /** The folder of an IDX dataset's files: --data, or the default place of {@code name}. */
+        Path idxFolder(String name) {
+            return data != null ? data : name.equals(SMALL) ? home.resolve("small-datasets").resolve(SMALL)
+                    : DEBIAN_FASHION_MNIST;
+        }
+    }
+
     /** Training images and the test split (null when the dataset has none), in memory or streamed. */
     public record Sources(ImageSource train, ImageSource test) {}
 
@@ -40,12 +77,13 @@ public final class Datasets {
     /**
      * The images of any dataset: in memory as {@link #load} gives them, or streamed from disk (no pixel is read
      * here) for {@code imagenet-folder:}, {@code shards:} and {@code list:}. A streamed dataset's index is cached in
-     * {@code cacheDir} (when not null) and reused while its folders, shards or list are unchanged.
+     * the request's index cache folder and reused while its folders, shards or list are unchanged.
      */
-    public static Sources open(String dataset, Path data, Path home, int imageSize, int limit, Path cacheDir,
-                               PrintStream console) throws DataException {
+    public static Sources open(Request r, PrintStream console) throws DataException {
+        String dataset = r.dataset();
+        Path cacheDir = r.indexCache();
         if (!streamed(dataset)) {
-            Splits s = load(dataset, data, home, imageSize, limit);
+            Splits s = load(r);
             return new Sources(s.train(), s.test().n() > 0 ? s.test() : null);
         }
         String arg = dataset.substring(dataset.indexOf(':') + 1);
@@ -63,39 +101,39 @@ public final class Datasets {
             if (!Files.isDirectory(trainDir)) {
                 throw new DataException(trainDir, "no such folder (an ImageNet-style tree has ROOT/train/CLASS/*)");
             }
-            List<String> classes = Indexer.classFolders(trainDir);
+            List<String> classes = FolderIndex.classFolders(trainDir);
             if (classes.isEmpty()) {
                 throw new DataException(trainDir, "has no class folders");
             }
-            train = cached(dataset + " train", Indexer.folderWatch(trainDir), trainCache,
-                    () -> Indexer.folder(trainDir, classes, true));
+            train = cached(dataset + " train", FolderIndex.watch(trainDir), trainCache,
+                    () -> FolderIndex.build(trainDir, classes, true));
             Path valDir = root.resolve("val");
             if (Files.isDirectory(valDir)) {
-                test = cached(dataset + " val", Indexer.folderWatch(valDir), testCache,
-                        () -> Indexer.folder(valDir, classes, false));
+                test = cached(dataset + " val", FolderIndex.watch(valDir), testCache,
+                        () -> FolderIndex.build(valDir, classes, false));
                 test = test.n() > 0 ? test : null;
             }
         } else if (dataset.startsWith(SHARDS)) {
-            List<Path> shards = Indexer.expand(arg);
-            Indexer.Counter missing = new Indexer.Counter();
-            train = cached(dataset, shards, trainCache, () -> Indexer.shards(shards, missing));
+            List<Path> shards = ShardPattern.expand(arg);
+            ShardIndex.Counter missing = new ShardIndex.Counter();
+            train = cached(dataset, shards, trainCache, () -> ShardIndex.build(shards, missing));
             if (missing.count > 0) {
                 console.println("shards: " + missing.count + " samples without a .jpg, .jpeg or .png member left out");
             }
         } else {
             Path list = Path.of(arg);
-            train = cached(dataset, List.of(list), trainCache, () -> Indexer.fileList(list));
+            train = cached(dataset, List.of(list), trainCache, () -> FileListIndex.build(list));
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (seconds > 1) {
             console.printf("indexed %d images in %.1f s%n", train.n() + (test == null ? 0 : test.n()), seconds);
         }
-        if (limit > 0) {
-            train = train.head(limit);
+        if (r.limit() > 0) {
+            train = train.head(r.limit());
         }
         String name = dataset.length() > 60 ? dataset.substring(0, 57) + "…" : dataset;
-        return new Sources(new StreamedSource(name + "/train", train, imageSize),
-                test == null ? null : new StreamedSource(name + "/val", test, imageSize));
+        return new Sources(new StreamedSource(name + "/train", train, r.imageSize()),
+                test == null ? null : new StreamedSource(name + "/val", test, r.imageSize()));
     }
 
     private interface Build {
@@ -104,11 +142,11 @@ public final class Datasets {
 
     private static StreamedSource.Index cached(String spec, List<Path> watch, Path cache, Build build)
             throws DataException {
-        String fp = Indexer.fingerprint(spec, watch);
-        StreamedSource.Index ix = Indexer.load(cache, fp);
+        String fp = IndexCache.fingerprint(spec, watch);
+        StreamedSource.Index ix = IndexCache.load(cache, fp);
         if (ix == null) {
             ix = build.get();
-            Indexer.save(cache, fp, ix);
+            IndexCache.save(cache, fp, ix);
         }
         return ix;
     }
@@ -137,32 +175,28 @@ public final class Datasets {
     }
 
     /**
-     * @param dataset {@value #SMALL}, {@value #FULL} or a folder of images
-     * @param data    a folder holding the IDX files (overrides the default location), or null
-     * @param home    the project folder, where small-datasets/ lives
+     * The train and test splits in memory: {@value #SMALL}, {@value #FULL} (IDX files), a folder of images, or a
+     * streamed dataset read through the evaluation transform. The limit applies to the training images, before
+     * anything is decoded.
      */
-    public static Splits load(String dataset, Path data, Path home, int imageSize) throws DataException {
-        return load(dataset, data, home, imageSize, 0);
-    }
-
-    /** As above, keeping only the first {@code limit} training images (all when 0), before anything is decoded. */
-    public static Splits load(String dataset, Path data, Path home, int imageSize, int limit) throws DataException {
+    public static Splits load(Request r) throws DataException {
+        String dataset = r.dataset();
+        int limit = r.limit();
         return switch (dataset) {
-            case SMALL -> idxPair(data != null ? data : home.resolve("small-datasets").resolve(SMALL), SMALL, limit);
-            case FULL -> idxPair(data != null ? data : DEBIAN_FASHION_MNIST, FULL, limit);
+            case SMALL, FULL -> idxPair(r.idxFolder(dataset), dataset, limit);
             default -> {
                 if (streamed(dataset)) {
-                    Sources src = open(dataset, data, home, imageSize, limit, null, System.out);
+                    Sources src = open(r.withIndexCache(null), System.out);
                     yield new Splits(materialize(src.train(), limit),
-                            src.test() == null ? new Dataset(dataset + "/test", 0, imageSize, imageSize, 3, new float[0],
-                                    new int[0], src.train().classes()) : materialize(src.test(), 0));
+                            src.test() == null ? new Dataset(dataset + "/test", 0, r.imageSize(), r.imageSize(), 3,
+                                    new float[0], new int[0], src.train().classes()) : materialize(src.test(), 0));
                 }
                 Path folder = Path.of(dataset);
                 if (!Files.isDirectory(folder)) {
                     throw new DataException("unknown dataset '" + dataset + "': expected " + SMALL + ", " + FULL
                             + ", a folder of images, " + IMAGENET_FOLDER + "ROOT, " + SHARDS + "PATTERN or " + LIST + "FILE");
                 }
-                yield ImageFolder.load(folder, imageSize, limit);
+                yield ImageFolder.load(folder, r.imageSize(), limit);
             }
         };
     }
@@ -171,11 +205,10 @@ public final class Datasets {
      * Only the test split of an IDX dataset (the t10k files; the training files need not be there), or the test
      * split of a folder dataset.
      */
-    public static Dataset loadTest(String dataset, Path data, Path home, int imageSize) throws DataException {
-        return switch (dataset) {
-            case SMALL -> idx(data != null ? data : home.resolve("small-datasets").resolve(SMALL), "t10k", SMALL + "/test", 0);
-            case FULL -> idx(data != null ? data : DEBIAN_FASHION_MNIST, "t10k", FULL + "/test", 0);
-            default -> load(dataset, data, home, imageSize).test();
+    public static Dataset loadTest(Request r) throws DataException {
+        return switch (r.dataset()) {
+            case SMALL, FULL -> idx(r.idxFolder(r.dataset()), "t10k", r.dataset() + "/test", 0);
+            default -> load(r.withLimit(0)).test();
         };
     }
 

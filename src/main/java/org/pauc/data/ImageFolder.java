@@ -20,7 +20,7 @@ public final class ImageFolder {
     private ImageFolder() {}
 
     private static boolean isImage(Path p) {
-        return Files.isRegularFile(p) && Indexer.isImageName(p.getFileName().toString());
+        return Files.isRegularFile(p) && FolderIndex.isImageName(p.getFileName().toString());
     }
 
     /** The images of a folder in order (those directly in it first, unlabelled, then each class subfolder's). */

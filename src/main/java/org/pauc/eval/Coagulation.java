@@ -35,18 +35,53 @@ public final class Coagulation {
         for (int i = 0; i < n; i++) {
             members.get(assign[i]).add(i);
         }
-        double[] xd = new double[n * d];
-        for (int i = 0; i < xd.length; i++) {
-            xd[i] = x[i];
-        }
-        double[] cd = new double[k * d];
-        for (int i = 0; i < cd.length; i++) {
-            cd[i] = centroids[i];
-        }
+        double[] xd = doubles(x);
+        double[] cd = doubles(centroids);
+        double[] unit = unitRows(cd, k, d);
         Map<String, Double> m = new LinkedHashMap<>();
+        m.put("raw_phi", meanRawPhi(new Mat(n, d, xd), new Mat(k, d, cd), assign));
+        Within w = new Within();
+        for (int c = 0; c < k; c++) {
+            w.add(xd, d, members.get(c), unit, c);
+        }
+        double[] inter = centroidDistances(unit, k, d, members);
+        m.put("dispersion", w.dispersion / w.nonEmpty);
+        m.put("intra_uniformity", w.multi > 0 ? w.intraUnif / w.multi : Double.NaN);
+        m.put("separation_ratio", w.intraPairs > 0 && inter[1] > 0
+                ? (w.intraDist / w.intraPairs) / (inter[0] / inter[1]) : Double.NaN);
+        m.put("effective_rank", w.multi > 0 ? w.effRank / w.multi : Double.NaN);
+        return m;
+    }
+
+    private static double[] doubles(float[] a) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
+
+    /** The rows scaled to unit length (a zero row stays zero). */
+    private static double[] unitRows(double[] rows, int k, int d) {
+        double[] unit = new double[k * d];
+        for (int c = 0; c < k; c++) {
+            double s = 0;
+            for (int a = 0; a < d; a++) {
+                s += rows[c * d + a] * rows[c * d + a];
+            }
+            double inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+            for (int a = 0; a < d; a++) {
+                unit[c * d + a] = rows[c * d + a] * inv;
+            }
+        }
+        return unit;
+    }
+
+    /** The mean over clusters of PCL's unclipped φ (α = 10); NaN when no cluster has two members. */
+    private static double meanRawPhi(Mat x, Mat centroids, int[] assign) {
         double[] raw;
         try {
-            raw = Concentration.raw(new Mat(n, d, xd), new Mat(k, d, cd), assign, 10);
+            raw = Concentration.raw(x, centroids, assign, 10);
         } catch (IllegalArgumentException e) {
             raw = new double[] {Double.NaN};
         }
@@ -54,84 +89,76 @@ public final class Coagulation {
         for (double v : raw) {
             phi += v / raw.length;
         }
-        m.put("raw_phi", phi);
-        double[] unit = new double[k * d];
-        for (int c = 0; c < k; c++) {
-            double s = 0;
-            for (int a = 0; a < d; a++) {
-                s += cd[c * d + a] * cd[c * d + a];
-            }
-            double inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-            for (int a = 0; a < d; a++) {
-                unit[c * d + a] = cd[c * d + a] * inv;
-            }
-        }
-        double dispersion = 0;
-        int nonEmpty = 0;
-        double intraUnif = 0;
-        double effRank = 0;
-        int multi = 0;
-        double intraDist = 0;
-        long intraPairs = 0;
-        for (int c = 0; c < k; c++) {
-            List<Integer> mem = members.get(c);
+        return phi;
+    }
+
+    /** The sums over clusters of the within-cluster measures, and the counts they are averaged over. */
+    private static final class Within {
+        double dispersion;
+        int nonEmpty;
+        double intraUnif;
+        double effRank;
+        int multi;
+        double intraDist;
+        long intraPairs;
+
+        /** Adds cluster c (members mem, unit centroid row c of {@code unit}) of the features x (rows of d). */
+        void add(double[] x, int d, List<Integer> mem, double[] unit, int c) {
             if (mem.isEmpty()) {
-                continue;
+                return;
             }
             nonEmpty++;
             double disp = 0;
             for (int i : mem) {
                 double dot = 0;
                 for (int a = 0; a < d; a++) {
-                    dot += xd[i * d + a] * unit[c * d + a];
+                    dot += x[i * d + a] * unit[c * d + a];
                 }
                 disp += 2 - 2 * dot;
             }
             dispersion += disp / mem.size();
             if (mem.size() < 2) {
-                continue;
+                return;
             }
             multi++;
             double[] sub = new double[mem.size() * d];
             for (int r = 0; r < mem.size(); r++) {
-                System.arraycopy(xd, mem.get(r) * d, sub, r * d, d);
+                System.arraycopy(x, mem.get(r) * d, sub, r * d, d);
             }
             intraUnif += Uniformity.forward(new Mat(mem.size(), d, sub.clone()), 2);
             for (int p = 0; p < mem.size(); p++) {
                 for (int q = p + 1; q < mem.size(); q++) {
-                    double s = 0;
-                    for (int a = 0; a < d; a++) {
-                        double r = sub[p * d + a] - sub[q * d + a];
-                        s += r * r;
-                    }
-                    intraDist += Math.sqrt(s);
+                    intraDist += distance(sub, p, sub, q, d);
                     intraPairs++;
                 }
             }
             effRank += effectiveRank(sub, mem.size(), d);
         }
-        double interDist = 0;
-        long interPairs = 0;
+    }
+
+    /** ||a_i − b_j|| for rows of d. */
+    private static double distance(double[] a, int i, double[] b, int j, int d) {
+        double s = 0;
+        for (int t = 0; t < d; t++) {
+            double r = a[i * d + t] - b[j * d + t];
+            s += r * r;
+        }
+        return Math.sqrt(s);
+    }
+
+    /** {sum, count} of the distances between the unit centroids of non-empty clusters, each pair once. */
+    private static double[] centroidDistances(double[] unit, int k, int d, List<List<Integer>> members) {
+        double sum = 0;
+        long pairs = 0;
         for (int a = 0; a < k; a++) {
             for (int b = a + 1; b < k; b++) {
-                if (members.get(a).isEmpty() || members.get(b).isEmpty()) {
-                    continue;
+                if (!members.get(a).isEmpty() && !members.get(b).isEmpty()) {
+                    sum += distance(unit, a, unit, b, d);
+                    pairs++;
                 }
-                double s = 0;
-                for (int t = 0; t < d; t++) {
-                    double r = unit[a * d + t] - unit[b * d + t];
-                    s += r * r;
-                }
-                interDist += Math.sqrt(s);
-                interPairs++;
             }
         }
-        m.put("dispersion", dispersion / nonEmpty);
-        m.put("intra_uniformity", multi > 0 ? intraUnif / multi : Double.NaN);
-        m.put("separation_ratio", intraPairs > 0 && interPairs > 0
-                ? (intraDist / intraPairs) / (interDist / interPairs) : Double.NaN);
-        m.put("effective_rank", multi > 0 ? effRank / multi : Double.NaN);
-        return m;
+        return new double[] {sum, pairs};
     }
 
     /** exp(−Σ p_i log p_i) with p the singular values of the centred rows divided by their sum; 0 if all vanish. */

@@ -46,8 +46,7 @@ public final class Runner {
 
     public static Data data(Spec spec, TrainConfig base, Path home, Path evalData) throws IOException {
         TrainConfig.Data d = base.data();
-        Dataset all = Datasets.load(d.dataset(), d.data() == null ? null : Path.of(d.data()), home, d.imageSize(),
-                d.limit()).train();
+        Dataset all = Datasets.load(Datasets.Request.of(d, home)).train();
         int v = spec.eval().validation();
         if (v > 0) {
             if (v >= all.n()) {
@@ -57,7 +56,7 @@ public final class Runner {
         }
         String ds = spec.eval().dataset() == null ? d.dataset() : spec.eval().dataset();
         Path dir = evalData != null ? evalData : spec.eval().data() == null ? null : Path.of(spec.eval().data());
-        return new Data(all, Datasets.loadTest(ds, dir, home, d.imageSize()));
+        return new Data(all, Datasets.loadTest(Datasets.Request.of(ds, home, d.imageSize()).withData(dir)));
     }
 
     public static Path runDir(Path out, String config, long seed) {

@@ -15,7 +15,13 @@ import org.pauc.export.onnx.Onnx;
 import org.pauc.io.AtomicFile;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Layer;
-import org.pauc.nn.Modules;
+import org.pauc.nn.BatchNorm;
+import org.pauc.nn.Conv2d;
+import org.pauc.nn.GlobalAvgPool;
+import org.pauc.nn.Linear;
+import org.pauc.nn.MaxPool;
+import org.pauc.nn.Relu;
+import org.pauc.nn.Window;
 import org.pauc.nn.Network;
 import org.pauc.nn.Param;
 import org.pauc.nn.ResidualBlock;
@@ -112,18 +118,18 @@ public final class OnnxExport {
 
     private String layer(Layer l, String x) {
         return switch (l) {
-            case Modules.Conv2d c -> conv(c, x);
-            case Modules.BatchNorm b -> batchNorm(b, x);
-            case Modules.Relu r -> node("Relu", x);
-            case Modules.GlobalAvgPool g -> node("Flatten", node("GlobalAveragePool", x), intAttr("axis", 1));
-            case Modules.Linear lin -> gemm(lin, x);
+            case Conv2d c -> conv(c, x);
+            case BatchNorm b -> batchNorm(b, x);
+            case Relu r -> node("Relu", x);
+            case GlobalAvgPool g -> node("Flatten", node("GlobalAveragePool", x), intAttr("axis", 1));
+            case Linear lin -> gemm(lin, x);
             case ResidualBlock b -> residual(b, x);
-            case Modules.MaxPool p -> node("MaxPool", x, windowAttrs(p.window()));
+            case MaxPool p -> node("MaxPool", x, windowAttrs(p.window()));
             default -> throw new IllegalArgumentException("ONNX export: no mapping for layer " + l.describe());
         };
     }
 
-    private String conv(Modules.Conv2d c, String x) {
+    private String conv(Conv2d c, String x) {
         int[] s = c.weight().shape; // kh, kw, cin, cout
         float[] w = be.download(c.weight().value);
         float[] oihw = new float[w.length];
@@ -147,20 +153,20 @@ public final class OnnxExport {
         return node("Conv", inputs, windowAttrs(c.window()));
     }
 
-    private static Onnx.AttributeProto[] windowAttrs(Modules.Window w) {
+    private static Onnx.AttributeProto[] windowAttrs(Window w) {
         return new Onnx.AttributeProto[] {intsAttr("kernel_shape", w.k(), w.k()), intsAttr("strides", w.stride(), w.stride()),
             intsAttr("pads", w.pad(), w.pad(), w.pad(), w.pad())};
     }
 
-    private String batchNorm(Modules.BatchNorm b, String x) {
+    private String batchNorm(BatchNorm b, String x) {
         int ch = b.gamma().shape[0];
         String y = node("BatchNormalization", List.of(x, initializer(b.gamma(), ch), initializer(b.beta(), ch),
                 initializer(b.runningMean(), ch), initializer(b.runningVar(), ch)),
-                floatAttr("epsilon", Modules.BatchNorm.eps()));
+                floatAttr("epsilon", BatchNorm.eps()));
         return b.fusedRelu() ? node("Relu", y) : y;
     }
 
-    private String gemm(Modules.Linear l, String x) {
+    private String gemm(Linear l, String x) {
         int[] s = l.weight().shape; // out, in
         return node("Gemm", List.of(x, initializer(l.weight(), s[0], s[1]), initializer(l.bias(), s[0])),
                 intAttr("transB", 1));

@@ -127,6 +127,47 @@ public final class SafeTensors {
         return header;
     }
 
+    /** A header's shape: sizes that are integers ≥ 0. */
+    private static int[] shape(Path file, String tensor, JsonNode sh) throws InputException {
+        int[] shape = new int[sh.size()];
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode dim = sh.get(i);
+            if (!dim.isIntegralNumber() || !dim.canConvertToInt() || dim.intValue() < 0) {
+                throw new InputException(file, "tensor " + tensor + " has shape " + sh + ": sizes must be integers ≥ 0");
+            }
+            shape[i] = dim.intValue();
+        }
+        return shape;
+    }
+
+    /** The number of elements of a shape; Long.MAX_VALUE when it overflows (no file has that many). */
+    private static long elements(int[] shape) {
+        long count = 1;
+        for (int size : shape) {
+            try {
+                count = Math.multiplyExact(count, size);
+            } catch (ArithmeticException overflow) {
+                return Long.MAX_VALUE;
+            }
+        }
+        return count;
+    }
+
+    /** The tensors' byte ranges tile the data exactly: no hole, no overlap, nothing after the last. */
+    private static void checkTiling(Path file, List<long[]> ranges, long dataLength) throws InputException {
+        ranges.sort((a, b) -> Long.compare(a[0], b[0]));
+        long pos = 0;
+        for (long[] r : ranges) {
+            if (r[0] != pos) {
+                throw new InputException(file, "tensor data has " + (r[0] < pos ? "overlaps" : "holes"));
+            }
+            pos = r[1];
+        }
+        if (pos != dataLength) {
+            throw new InputException(file, "" + (dataLength - pos) + " bytes after the last tensor (truncated or corrupt)");
+        }
+    }
+
     /** Reads and validates a file; every problem is an IOException naming the file and what is wrong. */
     public static Contents read(Path file) throws IOException {
         byte[] all = Limits.readRegularFile(file, Limits.MAX_FILE_BYTES, "safetensors file");
@@ -158,26 +199,12 @@ public final class SafeTensors {
                 throw new InputException(file, "tensor " + e.getKey() + " has dtype " + dtype
                         + ", pauc reads F32 and I32 only");
             }
-            JsonNode sh = t.path("shape");
             JsonNode off = t.path("data_offsets");
-            if (!sh.isArray() || !off.isArray() || off.size() != 2) {
+            if (!t.path("shape").isArray() || !off.isArray() || off.size() != 2) {
                 throw new InputException(file, "tensor " + e.getKey() + " lacks a shape or data_offsets");
             }
-            int[] shape = new int[sh.size()];
-            long count = 1;
-            for (int i = 0; i < shape.length; i++) {
-                JsonNode dim = sh.get(i);
-                if (!dim.isIntegralNumber() || !dim.canConvertToInt() || dim.intValue() < 0) {
-                    throw new InputException(file, "tensor " + e.getKey() + " has shape " + sh + ": sizes must be "
-                            + "integers ≥ 0");
-                }
-                shape[i] = dim.intValue();
-                try {
-                    count = Math.multiplyExact(count, shape[i]);
-                } catch (ArithmeticException overflow) {
-                    count = Long.MAX_VALUE;
-                }
-            }
+            int[] shape = shape(file, e.getKey(), t.path("shape"));
+            long count = elements(shape);
             long begin = off.get(0).asLong();
             long end = off.get(1).asLong();
             if (begin < 0 || end < begin || end > dataLength || (end - begin) % 4 != 0 || (end - begin) / 4 != count) {
@@ -197,17 +224,7 @@ public final class SafeTensors {
                 ints.put(e.getKey(), new IntTensor(shape, data));
             }
         }
-        ranges.sort((a, b) -> Long.compare(a[0], b[0]));
-        long pos = 0;
-        for (long[] r : ranges) {
-            if (r[0] != pos) {
-                throw new InputException(file, "tensor data has " + (r[0] < pos ? "overlaps" : "holes"));
-            }
-            pos = r[1];
-        }
-        if (pos != dataLength) {
-            throw new InputException(file, "" + (dataLength - pos) + " bytes after the last tensor (truncated or corrupt)");
-        }
+        checkTiling(file, ranges, dataLength);
         return new Contents(tensors, metadata, ints);
     }
 }

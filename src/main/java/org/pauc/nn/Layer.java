@@ -25,7 +25,7 @@ public interface Layer extends AutoCloseable {
     String describe();
 
     /** The batch norms of this layer, itself included (for {@link Network#splitBatchNorm}). */
-    default List<Modules.BatchNorm> allBatchNorms() {
+    default List<BatchNorm> allBatchNorms() {
         return List.of();
     }
 

@@ -22,8 +22,8 @@ public final class Models {
         int[] widths = {32, 64, 128};
         int c = input.c();
         for (int i = 0; i < widths.length; i++) {
-            l.add(new Modules.Conv2d(be, rng, "backbone.conv" + (i + 1), c, widths[i], 3, i == 0 ? 1 : 2, 1, true));
-            l.add(new Modules.BatchNorm(be, "backbone.bn" + (i + 1), widths[i], true));
+            l.add(new Conv2d(be, rng, "backbone.conv" + (i + 1), c, widths[i], 3, i == 0 ? 1 : 2, 1, true));
+            l.add(new BatchNorm(be, "backbone.bn" + (i + 1), widths[i], true));
             c = widths[i];
         }
         return withHead(be, rng, input, l, c, 128, dim);
@@ -37,8 +37,8 @@ public final class Models {
     public static Network resnet18(Backend be, long seed, Dims input, int dim) {
         SplittableRandom rng = Seeds.weights(seed);
         List<Layer> l = new ArrayList<>();
-        l.add(new Modules.Conv2d(be, rng, "backbone.conv1", input.c(), 64, 3, 1, 1, false));
-        l.add(new Modules.BatchNorm(be, "backbone.bn1", 64, true));
+        l.add(new Conv2d(be, rng, "backbone.conv1", input.c(), 64, 3, 1, 1, false));
+        l.add(new BatchNorm(be, "backbone.bn1", 64, true));
         int c = stages(be, rng, l, new int[] {2, 2, 2, 2}, false);
         return withHead(be, rng, input, l, c, c, dim);
     }
@@ -69,9 +69,9 @@ public final class Models {
     private static Network imagenetResnet(Backend be, long seed, Dims input, int dim, int[] blocks, boolean bottleneck) {
         SplittableRandom rng = Seeds.weights(seed);
         List<Layer> l = new ArrayList<>();
-        l.add(new Modules.Conv2d(be, rng, "backbone.conv1", input.c(), 64, 7, 2, 3, false));
-        l.add(new Modules.BatchNorm(be, "backbone.bn1", 64, true));
-        l.add(new Modules.MaxPool(3, 2, 1));
+        l.add(new Conv2d(be, rng, "backbone.conv1", input.c(), 64, 7, 2, 3, false));
+        l.add(new BatchNorm(be, "backbone.bn1", 64, true));
+        l.add(new MaxPool(3, 2, 1));
         int c = stages(be, rng, l, blocks, bottleneck);
         return withHead(be, rng, input, l, c, c, dim);
     }
@@ -97,11 +97,11 @@ public final class Models {
     /** Global average pool (the end of the backbone), then the head Linear(c→hidden) + ReLU → Linear(hidden→dim). */
     private static Network withHead(Backend be, SplittableRandom rng, Dims input, List<Layer> l, int c, int hidden,
                                     int dim) {
-        l.add(new Modules.GlobalAvgPool());
+        l.add(new GlobalAvgPool());
         int backbone = l.size();
-        l.add(new Modules.Linear(be, rng, "head.fc1", c, hidden));
-        l.add(new Modules.Relu());
-        l.add(new Modules.Linear(be, rng, "head.fc2", hidden, dim));
+        l.add(new Linear(be, rng, "head.fc1", c, hidden));
+        l.add(new Relu());
+        l.add(new Linear(be, rng, "head.fc2", hidden, dim));
         return new Network(input, l, backbone);
     }
 

@@ -50,11 +50,11 @@ public final class Network implements AutoCloseable {
 
     /**
      * Training-mode batch norm over {@code splits} groups of each batch (split batch norm; 1 = plain): see
-     * {@link Modules.BatchNorm#split}.
+     * {@link BatchNorm#split}.
      */
     public void splitBatchNorm(int splits) {
         for (Layer l : layers) {
-            for (Modules.BatchNorm bn : l.allBatchNorms()) {
+            for (BatchNorm bn : l.allBatchNorms()) {
                 bn.split(splits);
             }
         }

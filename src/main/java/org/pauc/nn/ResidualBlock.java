@@ -15,10 +15,10 @@ import org.pauc.backend.Buffer;
  * downsample.0/downsample.1. Keeps its inner activations for backward.
  */
 public final class ResidualBlock implements Layer {
-    private final List<Modules.Conv2d> convs;
-    private final List<Modules.BatchNorm> bns;
-    private final Modules.Conv2d downConv;
-    private final Modules.BatchNorm downBn;
+    private final List<Conv2d> convs;
+    private final List<BatchNorm> bns;
+    private final Conv2d downConv;
+    private final BatchNorm downBn;
     private final String kind;
     private final int cin;
     private final int cout;
@@ -41,21 +41,21 @@ public final class ResidualBlock implements Layer {
         this.cin = cin;
         this.cout = cout;
         this.stride = stride;
-        List<Modules.Conv2d> cs = new ArrayList<>();
-        List<Modules.BatchNorm> bs = new ArrayList<>();
+        List<Conv2d> cs = new ArrayList<>();
+        List<BatchNorm> bs = new ArrayList<>();
         int c = cin;
         for (int i = 0; i < widths.length; i++) {
             int k = kernels[i];
-            cs.add(new Modules.Conv2d(be, rng, name + ".conv" + (i + 1), c, widths[i], k, i == strideStage ? stride : 1,
+            cs.add(new Conv2d(be, rng, name + ".conv" + (i + 1), c, widths[i], k, i == strideStage ? stride : 1,
                     k / 2, false));
-            bs.add(new Modules.BatchNorm(be, name + ".bn" + (i + 1), widths[i], i < widths.length - 1));
+            bs.add(new BatchNorm(be, name + ".bn" + (i + 1), widths[i], i < widths.length - 1));
             c = widths[i];
         }
         convs = List.copyOf(cs);
         bns = List.copyOf(bs);
         boolean project = stride != 1 || cin != cout;
-        downConv = project ? new Modules.Conv2d(be, rng, name + ".downsample.0", cin, cout, 1, stride, 0, false) : null;
-        downBn = project ? new Modules.BatchNorm(be, name + ".downsample.1", cout, false) : null;
+        downConv = project ? new Conv2d(be, rng, name + ".downsample.0", cin, cout, 1, stride, 0, false) : null;
+        downBn = project ? new BatchNorm(be, name + ".downsample.1", cout, false) : null;
     }
 
     /** ResNet-18/34's basic block: conv3×3(stride) + BN + ReLU → conv3×3 + BN. */
@@ -74,20 +74,20 @@ public final class ResidualBlock implements Layer {
     }
 
     /** The main path's convolutions and batch norms, in order (all but the last batch norm end with a ReLU). */
-    public List<Modules.Conv2d> convs() {
+    public List<Conv2d> convs() {
         return convs;
     }
 
-    public List<Modules.BatchNorm> batchNorms() {
+    public List<BatchNorm> batchNorms() {
         return bns;
     }
 
     /** The shortcut's convolution and batch norm; null for the identity. */
-    public Modules.Conv2d downsampleConv() {
+    public Conv2d downsampleConv() {
         return downConv;
     }
 
-    public Modules.BatchNorm downsampleBn() {
+    public BatchNorm downsampleBn() {
         return downBn;
     }
 
@@ -177,8 +177,8 @@ public final class ResidualBlock implements Layer {
     }
 
     @Override
-    public List<Modules.BatchNorm> allBatchNorms() {
-        List<Modules.BatchNorm> all = new ArrayList<>(bns);
+    public List<BatchNorm> allBatchNorms() {
+        List<BatchNorm> all = new ArrayList<>(bns);
         if (downBn != null) {
             all.add(downBn);
         }
@@ -218,8 +218,8 @@ public final class ResidualBlock implements Layer {
     @Override
     public void close() {
         Layer.super.close();
-        convs.forEach(Modules.Conv2d::close);
-        bns.forEach(Modules.BatchNorm::close);
+        convs.forEach(Conv2d::close);
+        bns.forEach(BatchNorm::close);
         if (downConv != null) {
             downConv.close();
             downBn.close();

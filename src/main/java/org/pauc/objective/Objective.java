@@ -64,7 +64,30 @@ public final class Objective {
 
     /** Unweighted terms (proto and align averaged over granularities), the total, and the accuracies. */
     public record Terms(double infoNce, double protoNce, double align, double uniformity, double correlation,
-                        double total, double accInst, double accProto) {}
+                        double total, double accInst, double accProto) {
+        public static final Terms ZERO = new Terms(0, 0, 0, 0, 0, 0, 0, 0);
+
+        /** Term by term sum (an epoch's running sums). */
+        public Terms plus(Terms o) {
+            return new Terms(infoNce + o.infoNce, protoNce + o.protoNce, align + o.align, uniformity + o.uniformity,
+                    correlation + o.correlation, total + o.total, accInst + o.accInst, accProto + o.accProto);
+        }
+
+        /** Term by term quotient (sums into means). */
+        public Terms dividedBy(double n) {
+            return new Terms(infoNce / n, protoNce / n, align / n, uniformity / n, correlation / n, total / n,
+                    accInst / n, accProto / n);
+        }
+
+        /** The components in declaration order, for a collective; {@link #of} reads them back. */
+        public double[] values() {
+            return new double[] {infoNce, protoNce, align, uniformity, correlation, total, accInst, accProto};
+        }
+
+        public static Terms of(double[] v) {
+            return new Terms(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+        }
+    }
 
     private Objective() {}
 

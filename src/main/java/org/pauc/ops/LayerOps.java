@@ -1,5 +1,6 @@
 package org.pauc.ops;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -156,6 +157,23 @@ public final class LayerOps {
             }
             return Map.of("A", da, "B", db);
         }
+
+        @Override
+        protected List<Cases.Case> cases(Cases r) {
+            List<Cases.Case> cases = new ArrayList<>();
+            int m = 5;
+            int n = 7;
+            int k = 3;
+            for (int ta = 0; ta < 2; ta++) {
+                for (int tb = 0; tb < 2; tb++) {
+                    Tensor a = ta == 0 ? r.gaussianTensor(1, m, k) : r.gaussianTensor(1, k, m);
+                    Tensor b = tb == 0 ? r.gaussianTensor(1, k, n) : r.gaussianTensor(1, n, k);
+                    cases.add(r.of((ta == 0 ? "N" : "T") + (tb == 0 ? "N" : "T"), Cases.params("ta", ta, "tb", tb),
+                            "A", a, "B", b, "dy", r.gaussianTensor(1, m, n)));
+                }
+            }
+            return cases;
+        }
     }
 
     /** NHWC conv: x n×h×w×cin, w kh×kw×cin×cout, b cout; params stride, pad. */
@@ -184,6 +202,24 @@ public final class LayerOps {
         Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
             Layers.ConvGrads g = Layers.conv2dBackward(shape(in, p), d(in, "x"), d(in, "w"), d(in, "dy"));
             return Map.of("x", g.dx(), "w", g.dw(), "b", g.db());
+        }
+
+        @Override
+        protected List<Cases.Case> cases(Cases r) {
+            return List.of(
+                    convCase(r, "3x3-stride1-pad1", 2, 5, 6, 3, 4, 3, 1, 1),
+                    convCase(r, "3x3-stride2-pad1", 2, 7, 5, 2, 3, 3, 2, 1),
+                    convCase(r, "1x1-stride1-pad0", 1, 4, 3, 5, 2, 1, 1, 0),
+                    convCase(r, "3x3-stride1-pad0", 1, 5, 5, 1, 2, 3, 1, 0));
+        }
+
+        private static Cases.Case convCase(Cases r, String name, int n, int h, int w, int cin, int cout, int k, int stride,
+                                           int pad) {
+            int oh = (h + 2 * pad - k) / stride + 1;
+            int ow = (w + 2 * pad - k) / stride + 1;
+            return r.of(name, Cases.params("stride", stride, "pad", pad), "x", r.gaussianTensor(1, n, h, w, cin),
+                    "w", r.gaussianTensor(0.5, k, k, cin, cout), "b", r.gaussianTensor(1, cout),
+                    "dy", r.gaussianTensor(1, n, oh, ow, cout));
         }
     }
 
@@ -216,6 +252,17 @@ public final class LayerOps {
             Layers.NormGrads g = Layers.batchNormBackward(rows, c, d(in, "x"), d(in, "gamma"), st.mean(), st.invStd(),
                     d(in, "dy"));
             return Map.of("x", g.dx(), "gamma", g.dgamma(), "beta", g.dbeta());
+        }
+
+        @Override
+        protected List<Cases.Case> cases(Cases r) {
+            return List.of(
+                    r.of("1d", "x", r.gaussianTensor(2, 6, 5), "gamma", r.gaussianTensor(1, 5), "beta", r.gaussianTensor(1, 5),
+                            "dy", r.gaussianTensor(1, 6, 5)),
+                    r.of("2d", "x", r.gaussianTensor(1, 2, 3, 3, 4), "gamma", r.gaussianTensor(1, 4),
+                            "beta", r.gaussianTensor(1, 4), "dy", r.gaussianTensor(1, 2, 3, 3, 4)),
+                    r.of("two-rows", Cases.params("eps", 1e-3), "x", r.gaussianTensor(1, 2, 3), "gamma", r.gaussianTensor(1, 3),
+                            "beta", r.gaussianTensor(1, 3), "dy", r.gaussianTensor(1, 2, 3)));
         }
     }
 
@@ -279,6 +326,15 @@ public final class LayerOps {
             }
             return Map.of("x", dx, "gamma", dgamma, "beta", dbeta);
         }
+
+        @Override
+        protected List<Cases.Case> cases(Cases r) {
+            return List.of(
+                    r.of("2d-two-groups", Cases.params("splits", 2), "x", r.gaussianTensor(1, 4, 2, 3, 3),
+                            "gamma", r.gaussianTensor(1, 3), "beta", r.gaussianTensor(1, 3), "dy", r.gaussianTensor(1, 4, 2, 3, 3)),
+                    r.of("1d-three-groups", Cases.params("splits", 3), "x", r.gaussianTensor(2, 6, 4),
+                            "gamma", r.gaussianTensor(1, 4), "beta", r.gaussianTensor(1, 4), "dy", r.gaussianTensor(1, 6, 4)));
+        }
     }
 
     private static final class ReluOp extends LayerOp {
@@ -294,6 +350,11 @@ public final class LayerOps {
         @Override
         Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
             return Map.of("x", Layers.reluBackward(Layers.relu(d(in, "x")), d(in, "dy")));
+        }
+
+        @Override
+        protected List<Cases.Case> cases(Cases r) {
+            return List.of(r.of("random", "x", r.awayFromZero(4, 6), "dy", r.gaussianTensor(1, 4, 6)));
         }
     }
 
@@ -331,6 +392,15 @@ public final class LayerOps {
         Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
             return Map.of("x", backward.apply(pool(in, p), d(in, "x"), d(in, "dy")));
         }
+
+        @Override
+        protected List<Cases.Case> cases(Cases r) {
+            return List.of(
+                    r.of("2x2-stride2", Cases.params("kernel", 2, "stride", 2), "x", r.gaussianTensor(1, 2, 4, 6, 3),
+                            "dy", r.gaussianTensor(1, 2, 2, 3, 3)),
+                    r.of("3x3-stride2-odd", Cases.params("kernel", 3, "stride", 2), "x", r.gaussianTensor(1, 1, 7, 5, 2),
+                            "dy", r.gaussianTensor(1, 1, 3, 2, 2)));
+        }
     }
 
     private static final class GlobalAvgPoolOp extends LayerOp {
@@ -348,6 +418,11 @@ public final class LayerOps {
         Map<String, double[]> backward(Map<String, Tensor> in, Map<String, Double> p) {
             int[] x = dims(in, "x", 4);
             return Map.of("x", Layers.globalAvgPoolBackward(x[0], x[1] * x[2], x[3], d(in, "dy")));
+        }
+
+        @Override
+        protected List<Cases.Case> cases(Cases r) {
+            return List.of(r.of("random", "x", r.gaussianTensor(1, 3, 2, 5, 4), "dy", r.gaussianTensor(1, 3, 4)));
         }
     }
 
@@ -370,6 +445,12 @@ public final class LayerOps {
             int[] w = dims(in, "w", 2);
             Layers.LinearGrads g = Layers.linearBackward(x[0], x[1], w[0], d(in, "x"), d(in, "w"), d(in, "dy"));
             return Map.of("x", g.dx(), "w", g.dw(), "b", g.db());
+        }
+
+        @Override
+        protected List<Cases.Case> cases(Cases r) {
+            return List.of(r.of("random", "x", r.gaussianTensor(1, 4, 5), "w", r.gaussianTensor(0.5, 3, 5),
+                    "b", r.gaussianTensor(1, 3), "dy", r.gaussianTensor(1, 4, 3)));
         }
     }
 }

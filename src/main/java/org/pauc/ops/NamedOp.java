@@ -5,12 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.pauc.backend.Backend;
 import org.pauc.tensor.Tensor;
 
 /**
- * One op (of the loss contract, docs/losses.md, or a layer of the backends) behind a name-based calling convention: tensors in by input
- * name, parameters by name (missing ones take their defaults), tensors out. This is the surface that
- * the gradient checker, the reference-vector checker and generator, and cross-backend verification use.
+ * One op (of the loss contract, docs/losses.md, or a layer of the backends), declared once: its name, inputs,
+ * parameters and defaults, the oracle's evaluation, its seeded test cases, and (for the contract's ops) how a
+ * backend's implementation is called. Tensors go in by input name, parameters by name (missing ones take their
+ * defaults), tensors come out. The gradient checker, the reference-vector generator and checker, the evaluation of
+ * reference vectors on a backend and the op lists of the docs are all derived from these declarations.
  */
 public abstract class NamedOp {
     private final String name;
@@ -82,6 +85,37 @@ public abstract class NamedOp {
     /** The scalar that the grad.* outputs differentiate: the loss (sum(dy ⊙ y) for l2_normalize). */
     public final double objective(Map<String, Tensor> inputs, Map<String, Double> params) {
         return scalar(inputs, resolve(inputs, params));
+    }
+
+    /** This op's seeded test cases (a random one and the edge cases that break naive implementations). */
+    public final List<Cases.Case> cases(long seed) {
+        return cases(new Cases(seed, name));
+    }
+
+    /** The cases, drawn from {@code random}. */
+    protected abstract List<Cases.Case> cases(Cases random);
+
+    /**
+     * The op evaluated by a backend's implementation: the outputs of {@link #evaluate}, in float precision. The
+     * inputs are checked by the oracle's own validation first, so bad ids fail with its message before any kernel.
+     */
+    public final Map<String, Tensor> evaluate(Backend backend, Map<String, Tensor> inputs, Map<String, Double> params) {
+        Map<String, Double> p = resolve(inputs, params);
+        validate(inputs, p);
+        try (BackendCall call = new BackendCall(backend)) {
+            return compute(call, inputs, p);
+        }
+    }
+
+    /** The oracle's checks of these inputs and parameters, without computing anything. */
+    protected void validate(Map<String, Tensor> in, Map<String, Double> p) {}
+
+    /**
+     * The backend form: which {@code Backend} method evaluates this op. The contract's ops have one; a layer has none
+     * (pauc verify checks the layers).
+     */
+    protected Map<String, Tensor> compute(BackendCall call, Map<String, Tensor> in, Map<String, Double> p) {
+        throw new IllegalArgumentException("op '" + name + "' has no backend form (pauc verify checks the layers)");
     }
 
     protected abstract Map<String, Tensor> compute(Map<String, Tensor> in, Map<String, Double> p);

@@ -11,7 +11,7 @@ public final class Align {
 
     private Align() {}
 
-    private static void validate(Mat v, Mat c, int[] pos, double alpha) {
+    public static void validate(Mat v, Mat c, int[] pos, double alpha) {
         Check.minRows(OP, "v", v, 1);
         Check.minRows(OP, "C", c, 1);
         Check.cols(OP, "C", c, v.cols, "the width d of v");

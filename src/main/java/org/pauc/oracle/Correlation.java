@@ -11,7 +11,7 @@ public final class Correlation {
 
     private Correlation() {}
 
-    private static void validate(Mat z, double eps) {
+    public static void validate(Mat z, double eps) {
         Check.minRows(OP, "z", z, 1);
         Check.positive(OP, "eps", eps);
     }

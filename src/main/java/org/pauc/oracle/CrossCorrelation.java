@@ -15,7 +15,7 @@ public final class CrossCorrelation {
 
     private CrossCorrelation() {}
 
-    private static void validate(Mat za, Mat zb, double lambdaOff, double eps) {
+    public static void validate(Mat za, Mat zb, double lambdaOff, double eps) {
         Check.minRows(OP, "za", za, 1);
         Check.shape(OP, "zb", zb, za.rows, za.cols, "the shape of za");
         Check.finite(OP, "lambda_off", lambdaOff);

@@ -10,7 +10,7 @@ public final class InfoNce {
 
     private InfoNce() {}
 
-    private static void validate(Mat q, Mat k, Mat queue, double tau) {
+    public static void validate(Mat q, Mat k, Mat queue, double tau) {
         Check.minRows(OP, "q", q, 1);
         Check.shape(OP, "k", k, q.rows, q.cols, "the shape of q");
         Check.cols(OP, "queue", queue, q.cols, "the width d of q");

@@ -11,6 +11,12 @@ public final class L2Normalize {
 
     private L2Normalize() {}
 
+    /** The checks of {@link #backward}: eps positive, dy of x's shape. */
+    public static void validate(Mat x, Mat dy, double eps) {
+        Check.positive(OP, "eps", eps);
+        Check.shape(OP, "dy", dy, x.rows, x.cols, "the shape of x");
+    }
+
     public static Mat forward(Mat x, double eps) {
         Check.positive(OP, "eps", eps);
         Mat y = x.copy();
@@ -25,8 +31,7 @@ public final class L2Normalize {
 
     /** Gradient of sum(dy ⊙ y) with respect to x. */
     public static Mat backward(Mat x, Mat dy, double eps) {
-        Check.positive(OP, "eps", eps);
-        Check.shape(OP, "dy", dy, x.rows, x.cols, "the shape of x");
+        validate(x, dy, eps);
         Mat y = forward(x, eps);
         Mat dx = new Mat(x.rows, x.cols);
         for (int i = 0; i < x.rows; i++) {

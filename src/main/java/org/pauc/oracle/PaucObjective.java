@@ -27,9 +27,11 @@ public final class PaucObjective {
 
     private PaucObjective() {}
 
-    private static void validate(Mat u, List<Clustering> clusterings, Params p) {
+    /** Every input and parameter checked as the terms the weights switch on would check them, before any work. */
+    public static void validate(Mat u, Mat k, Mat queue, List<Clustering> clusterings, Params p) {
         Check.minRows(OP, "u", u, 1);
         Mat probe = new Mat(u.rows, u.cols);
+        InfoNce.validate(probe, k, queue, p.tau());
         for (int m = 0; m < clusterings.size(); m++) {
             try {
                 ProtoNce.validate(probe, clusterings.get(m));
@@ -41,10 +43,16 @@ public final class PaucObjective {
         Check.finite(OP, "lambda_align", p.lambdaAlign());
         Check.finite(OP, "lambda_unif", p.lambdaUnif());
         Check.finite(OP, "lambda_corr", p.lambdaCorr());
+        if (p.lambdaUnif() != 0) {
+            Uniformity.validate(probe, p.t());
+        }
+        if (p.lambdaCorr() != 0) {
+            Correlation.validate(probe, p.eps());
+        }
     }
 
     public static Terms forward(Mat u, Mat k, Mat queue, List<Clustering> clusterings, Params p) {
-        validate(u, clusterings, p);
+        validate(u, k, queue, clusterings, p);
         Mat v = L2Normalize.forward(u, L2Normalize.DEFAULT_EPS);
         double info = InfoNce.forward(v, k, queue, p.tau());
         double proto = 0;
@@ -67,7 +75,7 @@ public final class PaucObjective {
 
     /** dL/du · dL: the terms' gradients w.r.t. v, summed, then through l2_normalize. */
     public static Mat backward(Mat u, Mat k, Mat queue, List<Clustering> clusterings, Params p, double dL) {
-        validate(u, clusterings, p);
+        validate(u, k, queue, clusterings, p);
         Mat v = L2Normalize.forward(u, L2Normalize.DEFAULT_EPS);
         Mat dv = InfoNce.backward(v, k, queue, p.tau(), dL);
         int m = clusterings.size();

@@ -12,7 +12,7 @@ public final class ProtoNce {
 
     private ProtoNce() {}
 
-    static void validate(Mat q, Clustering cl) {
+    public static void validate(Mat q, Clustering cl) {
         Check.minRows(OP, "q", q, 1);
         Check.minRows(OP, "C", cl.prototypes(), 1);
         Check.cols(OP, "C", cl.prototypes(), q.cols, "the width d of q");

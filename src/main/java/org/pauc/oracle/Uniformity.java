@@ -11,7 +11,7 @@ public final class Uniformity {
 
     private Uniformity() {}
 
-    private static void validate(Mat v, double t) {
+    public static void validate(Mat v, double t) {
         if (v == null || v.rows < 2) {
             throw new IllegalArgumentException(OP + ": v needs N ≥ 2 rows (pairs of samples), got "
                     + (v == null ? "nothing" : v.shape()));

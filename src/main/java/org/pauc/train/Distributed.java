@@ -91,13 +91,9 @@ final class Distributed {
         if (dist.size() == 1) {
             return t;
         }
-        double[] v = {t.infoNce(), t.protoNce(), t.align(), t.uniformity(), t.correlation(), t.total(), t.accInst(),
-            t.accProto()};
+        double[] v = t.values();
         dist.allReduceSum(v, 0, v.length);
-        for (int i = 0; i < v.length; i++) {
-            v[i] /= dist.size();
-        }
-        return new Objective.Terms(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+        return Objective.Terms.of(v).dividedBy(dist.size());
     }
 
     /** One console line: the seconds this epoch spent in each kind of collective call (rank 0's, waiting included). */

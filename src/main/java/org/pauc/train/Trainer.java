@@ -249,12 +249,10 @@ public final class Trainer {
         Objective.Decorrelation decorrelation = new Objective.Decorrelation(
                 cfg.objective().correlation() == TrainConfig.Correlation.CROSS_VIEW, cfg.objective().lambdaOff());
         int size = train.imageSize();
-        double[] sums = new double[8];
+        Objective.Terms sums = Objective.Terms.ZERO;
         // each step's shuffle-BN order, drawn once: it chooses the key rows to load and puts the keys back after
         int[][] keyOrders = new int[steps][];
-        for (int s = 0; s < steps && shuffleKeys; s++) {
-            keyOrders[s] = keyOrder(seed, epoch, steps, s, global);
-        }
+        Arrays.setAll(keyOrders, s -> shuffleKeys ? keyOrder(seed, epoch, steps, s, global) : null);
         Future<Loader.Views> next = load(loader, order, 0, global, first, b, keyOrders[0], processes, epoch);
         int skipped = 0;
         long ts = System.nanoTime();
@@ -266,28 +264,15 @@ public final class Trainer {
                     next = load(loader, order, s + 1, global, first, b, keyOrders[s + 1], processes, epoch);
                 }
                 skipped += v.skipped();
-                be.upload(v.first(), 0, v1, 0, v.first().length);
                 int[] keyOrder = keyOrders[s];
-                if (keyOrder == null || processes > 1) {
-                    // one process without shuffling, or this process's key rows, loaded in key order
-                    be.upload(v.second(), 0, v2, 0, v.second().length);
-                } else {
-                    for (int i = 0; i < b; i++) {
-                        be.upload(v.second(), keyOrder[i] * size, v2, i * size, size);
-                    }
-                }
+                upload(be, v, v1, v2, processes > 1 ? null : keyOrder, b, size);
                 int[] batch = Arrays.copyOfRange(order, s * global, (s + 1) * global);
                 List<Buffer> idBuffers = new ArrayList<>();
                 List<Objective.ClusterBuffers> cls = new ArrayList<>();
                 for (int m = 0; m < protos.size(); m++) {
-                    EStep.Prototypes p = protos.get(m);
                     // drawn for the whole batch (the negatives avoid every sample's cluster); this process's positives
-                    NegativeSampler.Draw draw = sampler.draw(p.assign(), p.k(), batch, epoch, s, m);
-                    Buffer pos = ids(be, Arrays.copyOfRange(draw.pos(), first, first + b), idBuffers);
-                    Buffer neg = ids(be, draw.neg(), idBuffers);
-                    Buffer batchPos = processes == 1 ? pos : ids(be, draw.pos(), idBuffers);
-                    cls.add(new Objective.ClusterBuffers(p.k(), draw.neg().length, p.centroids(), p.phi(), pos, neg,
-                            batchPos));
+                    NegativeSampler.Draw draw = sampler.draw(protos.get(m).assign(), protos.get(m).k(), batch, epoch, s, m);
+                    cls.add(clustering(be, protos.get(m), draw, first, b, processes, idBuffers));
                 }
                 Objective.Terms terms = learner.step(v1, v2, b, cls, cfg.objective().params(!protos.isEmpty()), decorrelation,
                         (float) lr, keyOrder);
@@ -297,11 +282,7 @@ public final class Trainer {
                     throw new DivergedException("the loss is " + terms.total() + " at epoch " + (epoch + 1) + ", step "
                             + (s + 1) + ": stopping; the checkpoint of the last finished epoch is kept (try a lower --lr)");
                 }
-                double[] t = {terms.total(), terms.infoNce(), terms.protoNce(), terms.align(), terms.uniformity(),
-                    terms.correlation(), terms.accInst(), terms.accProto()};
-                for (int i = 0; i < t.length; i++) {
-                    sums[i] += t[i];
-                }
+                sums = sums.plus(terms);
                 for (TrainListener l : listeners) {
                     l.step(epoch, s, terms);
                 }
@@ -312,15 +293,35 @@ public final class Trainer {
         }
         double trainSeconds = (System.nanoTime() - ts) / 1e9;
         skipped = Distributed.sum(dist, skipped);
-        EpochLog log = new EpochLog(epoch + 1, lr, sums[0] / steps, sums[1] / steps, sums[2] / steps, sums[3] / steps,
-                sums[4] / steps, sums[5] / steps, sums[6] / steps, sums[7] / steps, steps * global / trainSeconds,
-                kmeansSeconds, (System.nanoTime() - t0) / 1e9, skipped, null);
-        progress.done(String.format("epoch %d/%d  loss %.4f (info_nce %.4f proto %.4f align %.4f unif %.4f corr %.4f)"
-                        + "  acc@inst %.3f acc@proto %.3f  lr %.4f  %.0f samples/s  k-means %.1fs%s",
-                log.epoch(), epochs, log.loss(), log.infoNce(), log.protoNce(), log.align(), log.uniformity(),
-                log.correlation(), log.accInst(), log.accProto(), lr, log.samplesPerSecond(), kmeansSeconds,
-                skipped > 0 ? "  " + skipped + " unreadable images replaced" : ""));
+        EpochLog log = EpochLog.of(epoch + 1, lr, sums.dividedBy(steps), steps * global / trainSeconds, kmeansSeconds,
+                (System.nanoTime() - t0) / 1e9, skipped);
+        progress.done(log.summary(epochs));
         return log;
+    }
+
+    /**
+     * This process's views on the backend: the queries in batch order, the keys in shuffle-BN order ({@code keyOrder};
+     * null when the rows already come in key order: one process without shuffling, or a process's share of a
+     * distributed batch, which the loader reads in key order).
+     */
+    private static void upload(Backend be, Loader.Views v, Buffer v1, Buffer v2, int[] keyOrder, int b, int size) {
+        be.upload(v.first(), 0, v1, 0, v.first().length);
+        if (keyOrder == null) {
+            be.upload(v.second(), 0, v2, 0, v.second().length);
+        } else {
+            for (int i = 0; i < b; i++) {
+                be.upload(v.second(), keyOrder[i] * size, v2, i * size, size);
+            }
+        }
+    }
+
+    /** One granularity's buffers for a step: this process's positives, the batch's negatives and positives. */
+    private static Objective.ClusterBuffers clustering(Backend be, EStep.Prototypes p, NegativeSampler.Draw draw, int first,
+                                                       int b, int processes, List<Buffer> idBuffers) {
+        Buffer pos = ids(be, Arrays.copyOfRange(draw.pos(), first, first + b), idBuffers);
+        Buffer neg = ids(be, draw.neg(), idBuffers);
+        Buffer batchPos = processes == 1 ? pos : ids(be, draw.pos(), idBuffers);
+        return new Objective.ClusterBuffers(p.k(), draw.neg().length, p.centroids(), p.phi(), pos, neg, batchPos);
     }
 
     /**

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 import org.pauc.nn.Dims;
-import org.pauc.nn.Modules;
+import org.pauc.nn.BatchNorm;
 import org.pauc.oracle.layers.ConvShape;
 import org.pauc.oracle.layers.PoolShape;
 
@@ -146,6 +146,9 @@ public final class Verify {
         normChecks();
         splitNormChecks();
         elementwiseChecks();
+        poolChecks();
+        headChecks();
+        normalizeChecks();
         lossChecks();
     }
 
@@ -249,7 +252,7 @@ public final class Verify {
                 add("batch_norm_split", n + "x" + sh[1] + "x" + sh[2] + "x" + ch + "/" + splits + (relu ? "+relu" : ""),
                         inputs("x", gauss(size, 2), "gamma", gauss(ch, 1), "beta", gauss(ch, 1), "dy", gauss(size, 1)),
                         c -> {
-                            try (Modules.BatchNorm bn = new Modules.BatchNorm(c.be, "bn", ch, relu)) {
+                            try (BatchNorm bn = new BatchNorm(c.be, "bn", ch, relu)) {
                                 bn.split(splits);
                                 c.be.copy(c.in("gamma"), 0, bn.gamma().value, 0, ch);
                                 c.be.copy(c.in("beta"), 0, bn.beta().value, 0, ch);
@@ -305,6 +308,9 @@ public final class Verify {
                 c.out("target", t);
             });
         }
+    }
+
+    private void poolChecks() {
         PoolShape[] pools = {new PoolShape(2, 6, 5, 3, 2, 2), new PoolShape(1, 7, 7, 37, 3, 2), new PoolShape(1, 1, 1, 1, 1, 1)};
         for (PoolShape s : pools) {
             String name = s.n() + "x" + s.h() + "x" + s.w() + "x" + s.c() + " k" + s.k() + " s" + s.stride();
@@ -326,6 +332,10 @@ public final class Verify {
                 c.out("dx", dx);
             });
         }
+    }
+
+    /** The encoder's head: global average pooling and the linear layers. */
+    private void headChecks() {
         for (int[] s : new int[][] {{3, 5, 37}, {1, 1, 1}, {4, 49, 128}}) {
             int n = s[0];
             int hw = s[1];
@@ -359,6 +369,9 @@ public final class Verify {
                         c.out("db", db);
                     });
         }
+    }
+
+    private void normalizeChecks() {
         for (int[] s : new int[][] {{7, 13}, {1, 1}, {256, 64}}) {
             int rows = s[0];
             int cols = s[1];
@@ -424,6 +437,17 @@ public final class Verify {
                 c.scalar("loss", c.be.uniformity(n, d, c.in("v"), 2f, g, 0.7f));
                 c.out("g+0.7dv", g);
             });
+            if (n == 2) {
+                // fewer than two rows: every backend refuses (Backend.requirePairs) rather than returning NaN
+                add("uniformity", "1x" + d + " refused", inputs("v", unitRows(1, d), "g", gauss(d, 1)), c -> {
+                    try {
+                        c.be.uniformity(1, d, c.in("v"), 2f, c.in("g"), 0.7f);
+                        c.scalar("refused", 0);
+                    } catch (IllegalArgumentException e) {
+                        c.scalar("refused", e.getMessage().startsWith("uniformity: v needs N ≥ 2 rows") ? 1 : 0.5);
+                    }
+                });
+            }
             add("correlation", n + "x" + d, inputs("z", gauss(n * d, 1), "g", gauss(n * d, 1)), c -> {
                 Buffer g = c.in("g");
                 c.scalar("loss", c.be.correlation(n, d, c.in("z"), 1e-5f, g, 0.7f));

@@ -86,7 +86,7 @@ class CheckpointTest {
         }
         Files.copy(v1.dir().resolve(Checkpoint.FILE), dir.resolve(Checkpoint.FILE));
         Files.copy(v1.dir().resolve("log.jsonl"), dir.resolve("log.jsonl"));
-        var data = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(256);
+        var data = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).train().head(256);
         Trainer.run(V1_CONFIG, Trainer.Options.of(data, dir, new PrintStream(new ByteArrayOutputStream())).resuming(true));
         Checkpoint.Contents c = Checkpoint.read(dir.resolve(Checkpoint.FILE));
         assertEquals(Checkpoint.FORMAT, c.format());

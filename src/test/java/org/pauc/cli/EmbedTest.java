@@ -54,7 +54,7 @@ class EmbedTest {
         CliTest.Run r = CliTest.run("embed", "--checkpoint", V1.toString(), "--split", "test", "--out", out.toString(),
                 "--backend", "cpu");
         assertEquals(0, r.code(), r.err());
-        Dataset test = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).test();
+        Dataset test = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).test();
         SafeTensors.Contents c = SafeTensors.read(out);
         assertArrayEquals(new int[] {test.n(), 128}, c.tensors().get("features").shape());
         assertClose(forward(test, false), c.tensors().get("features").data());
@@ -74,7 +74,7 @@ class EmbedTest {
         Path images = dir.resolve("photos");
         TinyImages.unlabeled(images, 40, 30, 9);
         Files.move(images.resolve("img-003.png"), images.resolve("a-first.png")); // sorted order, not creation order
-        Dataset d = Datasets.load(images.toString(), null, Path.of("."), 12).train();
+        Dataset d = Datasets.load(Datasets.Request.of(images.toString(), Path.of("."), 12)).train();
         // the committed checkpoint is of 28×28×1 images; a folder is RGB: train one of its shape
         Path run = dir.resolve("run");
         CliTest.Run t = CliTest.run(EndToEndTest.args("train", EndToEndTest.SMALL, "--dataset", images.toString(),

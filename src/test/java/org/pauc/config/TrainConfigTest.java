@@ -18,7 +18,7 @@ class TrainConfigTest {
         assertEquals("weight-decay", Settings.kebab("weightDecay"));
         assertEquals("blur-sigma-min", Settings.kebab("blurSigmaMin"));
         List<Settings.Entry> all = Settings.all();
-        assertEquals(52, all.size(), "settings: " + all.stream().map(Settings.Entry::flag).toList());
+        assertEquals(51, all.size(), "settings: " + all.stream().map(Settings.Entry::flag).toList());
         assertEquals("0.0001", Settings.find("--weight-decay").text(TrainConfig.DEFAULTS));
         assertEquals("200,400,800", Settings.find("clusters").text(TrainConfig.DEFAULTS));
         assertEquals("kmeans++", Settings.find("kmeans-init").text(TrainConfig.DEFAULTS));
@@ -35,6 +35,12 @@ class TrainConfigTest {
         assertTrue(!without.contains("termsStart"), without);
         assertEquals(c, TrainConfig.fromJson(without));
         assertTrue(c.toJson().startsWith("{\"format\":\"" + TrainConfig.FORMAT + "\",\"data\":{"), c.toJson());
+        // a file written while the one-variant --uniformity setting existed reads the same; another variant is refused
+        String withUniformity = c.toJson().replace("\"correlation\":", "\"uniformity\":\"pairwise\",\"correlation\":");
+        assertTrue(withUniformity.contains("uniformity"), withUniformity);
+        assertEquals(c, TrainConfig.fromJson(withUniformity));
+        var u = assertThrows(IOException.class, () -> TrainConfig.fromJson(withUniformity.replace("pairwise", "kernel")));
+        assertTrue(u.getMessage().contains("uniformity 'kernel'"), u.getMessage());
         String v1 = "{\"method\":\"pcl\",\"dataset\":\"fashion-mnist-small\",\"data\":null,\"imageSize\":28,\"epochs\":20,"
                 + "\"warmupEpochs\":2,\"batchSize\":64,\"seed\":0,\"threads\":2,\"backend\":\"auto\",\"encoder\":\"small-cnn\","
                 + "\"dim\":64,\"lr\":0.06,\"momentum\":0.9,\"weightDecay\":1.0E-4,\"keyMomentum\":0.99,\"queue\":4096,"

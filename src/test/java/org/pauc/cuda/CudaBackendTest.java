@@ -76,7 +76,7 @@ class CudaBackendTest {
     void trainingAgreesWithTheCpuBackendStepByStep(@TempDir Path dir) throws IOException {
         assumeTrue(reason == null, () -> "no CUDA: " + reason);
         var cfg = Equivalence.config(3, 256, 1024);
-        var train = Datasets.load(cfg.data().dataset(), null, Path.of("."), 28).train().head(1024);
+        var train = Datasets.load(Datasets.Request.of(cfg.data().dataset(), Path.of("."), 28)).train().head(1024);
         var r = Equivalence.run(cfg, "cuda", "cpu", train, dir, new PrintStream(OutputStream.nullOutputStream()));
         assertEquals(12, r.rows().size());
         assertTrue(r.ok(), "largest relative difference " + r.maxRelDiff());

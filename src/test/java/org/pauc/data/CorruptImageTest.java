@@ -84,8 +84,8 @@ class CorruptImageTest {
         }
         ShardWriter.Written w = ShardWriter.pack(dir.resolve("train"), dir.resolve("shards"), "train", 1 << 20,
                 (done, total) -> { });
-        StreamedSource src = Datasets.open("shards:" + w.pattern(), null, Path.of("."), 16, 0, dir.resolve("run"),
-                System.out).train() instanceof StreamedSource s ? s : null;
+        StreamedSource src = Datasets.open(Datasets.Request.of("shards:" + w.pattern(), Path.of("."), 16)
+                .withIndexCache(dir.resolve("run")), System.out).train() instanceof StreamedSource s ? s : null;
         assertTrue(src != null, "a streamed source");
         int bad = 0;
         for (int i = 0; i < src.n(); i++) {

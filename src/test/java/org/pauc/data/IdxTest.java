@@ -107,7 +107,7 @@ class IdxTest {
 
     @Test
     void theEmbeddedSubsetIsClassBalanced() throws IOException {
-        Datasets.Splits s = Datasets.load(Datasets.SMALL, null, Path.of("."), 28);
+        Datasets.Splits s = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28));
         assertEquals(10000, s.train().n());
         assertEquals(2000, s.test().n());
         int[] count = new int[10];
@@ -121,7 +121,7 @@ class IdxTest {
 
     @Test
     void augmentedViewsDependOnlyOnSeedEpochIndexAndView() throws IOException {
-        Dataset ds = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(4);
+        Dataset ds = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).train().head(4);
         Augment a = new Augment(TrainConfig.Augmentation.DEFAULT, 7);
         float[] x = new float[784];
         float[] y = new float[784];

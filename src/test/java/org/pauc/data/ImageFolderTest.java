@@ -22,7 +22,7 @@ class ImageFolderTest {
     void classFoldersGiveSortedLabelsAndTestIsTheTestSplit(@TempDir Path dir) throws IOException {
         TinyImages.classFolders(dir, 3, 4, 10, 1);
         TinyImages.classFolders(dir.resolve("test"), 3, 2, 10, 2);
-        Datasets.Splits s = Datasets.load(dir.toString(), null, Path.of("."), 8);
+        Datasets.Splits s = Datasets.load(Datasets.Request.of(dir.toString(), Path.of("."), 8));
         assertEquals(12, s.train().n());
         assertEquals(6, s.test().n());
         assertArrayEquals(new String[] {"class-0", "class-1", "class-2"}, s.train().classes());
@@ -38,7 +38,7 @@ class ImageFolderTest {
     @Test
     void imagesWithoutClassFoldersAreUnlabeled(@TempDir Path dir) throws IOException {
         TinyImages.unlabeled(dir, 5, 10, 3);
-        Datasets.Splits s = Datasets.load(dir.toString(), null, Path.of("."), 8);
+        Datasets.Splits s = Datasets.load(Datasets.Request.of(dir.toString(), Path.of("."), 8));
         assertEquals(5, s.train().n());
         assertFalse(s.train().labeled());
         assertEquals(0, s.test().n());
@@ -49,7 +49,7 @@ class ImageFolderTest {
         TinyImages.classFolders(dir, 2, 2, 10, 1);
         Path bad = dir.resolve("class-1").resolve("zz-broken.png");
         Files.writeString(bad, "not a png");
-        var e = assertThrows(DataException.class, () -> Datasets.load(dir.toString(), null, Path.of("."), 8));
+        var e = assertThrows(DataException.class, () -> Datasets.load(Datasets.Request.of(dir.toString(), Path.of("."), 8)));
         assertTrue(e.getMessage().startsWith(bad.toString()) && e.getMessage().contains("unreadable"), e.getMessage());
     }
 
@@ -58,7 +58,7 @@ class ImageFolderTest {
         TinyImages.classFolders(dir, 3, 2, 10, 1);
         TinyImages.classFolders(dir.resolve("test"), 2, 2, 10, 2);
         Files.move(dir.resolve("test").resolve("class-1"), dir.resolve("test").resolve("class-9"));
-        var e = assertThrows(DataException.class, () -> Datasets.load(dir.toString(), null, Path.of("."), 8));
+        var e = assertThrows(DataException.class, () -> Datasets.load(Datasets.Request.of(dir.toString(), Path.of("."), 8)));
         assertTrue(e.getMessage().contains("differ from the training classes"), e.getMessage());
     }
 
@@ -77,7 +77,7 @@ class ImageFolderTest {
             }
         }
         Path f = Files.write(Files.createDirectories(dir.resolve("a")).resolve("huge.jpg"), b);
-        var e = assertThrows(DataException.class, () -> Datasets.load(dir.toString(), null, Path.of("."), 8));
+        var e = assertThrows(DataException.class, () -> Datasets.load(Datasets.Request.of(dir.toString(), Path.of("."), 8)));
         assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("claims 46000×46000"), e.getMessage());
     }
 }

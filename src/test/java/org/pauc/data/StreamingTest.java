@@ -31,7 +31,7 @@ class StreamingTest {
     @Test
     void anImagenetTreeIsIndexedWithSortedClassesAndStreamsAtTheImageSize(@TempDir Path dir) throws IOException {
         TinyImages.imagenetTree(dir, 3, 4, 2, 40, 1);
-        Datasets.Sources s = Datasets.open("imagenet-folder:" + dir, null, dir, 32, 0, null, QUIET);
+        Datasets.Sources s = Datasets.open(Datasets.Request.of("imagenet-folder:" + dir, dir, 32), QUIET);
         assertEquals(12, s.train().n());
         assertEquals(6, s.test().n());
         assertArrayEquals(new String[] {"class-0", "class-1", "class-2"}, s.train().classes());
@@ -54,8 +54,8 @@ class StreamingTest {
         ShardWriter.Written w = ShardWriter.pack(dir.resolve("train"), dir.resolve("shards"), "train", 6_000,
                 (done, total) -> { });
         assertTrue(w.shards().size() > 2, "several shards: " + w.shards().size());
-        ImageSource folder = Datasets.open("imagenet-folder:" + dir, null, dir, 32, 0, null, QUIET).train();
-        ImageSource shards = Datasets.open("shards:" + w.pattern(), null, dir, 32, 0, null, QUIET).train();
+        ImageSource folder = Datasets.open(Datasets.Request.of("imagenet-folder:" + dir, dir, 32), QUIET).train();
+        ImageSource shards = Datasets.open(Datasets.Request.of("shards:" + w.pattern(), dir, 32), QUIET).train();
         assertEquals(15, shards.n());
         assertEquals(List.of("class-0", "class-1", "class-2"), Files.readAllLines(dir.resolve("shards/classes.txt")));
         Augment aug = new Augment(TrainConfig.Augmentation.DEFAULT, 3);
@@ -70,10 +70,10 @@ class StreamingTest {
         }
         // globs and lists reach the same shards
         String dirName = dir.resolve("shards").toString();
-        assertEquals(15, Datasets.open("shards:" + dirName + "/train-*.tar", null, dir, 32, 0, null, QUIET).train().n());
-        assertEquals(w.shards(), Indexer.expand(dirName + "/train-{000000.." + String.format("%06d", w.shards().size() - 1)
+        assertEquals(15, Datasets.open(Datasets.Request.of("shards:" + dirName + "/train-*.tar", dir, 32), QUIET).train().n());
+        assertEquals(w.shards(), ShardPattern.expand(dirName + "/train-{000000.." + String.format("%06d", w.shards().size() - 1)
                 + "}.tar"));
-        DataException missing = assertThrows(DataException.class, () -> Indexer.expand(dirName + "/train-{000000..000999}.tar"));
+        DataException missing = assertThrows(DataException.class, () -> ShardPattern.expand(dirName + "/train-{000000..000999}.tar"));
         assertTrue(missing.getMessage().contains("no such shard"), missing.getMessage());
     }
 
@@ -88,7 +88,7 @@ class StreamingTest {
         Files.write(broken, b);
         ShardWriter.Written w = ShardWriter.pack(dir.resolve("train"), dir.resolve("shards"), "train", 1024,
                 (done, total) -> { });
-        ImageSource src = Datasets.open("shards:" + w.pattern(), null, dir, 32, 0, null, QUIET).train();
+        ImageSource src = Datasets.open(Datasets.Request.of("shards:" + w.pattern(), dir, 32), QUIET).train();
         DataException e = assertThrows(DataException.class, () -> src.open(4).decode(1));
         assertTrue(e.getMessage().contains("train-") && e.getMessage().contains(":000004"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count());
@@ -103,7 +103,7 @@ class StreamingTest {
         byte[] all = Files.readAllBytes(shard);
         Files.write(shard, Arrays.copyOf(all, 700));
         DataException e = assertThrows(DataException.class,
-                () -> Datasets.open("shards:" + shard, null, dir, 32, 0, null, QUIET));
+                () -> Datasets.open(Datasets.Request.of("shards:" + shard, dir, 32), QUIET));
         assertTrue(e.getMessage().startsWith(shard.toString()) && e.getMessage().contains("truncated"), e.getMessage());
     }
 
@@ -114,17 +114,17 @@ class StreamingTest {
                 (done, total) -> { });
         Path cache = dir.resolve("run");
         String spec = "shards:" + w.pattern();
-        Datasets.open(spec, null, dir, 32, 0, cache, QUIET);
+        Datasets.open(Datasets.Request.of(spec, dir, 32).withIndexCache(cache), QUIET);
         Path file = cache.resolve("index-train.bin");
         assertTrue(Files.isRegularFile(file));
-        String fp = Indexer.fingerprint(spec, w.shards());
-        assertNotNull(Indexer.load(file, fp), "the cache is read back for the same shards");
+        String fp = IndexCache.fingerprint(spec, w.shards());
+        assertNotNull(IndexCache.load(file, fp), "the cache is read back for the same shards");
         Files.setLastModifiedTime(w.shards().get(0), FileTime.fromMillis(Files.getLastModifiedTime(w.shards().get(0))
                 .toMillis() + 5_000));
-        assertNull(Indexer.load(file, Indexer.fingerprint(spec, w.shards())), "a changed shard invalidates the cache");
+        assertNull(IndexCache.load(file, IndexCache.fingerprint(spec, w.shards())), "a changed shard invalidates the cache");
         Files.write(file, new byte[] {1, 2, 3});
-        assertNull(Indexer.load(file, fp), "a damaged cache is ignored, not an error");
-        assertEquals(6, Datasets.open(spec, null, dir, 32, 0, cache, QUIET).train().n());
+        assertNull(IndexCache.load(file, fp), "a damaged cache is ignored, not an error");
+        assertEquals(6, Datasets.open(Datasets.Request.of(spec, dir, 32).withIndexCache(cache), QUIET).train().n());
     }
 
     @Test
@@ -132,7 +132,7 @@ class StreamingTest {
         TinyImages.imagenetTree(dir, 2, 2, 0, 40, 7);
         Files.writeString(dir.resolve("list.txt"), "# images\ntrain/class-0/img-000.jpg 1\n\ntrain/class-1/img-001.jpg\t0\n"
                 + dir.resolve("train/class-1/img-000.jpg") + "\ntrain/class-0/img-001.jpg 2000000000\n");
-        ImageSource s = Datasets.open("list:" + dir.resolve("list.txt"), null, dir, 16, 0, null, QUIET).train();
+        ImageSource s = Datasets.open(Datasets.Request.of("list:" + dir.resolve("list.txt"), dir, 16), QUIET).train();
         assertEquals(4, s.n());
         assertEquals(1, s.label(0));
         assertEquals(0, s.label(1));
@@ -142,7 +142,7 @@ class StreamingTest {
         assertEquals(40 <= s.open(2).w(), true);
         Files.writeString(dir.resolve("bad.txt"), "a.jpg -3\n");
         DataException e = assertThrows(DataException.class,
-                () -> Datasets.open("list:" + dir.resolve("bad.txt"), null, dir, 16, 0, null, QUIET));
+                () -> Datasets.open(Datasets.Request.of("list:" + dir.resolve("bad.txt"), dir, 16), QUIET));
         assertTrue(e.getMessage().contains("line 1"), e.getMessage());
     }
 
@@ -176,7 +176,7 @@ class StreamingTest {
     @Test
     void hueAndNormalisationChangeTheViewsAndKeepThemDeterministic(@TempDir Path dir) throws IOException {
         TinyImages.imagenetTree(dir, 1, 2, 0, 48, 9);
-        ImageSource s = Datasets.open("imagenet-folder:" + dir, null, dir, 24, 0, null, QUIET).train();
+        ImageSource s = Datasets.open(Datasets.Request.of("imagenet-folder:" + dir, dir, 24), QUIET).train();
         TrainConfig.Augmentation plain = TrainConfig.DEFAULTS.augmentation();
         TrainConfig.Augmentation moco = Settings.set(TrainConfig.DEFAULTS, Map.of("hue", 0.1, "jitter", 1.0,
                 "normalize", "imagenet")).augmentation();

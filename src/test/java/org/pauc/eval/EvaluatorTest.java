@@ -27,7 +27,7 @@ class EvaluatorTest {
 
     @Test
     void unlabelledImagesAreAOneLineError() throws IOException {
-        Dataset labelled = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).test().head(20);
+        Dataset labelled = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).test().head(20);
         Dataset unlabelled = new Dataset("folder", 20, 28, 28, 1, labelled.pixels(), null, null);
         var e = assertThrows(IllegalArgumentException.class,
                 () -> Evaluator.evaluate(Evaluator.pixels(labelled), labelled, unlabelled, Evaluator.Protocol.DEFAULT));
@@ -36,7 +36,7 @@ class EvaluatorTest {
 
     @Test
     void evaluatesACheckpointAndTheRawPixelBaseline(@TempDir Path dir) throws IOException {
-        Datasets.Splits s = Datasets.load(Datasets.SMALL, null, Path.of("."), 28);
+        Datasets.Splits s = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28));
         Dataset train = s.train().head(600);
         Dataset test = s.test().head(200);
         TrainConfig cfg = Settings.set(TrainConfig.DEFAULTS, Map.of("method", "moco", "epochs", 1, "warmup-epochs", 0,
@@ -62,7 +62,7 @@ class EvaluatorTest {
     void aFileThatIsNotACheckpointIsAClearError(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("x.safetensors");
         Files.writeString(f, "not a checkpoint");
-        Dataset d = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(10);
+        Dataset d = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).train().head(10);
         try (Backend be = new CpuBackend(1)) {
             var e = assertThrows(IOException.class, () -> Evaluator.load(Checkpoint.read(f), be, d));
             assertTrue(e.getMessage().contains("not a safetensors file"), e.getMessage());

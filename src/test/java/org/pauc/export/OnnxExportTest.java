@@ -28,7 +28,7 @@ import org.pauc.eval.Evaluator;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Layer;
 import org.pauc.nn.Models;
-import org.pauc.nn.Modules;
+import org.pauc.nn.BatchNorm;
 import org.pauc.nn.Network;
 import org.pauc.nn.Param;
 import org.pauc.nn.ResidualBlock;
@@ -87,7 +87,7 @@ class OnnxExportTest {
     }
 
     static Dataset testImages(int n) throws IOException {
-        return Datasets.load(Datasets.SMALL, null, Path.of("."), 28).test().head(n);
+        return Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).test().head(n);
     }
 
     @Test
@@ -179,7 +179,7 @@ class OnnxExportTest {
                 assertEquals("images", s.getInputNames().iterator().next());
                 assertEquals("features", s.getOutputNames().iterator().next());
             }
-            assertTrue(net.layers().stream().anyMatch(l -> l instanceof Modules.BatchNorm));
+            assertTrue(net.layers().stream().anyMatch(l -> l instanceof BatchNorm));
         }
     }
 }

@@ -157,7 +157,7 @@ class ReadersFuzzTest {
     void image(byte[] input) throws Exception {
         withFile("images/class-a/x.png", input, f -> {
             try {
-                Datasets.load(f.getParent().getParent().toString(), null, Path.of("."), 8);
+                Datasets.load(Datasets.Request.of(f.getParent().getParent().toString(), Path.of("."), 8));
             } catch (DataException expected) {
                 // one line naming the file
             }
@@ -168,7 +168,7 @@ class ReadersFuzzTest {
     void shard(byte[] input) throws Exception {
         withFile("shards/train-000000.tar", input, f -> {
             try {
-                ImageSource src = Datasets.open("shards:" + f, null, Path.of("."), 8, 0, null, QUIET).train();
+                ImageSource src = Datasets.open(Datasets.Request.of("shards:" + f, Path.of("."), 8), QUIET).train();
                 for (int i = 0; i < Math.min(16, src.n()); i++) {
                     try {
                         src.open(i).decode(0.25);
@@ -186,7 +186,7 @@ class ReadersFuzzTest {
     void fileList(byte[] input) throws Exception {
         withFile("list.txt", input, f -> {
             try {
-                Datasets.open("list:" + f, null, Path.of("."), 8, 0, null, QUIET);
+                Datasets.open(Datasets.Request.of("list:" + f, Path.of("."), 8), QUIET);
             } catch (DataException expected) {
                 // one line naming the list
             }

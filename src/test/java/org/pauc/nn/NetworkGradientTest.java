@@ -80,7 +80,7 @@ class NetworkGradientTest {
             SplittableRandom rng = new SplittableRandom(3);
             Dims in = new Dims(5, 5, 2);
             List<Layer> layers = List.of(ResidualBlock.basic(be, rng, "b0", 2, 3, 2), ResidualBlock.basic(be, rng, "b1", 3, 3, 1),
-                    new Modules.GlobalAvgPool(), new Modules.Linear(be, rng, "fc", 3, 2));
+                    new GlobalAvgPool(), new Linear(be, rng, "fc", 3, 2));
             check(new Network(in, layers, 3), be, 4, 1);
         }
     }
@@ -90,10 +90,10 @@ class NetworkGradientTest {
         try (OracleBackend be = new OracleBackend()) {
             SplittableRandom rng = new SplittableRandom(4);
             Dims in = new Dims(7, 7, 2);
-            List<Layer> layers = List.of(new Modules.Conv2d(be, rng, "stem", 2, 4, 3, 1, 1, false),
-                    new Modules.BatchNorm(be, "bn", 4, true), new Modules.MaxPool(3, 2, 1),
+            List<Layer> layers = List.of(new Conv2d(be, rng, "stem", 2, 4, 3, 1, 1, false),
+                    new BatchNorm(be, "bn", 4, true), new MaxPool(3, 2, 1),
                     ResidualBlock.bottleneck(be, rng, "b0", 4, 2, 2), ResidualBlock.bottleneck(be, rng, "b1", 8, 2, 1),
-                    new Modules.GlobalAvgPool(), new Modules.Linear(be, rng, "fc", 8, 2));
+                    new GlobalAvgPool(), new Linear(be, rng, "fc", 8, 2));
             Network net = new Network(in, layers, 6);
             assertEquals(new Dims(2, 2, 8), net.layers().get(4).output(new Dims(2, 2, 8)));
             check(net, be, 3, 5, 1e-4f);

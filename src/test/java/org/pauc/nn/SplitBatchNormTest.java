@@ -14,7 +14,7 @@ import org.pauc.tensor.DType;
 import org.pauc.tensor.Tensor;
 
 /**
- * The split batch norm of {@link Modules.BatchNorm}, run on the oracle backend, against its definition
+ * The split batch norm of {@link BatchNorm}, run on the oracle backend, against its definition
  * ({@code batch_norm_split} of {@link LayerOps}, itself gradient-checked): outputs, gradients, and running statistics
  * moved towards the mean of the groups' statistics.
  */
@@ -58,7 +58,7 @@ class SplitBatchNormTest {
                 "x", new Tensor(DType.F64, new int[] {n, h, w, c}, x), "gamma", new Tensor(DType.F64, new int[] {c}, gamma),
                 "beta", new Tensor(DType.F64, new int[] {c}, beta), "dy", new Tensor(DType.F64, new int[] {n, h, w, c}, dy)),
                 Map.of("splits", (double) splits));
-        try (OracleBackend be = new OracleBackend(); Modules.BatchNorm bn = new Modules.BatchNorm(be, "bn", c, false)) {
+        try (OracleBackend be = new OracleBackend(); BatchNorm bn = new BatchNorm(be, "bn", c, false)) {
             bn.split(splits);
             be.upload(f(gamma), 0, bn.gamma().value, 0, c);
             be.upload(f(beta), 0, bn.beta().value, 0, c);
@@ -103,7 +103,7 @@ class SplitBatchNormTest {
 
     @Test
     void aBatchThatDoesNotSplitEquallyIsRefused() {
-        try (OracleBackend be = new OracleBackend(); Modules.BatchNorm bn = new Modules.BatchNorm(be, "bn", 2, true)) {
+        try (OracleBackend be = new OracleBackend(); BatchNorm bn = new BatchNorm(be, "bn", 2, true)) {
             bn.split(4);
             Buffer x = be.allocate(6 * 2);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

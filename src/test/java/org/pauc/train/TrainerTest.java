@@ -43,7 +43,7 @@ class TrainerTest {
     }
 
     static Dataset data() throws IOException {
-        return Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(384);
+        return Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).train().head(384);
     }
 
     static Trainer.Options options(Dataset d, Path dir) {
@@ -87,7 +87,7 @@ class TrainerTest {
      */
     @Test
     void anEStepOverSeveralBlocksIsTheSameOnOneAndTwoThreads(@TempDir Path dir) throws IOException {
-        Dataset d = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).train().head(2600);
+        Dataset d = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).train().head(2600);
         TrainConfig cfg = config("pcl", 1, Map.of("warmup-epochs", 0, "limit", 2600, "batch-size", 200,
                 "queue", 400, "clusters", List.of(20)));
         List<EpochLog> one = Trainer.run(cfg.withThreads(1), options(d, dir.resolve("one")));
@@ -208,7 +208,7 @@ class TrainerTest {
     @Test
     void theKnnMonitorIsLoggedEveryNEpochs(@TempDir Path dir) throws IOException {
         TrainConfig cfg = config("moco", 2);
-        Dataset test = Datasets.load(Datasets.SMALL, null, Path.of("."), 28).test().head(100);
+        Dataset test = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).test().head(100);
         Dataset d = data();
         List<EpochLog> logs = Trainer.run(cfg, options(d, dir).listen(new KnnMonitor(d, test, 2, 2, QUIET)));
         assertNull(logs.get(0).knnTop1());

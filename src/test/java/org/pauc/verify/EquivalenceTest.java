@@ -20,7 +20,7 @@ class EquivalenceTest {
     @Test
     void theCpuBackendTrainsLikeTheOracle(@TempDir Path dir) throws IOException {
         TrainConfig cfg = Equivalence.config(2, 32, 64);
-        var train = Datasets.load(cfg.data().dataset(), null, Path.of("."), 28).train().head(64);
+        var train = Datasets.load(Datasets.Request.of(cfg.data().dataset(), Path.of("."), 28)).train().head(64);
         var r = Equivalence.run(cfg, "cpu", "oracle", train, dir, new PrintStream(OutputStream.nullOutputStream()));
         assertEquals(4, r.rows().size());
         assertTrue(r.ok(), "largest relative difference " + r.maxRelDiff() + " in " + r.rows());

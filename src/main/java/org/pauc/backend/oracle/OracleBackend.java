@@ -278,6 +278,7 @@ public final class OracleBackend implements Backend {
 
     @Override
     public double uniformity(int n, int d, Buffer v, float t, Buffer dv, float scale) {
+        Backend.requirePairs(n);
         Mat vm = mat(v, n, d);
         if (dv != null) {
             accumulate(dv, Uniformity.backward(vm, t, 1), scale);
