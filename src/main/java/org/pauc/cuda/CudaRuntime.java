@@ -143,7 +143,12 @@ final class CudaRuntime {
 
     /** NVRTC's options for this device. */
     List<String> compileOptions() {
-        return List.of("--gpu-architecture=" + arch(), "--std=c++17");
+        return compileOptions(arch());
+    }
+
+    /** NVRTC's options for an architecture such as sm_90: those the backend compiles its kernels with. */
+    static List<String> compileOptions(String arch) {
+        return List.of("--gpu-architecture=" + arch, "--std=c++17");
     }
 
     /** The compiled function {@code name} (compiling the module on first use). */

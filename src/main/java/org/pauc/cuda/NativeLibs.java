@@ -23,8 +23,16 @@ import java.util.stream.Collectors;
  */
 public final class NativeLibs {
 
-    /** One library: its key (property {@code pauc.cuda.KEY}, variable {@code PAUC_KEY}) and sonames in order. */
-    public record Spec(String key, List<String> sonames) {
+    /**
+     * One library: its key (property {@code pauc.cuda.KEY}, variable {@code PAUC_KEY}), sonames in order, and the
+     * prefix of companion libraries it opens by soname at run time (loaded first from its folder, which may be off the
+     * loader's path; empty for none).
+     */
+    public record Spec(String key, List<String> sonames, String companions) {
+        Spec(String key, List<String> sonames) {
+            this(key, sonames, "");
+        }
+
         public String property() {
             return "pauc.cuda." + key;
         }
@@ -36,7 +44,8 @@ public final class NativeLibs {
 
     public static final Spec CUDA = new Spec("libcuda", List.of("libcuda.so.1"));
     public static final Spec CUBLAS = new Spec("libcublas", List.of("libcublas.so.13", "libcublas.so.12"));
-    public static final Spec NVRTC = new Spec("libnvrtc", List.of("libnvrtc.so.13", "libnvrtc.so.12"));
+    public static final Spec NVRTC = new Spec("libnvrtc", List.of("libnvrtc.so.13", "libnvrtc.so.12"),
+            "libnvrtc-builtins.so.");
 
     /** Thrown when a library cannot be found or opened; the message is one line. */
     public static final class Missing extends Exception {
@@ -68,7 +77,7 @@ public final class NativeLibs {
                 throw new Missing(origin + "=" + explicit + ": no such file");
             }
             try {
-                return SymbolLookup.libraryLookup(p, Arena.global());
+                return lookup(spec, p);
             } catch (IllegalArgumentException e) {
                 throw new Missing(origin + "=" + explicit + ": cannot open it (" + e.getMessage() + ")");
             }
@@ -85,7 +94,7 @@ public final class NativeLibs {
                 Path p = dir.resolve(so);
                 if (Files.isRegularFile(p)) {
                     try {
-                        return SymbolLookup.libraryLookup(p, Arena.global());
+                        return lookup(spec, p);
                     } catch (IllegalArgumentException e) {
                         throw new Missing(p + ": cannot open it (" + e.getMessage() + ")");
                     }
@@ -94,6 +103,22 @@ public final class NativeLibs {
         }
         throw new Missing(String.join(" or ", spec.sonames()) + " not found (set -D" + spec.property() + "=PATH or "
                 + spec.variable() + "=PATH)");
+    }
+
+    /** The library at {@code p}, after its companions in the same folder. */
+    private static SymbolLookup lookup(Spec spec, Path p) {
+        Path dir = p.toAbsolutePath().getParent();
+        if (!spec.companions().isEmpty() && dir != null) {
+            try (var files = Files.list(dir)) {
+                for (Path c : files.filter(f -> f.getFileName().toString().startsWith(spec.companions())).sorted()
+                        .toList()) {
+                    SymbolLookup.libraryLookup(c, Arena.global());
+                }
+            } catch (IOException e) {
+                // the companions are then looked for by soname, as without this step
+            }
+        }
+        return SymbolLookup.libraryLookup(p, Arena.global());
     }
 
     /** Folders that commonly hold the NVIDIA libraries, existing ones only, in a fixed order. */
