@@ -1,5 +1,7 @@
 package org.pauc.backend;
 
+import org.pauc.dist.Collective;
+
 import org.pauc.oracle.layers.ConvShape;
 import org.pauc.oracle.layers.PoolShape;
 
@@ -143,6 +145,14 @@ public interface Backend extends AutoCloseable {
      * {@link #requirePairs}'s message rather than returning NaN.
      */
     double uniformity(int n, int d, Buffer v, float t, Buffer dv, float scale);
+
+    /**
+     * Collectives on this backend's buffers among the processes of {@code hosts} (which bootstraps them), or null
+     * when this backend has none and the host collective carries the data. Every process must call it.
+     */
+    default DeviceCollective deviceCollective(Collective hosts) {
+        return null;
+    }
 
     /** The check each backend's {@link #uniformity} makes first: n ≥ 2 rows, or an IllegalArgumentException. */
     static void requirePairs(int n) {

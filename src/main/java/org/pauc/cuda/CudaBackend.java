@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.DeviceCollective;
+import org.pauc.dist.Collective;
 import org.pauc.oracle.layers.ConvShape;
 import org.pauc.oracle.layers.PoolShape;
 
@@ -45,6 +47,55 @@ public final class CudaBackend implements Backend {
         int v = rt.driverVersion;
         return "cuda (float32, " + rt.deviceName + ", " + rt.arch() + ", driver " + v / 1000 + "." + (v % 1000) / 10
                 + ", cuBLAS " + rt.cublas.version(kernels.cublas()) + ", NVRTC " + rt.nvrtc.version() + ")";
+    }
+
+    /**
+     * NCCL among the processes of a run, when every process finds the library (they agree over the host collective,
+     * so no process waits for a bootstrap the others skip); otherwise null, with one line saying why.
+     */
+    @Override
+    public synchronized DeviceCollective deviceCollective(Collective hosts) {
+        if (hosts.size() < 2) {
+            return null;
+        }
+        Nccl found = null;
+        String why = null;
+        try {
+            found = Nccl.open();
+        } catch (NativeLibs.Missing | RuntimeException e) {
+            why = e.getMessage();
+        }
+        double[] missing = {found == null ? 1 : 0};
+        hosts.allReduceSum(missing, 0, 1);
+        if (missing[0] > 0) {
+            if (hosts.rank() == 0 || why != null) {
+                System.err.println("pauc: NCCL is not usable on " + (int) missing[0] + " of " + hosts.size()
+                        + " processes" + (why == null ? "" : " (" + why + ")") + ": gradients go through the host");
+            }
+            return null;
+        }
+        Nccl nccl = found;
+        enter();
+        MemorySegment comm = nccl.join(hosts, nccl.sharedId(hosts));
+        float inverse = 1f / hosts.size();
+        return new DeviceCollective() {
+            @Override
+            public void allReduceMean(Buffer b, int offset, int n) {
+                synchronized (CudaBackend.this) {
+                    enter();
+                    long at = ptr(b) + 4L * offset;
+                    nccl.allReduceSum(comm, at, n, stream);
+                    kernels.elementwise("scale_f32", n, n, inverse, at);
+                }
+            }
+
+            @Override
+            public void close() {
+                synchronized (CudaBackend.this) {
+                    nccl.destroy(comm);
+                }
+            }
+        };
     }
 
     private void enter() {

@@ -44,6 +44,8 @@ public final class NativeLibs {
 
     public static final Spec CUDA = new Spec("libcuda", List.of("libcuda.so.1"));
     public static final Spec CUBLAS = new Spec("libcublas", List.of("libcublas.so.13", "libcublas.so.12"));
+    public static final Spec NCCL = new Spec("libnccl", List.of("libnccl.so.2"));
+    public static final Spec CUDNN = new Spec("libcudnn", List.of("libcudnn.so.9"));
     public static final Spec NVRTC = new Spec("libnvrtc", List.of("libnvrtc.so.13", "libnvrtc.so.12"),
             "libnvrtc-builtins.so.");
 

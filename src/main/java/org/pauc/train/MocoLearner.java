@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.DeviceCollective;
 import org.pauc.dist.Collective;
 import org.pauc.dist.Local;
 import org.pauc.hostmath.Seeds;
@@ -47,6 +48,8 @@ public final class MocoLearner implements AutoCloseable {
     private Buffer du;
     private int capacity;
     private final Collective dist;
+    /** The backend's own collective for the gradients (NCCL on CUDA), or null: they go through {@link #dist}. */
+    private final DeviceCollective devices;
     /** The whole batch's keys in sample order (distributed runs). */
     private Buffer keysAll;
 
@@ -62,6 +65,7 @@ public final class MocoLearner implements AutoCloseable {
                        Collective dist) {
         this.be = be;
         this.dist = dist;
+        this.devices = dist.size() > 1 ? be.deviceCollective(dist) : null;
         this.query = query;
         this.key = key;
         this.dim = query.output().size();
@@ -292,6 +296,14 @@ public final class MocoLearner implements AutoCloseable {
      * (batch norm's running mean and variance), in buckets of {@link #BUCKET} floats in parameter order.
      */
     private void averageOverProcesses(List<Param> params, boolean gradients) {
+        if (gradients && devices != null) {
+            for (Param q : params) {
+                if (q.trainable) {
+                    devices.allReduceMean(q.grad, 0, q.grad.size());
+                }
+            }
+            return;
+        }
         float[] bucket = new float[BUCKET];
         List<Buffer> held = new ArrayList<>();
         int at = 0;
