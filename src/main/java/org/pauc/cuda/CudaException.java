@@ -1,7 +1,7 @@
 package org.pauc.cuda;
 
 /** A failed CUDA, cuBLAS or NVRTC call: names the call and carries the library's own error string. */
-public final class CudaException extends RuntimeException {
+public class CudaException extends RuntimeException {
     public CudaException(String message) {
         super(message);
     }

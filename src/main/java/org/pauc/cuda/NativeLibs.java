@@ -45,7 +45,7 @@ public final class NativeLibs {
     public static final Spec CUDA = new Spec("libcuda", List.of("libcuda.so.1"));
     public static final Spec CUBLAS = new Spec("libcublas", List.of("libcublas.so.13", "libcublas.so.12"));
     public static final Spec NCCL = new Spec("libnccl", List.of("libnccl.so.2"));
-    public static final Spec CUDNN = new Spec("libcudnn", List.of("libcudnn.so.9"));
+    public static final Spec CUDNN = new Spec("libcudnn", List.of("libcudnn.so.9"), "libcudnn_");
     public static final Spec NVRTC = new Spec("libnvrtc", List.of("libnvrtc.so.13", "libnvrtc.so.12"),
             "libnvrtc-builtins.so.");
 
@@ -107,17 +107,30 @@ public final class NativeLibs {
                 + spec.variable() + "=PATH)");
     }
 
-    /** The library at {@code p}, after its companions in the same folder. */
+    /**
+     * The library at {@code p}, after its companions in the same folder. Companions may need one another, so each
+     * round opens those whose dependencies are already open, until a round opens none.
+     */
     private static SymbolLookup lookup(Spec spec, Path p) {
         Path dir = p.toAbsolutePath().getParent();
         if (!spec.companions().isEmpty() && dir != null) {
+            List<Path> left;
             try (var files = Files.list(dir)) {
-                for (Path c : files.filter(f -> f.getFileName().toString().startsWith(spec.companions())).sorted()
-                        .toList()) {
-                    SymbolLookup.libraryLookup(c, Arena.global());
-                }
+                left = new ArrayList<>(files.filter(f -> f.getFileName().toString().startsWith(spec.companions()))
+                        .sorted().toList());
             } catch (IOException e) {
-                // the companions are then looked for by soname, as without this step
+                left = new ArrayList<>();
+            }
+            boolean progress = true;
+            while (progress && !left.isEmpty()) {
+                progress = left.removeIf(c -> {
+                    try {
+                        SymbolLookup.libraryLookup(c, Arena.global());
+                        return true;
+                    } catch (IllegalArgumentException notYet) {
+                        return false;
+                    }
+                });
             }
         }
         return SymbolLookup.libraryLookup(p, Arena.global());

@@ -1,0 +1,269 @@
+package org.pauc.cuda;
+
+import static org.pauc.cuda.Native.FLOAT;
+import static org.pauc.cuda.Native.INT;
+import static org.pauc.cuda.Native.LONG;
+import static org.pauc.cuda.Native.PTR;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.util.List;
+import org.pauc.oracle.layers.ConvShape;
+
+/**
+ * cuDNN 9's legacy convolution API (libcudnn.so.9, whose sub-libraries libcudnn_ops, _cnn, _graph, _engines_* and
+ * _heuristic sit beside it): NHWC float tensors and filters, cross-correlation, an algorithm chosen once per shape by
+ * cuDNN's heuristics, the workspace from the backend's pool. pauc's weights are kh×kw×cin×cout; cuDNN's NHWC filters
+ * are cout×kh×kw×cin, so the backend transposes them on the device ({@code hwio_to_ohwi}).
+ */
+final class Cudnn {
+    static final int DATA_FLOAT = 0;
+    static final int TENSOR_NHWC = 1;
+    static final int CROSS_CORRELATION = 1;
+    /** cudnnMathType_t: CUDNN_DEFAULT_MATH (no TF32 conversion: float results within the verify tolerances). */
+    static final int DEFAULT_MATH = 0;
+    static final int STATUS_NOT_INITIALIZED = 1001;
+    /** cudnnConvolution{Fwd,BwdData,BwdFilter}AlgoPerf_t: algo, status, time, memory, determinism, mathType, reserved[3]. */
+    static final StructLayout ALGO_PERF = MemoryLayout.structLayout(INT.withName("algo"), INT.withName("status"),
+            FLOAT.withName("time"), MemoryLayout.paddingLayout(4), LONG.withName("memory"), INT.withName("determinism"),
+            INT.withName("mathType"), MemoryLayout.sequenceLayout(3, INT).withName("reserved"), MemoryLayout.paddingLayout(4));
+
+    /** Every symbol the binding uses, so a test can check that each resolves. */
+    static final List<String> SYMBOLS = List.of("cudnnGetVersion", "cudnnGetErrorString", "cudnnCreate", "cudnnDestroy",
+            "cudnnSetStream", "cudnnCreateTensorDescriptor", "cudnnSetTensor4dDescriptor", "cudnnDestroyTensorDescriptor",
+            "cudnnCreateFilterDescriptor", "cudnnSetFilter4dDescriptor", "cudnnDestroyFilterDescriptor",
+            "cudnnCreateConvolutionDescriptor", "cudnnSetConvolution2dDescriptor", "cudnnSetConvolutionMathType",
+            "cudnnDestroyConvolutionDescriptor", "cudnnGetConvolution2dForwardOutputDim",
+            "cudnnGetConvolutionForwardAlgorithm_v7", "cudnnGetConvolutionForwardWorkspaceSize", "cudnnConvolutionForward",
+            "cudnnGetConvolutionBackwardDataAlgorithm_v7", "cudnnGetConvolutionBackwardDataWorkspaceSize",
+            "cudnnConvolutionBackwardData", "cudnnGetConvolutionBackwardFilterAlgorithm_v7",
+            "cudnnGetConvolutionBackwardFilterWorkspaceSize", "cudnnConvolutionBackwardFilter");
+
+    private final MethodHandle getVersion, errorString, create, destroy, setStream, createTensor, setTensor4d,
+            destroyTensor, createFilter, setFilter4d, destroyFilter, createConv, setConv2d, setMathType, destroyConv,
+            outputDim, fwdAlgo, fwdWorkspace, forward, bwdDataAlgo, bwdDataWorkspace, backwardData, bwdFilterAlgo,
+            bwdFilterWorkspace, backwardFilter;
+
+    Cudnn(SymbolLookup lib) {
+        String l = "libcudnn";
+        getVersion = Native.fn(lib, l, "cudnnGetVersion", LONG);
+        errorString = Native.fn(lib, l, "cudnnGetErrorString", PTR, INT);
+        create = Native.fn(lib, l, "cudnnCreate", INT, PTR);
+        destroy = Native.fn(lib, l, "cudnnDestroy", INT, PTR);
+        setStream = Native.fn(lib, l, "cudnnSetStream", INT, PTR, PTR);
+        createTensor = Native.fn(lib, l, "cudnnCreateTensorDescriptor", INT, PTR);
+        setTensor4d = Native.fn(lib, l, "cudnnSetTensor4dDescriptor", INT, PTR, INT, INT, INT, INT, INT, INT);
+        destroyTensor = Native.fn(lib, l, "cudnnDestroyTensorDescriptor", INT, PTR);
+        createFilter = Native.fn(lib, l, "cudnnCreateFilterDescriptor", INT, PTR);
+        setFilter4d = Native.fn(lib, l, "cudnnSetFilter4dDescriptor", INT, PTR, INT, INT, INT, INT, INT, INT);
+        destroyFilter = Native.fn(lib, l, "cudnnDestroyFilterDescriptor", INT, PTR);
+        createConv = Native.fn(lib, l, "cudnnCreateConvolutionDescriptor", INT, PTR);
+        setConv2d = Native.fn(lib, l, "cudnnSetConvolution2dDescriptor", INT, PTR, INT, INT, INT, INT, INT, INT, INT, INT);
+        setMathType = Native.fn(lib, l, "cudnnSetConvolutionMathType", INT, PTR, INT);
+        destroyConv = Native.fn(lib, l, "cudnnDestroyConvolutionDescriptor", INT, PTR);
+        outputDim = Native.fn(lib, l, "cudnnGetConvolution2dForwardOutputDim", INT, PTR, PTR, PTR, PTR, PTR, PTR, PTR);
+        fwdAlgo = Native.fn(lib, l, "cudnnGetConvolutionForwardAlgorithm_v7", INT, PTR, PTR, PTR, PTR, PTR, INT, PTR, PTR);
+        fwdWorkspace = Native.fn(lib, l, "cudnnGetConvolutionForwardWorkspaceSize", INT, PTR, PTR, PTR, PTR, PTR, INT, PTR);
+        forward = Native.fn(lib, l, "cudnnConvolutionForward", INT, PTR, PTR, PTR, LONG, PTR, LONG, PTR, INT, LONG, LONG,
+                PTR, PTR, LONG);
+        bwdDataAlgo = Native.fn(lib, l, "cudnnGetConvolutionBackwardDataAlgorithm_v7", INT, PTR, PTR, PTR, PTR, PTR, INT,
+                PTR, PTR);
+        bwdDataWorkspace = Native.fn(lib, l, "cudnnGetConvolutionBackwardDataWorkspaceSize", INT, PTR, PTR, PTR, PTR, PTR,
+                INT, PTR);
+        backwardData = Native.fn(lib, l, "cudnnConvolutionBackwardData", INT, PTR, PTR, PTR, LONG, PTR, LONG, PTR, INT,
+                LONG, LONG, PTR, PTR, LONG);
+        bwdFilterAlgo = Native.fn(lib, l, "cudnnGetConvolutionBackwardFilterAlgorithm_v7", INT, PTR, PTR, PTR, PTR, PTR,
+                INT, PTR, PTR);
+        bwdFilterWorkspace = Native.fn(lib, l, "cudnnGetConvolutionBackwardFilterWorkspaceSize", INT, PTR, PTR, PTR, PTR,
+                PTR, INT, PTR);
+        backwardFilter = Native.fn(lib, l, "cudnnConvolutionBackwardFilter", INT, PTR, PTR, PTR, LONG, PTR, LONG, PTR, INT,
+                LONG, LONG, PTR, PTR, LONG);
+    }
+
+    /** The library found as the other NVIDIA libraries are (-Dpauc.cuda.libcudnn, PAUC_LIBCUDNN, the usual folders). */
+    static Cudnn open() throws NativeLibs.Missing {
+        return new Cudnn(NativeLibs.open(NativeLibs.CUDNN));
+    }
+
+    /** Thrown for a cuDNN status other than success; {@link #status} is the code. */
+    static final class Failure extends CudaException {
+        final int status;
+
+        Failure(String message, int status) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    private void check(String call, int code) {
+        if (code != 0) {
+            String why;
+            try {
+                why = Native.cString((MemorySegment) errorString.invoke(code));
+            } catch (Throwable t) {
+                why = "cudnnStatus_t " + code;
+            }
+            throw new Failure(call + " failed: " + why, code);
+        }
+    }
+
+    private interface Call {
+        int invoke() throws Throwable;
+    }
+
+    private void call(String name, Call c) {
+        int code;
+        try {
+            code = c.invoke();
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        check(name, code);
+    }
+
+    /** "major.minor.patch" from cudnnGetVersion (major·10000 + minor·100 + patch in cuDNN 9). */
+    String version() {
+        long v;
+        try {
+            v = (long) getVersion.invoke();
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        return v / 10000 + "." + v / 100 % 100 + "." + v % 100;
+    }
+
+    /** A handle on the current device, its work queued on {@code stream}. */
+    MemorySegment handle(MemorySegment stream) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(PTR);
+            call("cudnnCreate", () -> (int) create.invoke(out));
+            MemorySegment h = out.get(PTR, 0);
+            call("cudnnSetStream", () -> (int) setStream.invoke(h, stream));
+            return h;
+        }
+    }
+
+    void destroy(MemorySegment handle) {
+        call("cudnnDestroy", () -> (int) destroy.invoke(handle));
+    }
+
+    /** The descriptors of one convolution geometry; host objects, usable without a device. */
+    final class Descriptors implements AutoCloseable {
+        final ConvShape shape;
+        final MemorySegment x;
+        final MemorySegment y;
+        final MemorySegment w;
+        final MemorySegment conv;
+
+        Descriptors(ConvShape s) {
+            shape = s;
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment out = a.allocate(PTR);
+                call("cudnnCreateTensorDescriptor", () -> (int) createTensor.invoke(out));
+                x = out.get(PTR, 0);
+                call("cudnnCreateTensorDescriptor", () -> (int) createTensor.invoke(out));
+                y = out.get(PTR, 0);
+                call("cudnnCreateFilterDescriptor", () -> (int) createFilter.invoke(out));
+                w = out.get(PTR, 0);
+                call("cudnnCreateConvolutionDescriptor", () -> (int) createConv.invoke(out));
+                conv = out.get(PTR, 0);
+            }
+            // dimensions are given as N, C, H, W whatever the memory format
+            call("cudnnSetTensor4dDescriptor", () -> (int) setTensor4d.invoke(x, TENSOR_NHWC, DATA_FLOAT, s.n(), s.cin(),
+                    s.h(), s.w()));
+            call("cudnnSetFilter4dDescriptor", () -> (int) setFilter4d.invoke(w, DATA_FLOAT, TENSOR_NHWC, s.cout(), s.cin(),
+                    s.kh(), s.kw()));
+            call("cudnnSetConvolution2dDescriptor", () -> (int) setConv2d.invoke(conv, s.pad(), s.pad(), s.stride(),
+                    s.stride(), 1, 1, CROSS_CORRELATION, DATA_FLOAT));
+            call("cudnnSetConvolutionMathType", () -> (int) setMathType.invoke(conv, DEFAULT_MATH));
+            int[] out = outputDims();
+            call("cudnnSetTensor4dDescriptor", () -> (int) setTensor4d.invoke(y, TENSOR_NHWC, DATA_FLOAT, out[0], out[1],
+                    out[2], out[3]));
+        }
+
+        /** cuDNN's output dimensions N, C, H, W for this geometry. */
+        int[] outputDims() {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment d = a.allocate(INT, 4);
+                call("cudnnGetConvolution2dForwardOutputDim", () -> (int) outputDim.invoke(conv, x, w, d,
+                        d.asSlice(4), d.asSlice(8), d.asSlice(12)));
+                return d.toArray(INT);
+            }
+        }
+
+        @Override
+        public void close() {
+            call("cudnnDestroyTensorDescriptor", () -> (int) destroyTensor.invoke(x));
+            call("cudnnDestroyTensorDescriptor", () -> (int) destroyTensor.invoke(y));
+            call("cudnnDestroyFilterDescriptor", () -> (int) destroyFilter.invoke(w));
+            call("cudnnDestroyConvolutionDescriptor", () -> (int) destroyConv.invoke(conv));
+        }
+    }
+
+    /** An algorithm cuDNN's heuristics rank first for one direction of a convolution, and its workspace in bytes. */
+    record Algo(int id, long workspace) {}
+
+    /** The algorithms of a geometry's forward, backward-data and backward-filter passes, chosen once. */
+    record Plan(Descriptors d, Algo forward, Algo backwardData, Algo backwardFilter) {}
+
+    Plan plan(MemorySegment handle, Descriptors d) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment count = a.allocate(INT);
+            MemorySegment perf = a.allocate(ALGO_PERF);
+            MemorySegment size = a.allocate(LONG);
+            call("cudnnGetConvolutionForwardAlgorithm_v7", () -> (int) fwdAlgo.invoke(handle, d.x, d.w, d.conv, d.y, 1,
+                    count, perf));
+            int f = perf.get(INT, 0);
+            call("cudnnGetConvolutionForwardWorkspaceSize", () -> (int) fwdWorkspace.invoke(handle, d.x, d.w, d.conv, d.y,
+                    f, size));
+            Algo fwd = new Algo(f, size.get(LONG, 0));
+            call("cudnnGetConvolutionBackwardDataAlgorithm_v7", () -> (int) bwdDataAlgo.invoke(handle, d.w, d.y, d.conv,
+                    d.x, 1, count, perf));
+            int bd = perf.get(INT, 0);
+            call("cudnnGetConvolutionBackwardDataWorkspaceSize", () -> (int) bwdDataWorkspace.invoke(handle, d.w, d.y,
+                    d.conv, d.x, bd, size));
+            Algo data = new Algo(bd, size.get(LONG, 0));
+            call("cudnnGetConvolutionBackwardFilterAlgorithm_v7", () -> (int) bwdFilterAlgo.invoke(handle, d.x, d.y,
+                    d.conv, d.w, 1, count, perf));
+            int bf = perf.get(INT, 0);
+            call("cudnnGetConvolutionBackwardFilterWorkspaceSize", () -> (int) bwdFilterWorkspace.invoke(handle, d.x, d.y,
+                    d.conv, d.w, bf, size));
+            return new Plan(d, fwd, data, new Algo(bf, size.get(LONG, 0)));
+        }
+    }
+
+    /** y = beta·y + conv(x, w) (w in cuDNN's cout×kh×kw×cin). */
+    void forward(MemorySegment handle, Plan p, long x, long w, long y, long workspace, float beta) {
+        scaled(beta, (alpha, b) -> call("cudnnConvolutionForward", () -> (int) forward.invoke(handle, alpha, p.d().x, x,
+                p.d().w, w, p.d().conv, p.forward().id(), workspace, p.forward().workspace(), b, p.d().y, y)));
+    }
+
+    /** dx = dL/dx from dy. */
+    void backwardData(MemorySegment handle, Plan p, long w, long dy, long dx, long workspace) {
+        scaled(0f, (alpha, b) -> call("cudnnConvolutionBackwardData", () -> (int) backwardData.invoke(handle, alpha,
+                p.d().w, w, p.d().y, dy, p.d().conv, p.backwardData().id(), workspace, p.backwardData().workspace(), b,
+                p.d().x, dx)));
+    }
+
+    /** dw = dL/dw from x and dy (cuDNN's layout). */
+    void backwardFilter(MemorySegment handle, Plan p, long x, long dy, long dw, long workspace) {
+        scaled(0f, (alpha, b) -> call("cudnnConvolutionBackwardFilter", () -> (int) backwardFilter.invoke(handle, alpha,
+                p.d().x, x, p.d().y, dy, p.d().conv, p.backwardFilter().id(), workspace, p.backwardFilter().workspace(), b,
+                p.d().w, dw)));
+    }
+
+    private interface Scaled {
+        void run(MemorySegment alpha, MemorySegment beta);
+    }
+
+    /** cuDNN's host-side scaling factors alpha = 1 and beta. */
+    private static void scaled(float beta, Scaled body) {
+        try (Arena a = Arena.ofConfined()) {
+            body.run(a.allocateFrom(FLOAT, 1f), a.allocateFrom(FLOAT, beta));
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package org.pauc.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.pauc.backend.Backend;
+import org.pauc.backend.Backends;
+import org.pauc.backend.Buffer;
+import org.pauc.config.TrainConfig;
+import org.pauc.nn.Dims;
+import org.pauc.nn.Models;
+import org.pauc.nn.Network;
+import org.pauc.oracle.layers.ConvShape;
+
+/**
+ * cuDNN's host side, without a GPU: NVIDIA's library (the redistributable) loads with its sub-libraries through
+ * pauc's binding, every bound symbol resolves, and the descriptors pauc builds for every convolution of ResNet-18 (both
+ * stems) and ResNet-50 give the output shape of pauc's own {@link ConvShape}. The algorithms, the workspace and the
+ * convolutions themselves need a device ({@code bench/gpu-verify.sh}).
+ */
+class CudnnTest {
+    static Cudnn cudnn() throws NativeLibs.Missing {
+        return new Cudnn(NativeLibs.open(NativeLibs.CUDNN, Map.of(NativeLibs.CUDNN.property(),
+                Redist.dir().resolve("libcudnn.so.9").toString()), Map.of()));
+    }
+
+    @Test
+    void everyBoundSymbolResolvesAndTheVersionIsRead() throws Exception {
+        Cudnn c = cudnn();
+        assertTrue(c.version().startsWith("9."), c.version());
+        SymbolLookup lib = SymbolLookup.libraryLookup(Redist.dir().resolve("libcudnn.so.9"), Arena.global());
+        for (String s : Cudnn.SYMBOLS) {
+            assertTrue(lib.find(s).isPresent(), s);
+        }
+        assertEquals(25, Cudnn.SYMBOLS.size());
+        assertEquals(48, Cudnn.ALGO_PERF.byteSize(), "cudnnConvolutionFwdAlgoPerf_t");
+    }
+
+    @Test
+    void aHandleNeedsADevice() throws Exception {
+        var e = assertThrows(Cudnn.Failure.class, () -> cudnn().handle(MemorySegment.NULL));
+        assertEquals(Cudnn.STATUS_NOT_INITIALIZED, e.status, e.getMessage());
+        assertTrue(e.getMessage().startsWith("cudnnCreate failed: "), e.getMessage());
+    }
+
+    /** The convolutions an encoder runs, recorded by a backend that computes everything else on the CPU. */
+    static Set<ConvShape> convolutions(TrainConfig.Encoder encoder, Dims input, int n) {
+        Set<ConvShape> seen = new LinkedHashSet<>();
+        try (Backend cpu = Backends.create("cpu", 1)) {
+            Backend recording = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                    new Class<?>[] {Backend.class}, (proxy, m, args) -> {
+                        if (m.getName().equals("conv2d")) {
+                            seen.add((ConvShape) args[0]);
+                            return null;
+                        }
+                        try {
+                            return m.invoke(cpu, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            try (Network net = Models.create(encoder, recording, 0, input, 16); Buffer x = cpu.allocate(n * input.size())) {
+                net.forward(recording, x, n, false);
+            }
+        }
+        return seen;
+    }
+
+    @Test
+    void theDescriptorsOfEveryResNetConvolutionGiveConvShapesOutput() throws Exception {
+        Cudnn c = cudnn();
+        int checked = 0;
+        for (var e : Map.of(TrainConfig.Encoder.RESNET18, new Dims(32, 32, 3), TrainConfig.Encoder.RESNET18_IMAGENET,
+                new Dims(224, 224, 3), TrainConfig.Encoder.RESNET50, new Dims(224, 224, 3)).entrySet()) {
+            Set<ConvShape> shapes = convolutions(e.getKey(), e.getValue(), 2);
+            assertTrue(shapes.size() >= 6, e.getKey() + ": " + shapes);
+            for (ConvShape s : shapes) {
+                try (Cudnn.Descriptors d = c.new Descriptors(s)) {
+                    assertArrayEquals(new int[] {s.n(), s.cout(), s.oh(), s.ow()}, d.outputDims(), e.getKey() + " " + s);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= 30, "distinct convolutions checked: " + checked);
+    }
+
+    @Test
+    void aDescriptorDisagreeingWithConvShapeWouldBeSeen() throws Exception {
+        ConvShape s = new ConvShape(2, 7, 9, 3, 5, 3, 3, 2, 1);
+        try (Cudnn.Descriptors d = cudnn().new Descriptors(s)) {
+            assertArrayEquals(new int[] {2, 5, 4, 5}, d.outputDims());
+        }
+    }
+}
