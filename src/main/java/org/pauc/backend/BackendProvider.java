@@ -13,6 +13,6 @@ public interface BackendProvider {
     /** Null when the backend can be created here, else why not (one line). */
     String unavailableReason();
 
-    /** Creates the backend with the given number of CPU threads for its host-side work. */
-    Backend create(int threads);
+    /** Creates the backend computing as {@code compute} says. */
+    Backend create(Compute compute);
 }

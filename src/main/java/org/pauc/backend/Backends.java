@@ -48,6 +48,11 @@ public final class Backends {
     }
 
     public static Backend create(String name, int threads) {
-        return provider(name).create(threads);
+        return create(name, Compute.threads(threads));
+    }
+
+    /** The backend called {@code name} ("auto": the best available), computing as {@code compute} says. */
+    public static Backend create(String name, Compute compute) {
+        return provider(name).create(compute);
     }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
+import org.pauc.backend.Compute;
 import org.pauc.verify.Verify;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,6 +31,16 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "CPU threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "fp32, or bf16: GEMM and convolution inputs rounded to bfloat16, checked against the oracle on "
+                    + "the same rounded inputs (float tolerances) and against the float oracle (3% tolerances) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--conv", paramLabel = "C", defaultValue = "auto",
+            description = "Convolutions on CUDA: auto, cudnn or im2col (default: ${DEFAULT-VALUE}).")
+    String conv;
+
     @Override
     public Integer call() {
         List<String> known = Verify.ops();
@@ -38,13 +49,22 @@ final class VerifyCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("unknown op '" + op + "' (known: " + String.join(", ", known) + ")");
             }
         }
+        Compute compute = new Compute(threads, Compute.precision(precision), Compute.conv(conv));
         var out = spec.commandLine().getOut();
-        try (Backend test = Backends.create(backend, threads); Backend oracle = Backends.create("oracle", 1)) {
-            out.println("verifying " + test.description() + " against the oracle");
-            List<Verify.Result> results = Verify.run(test, oracle, ops, seed);
+        try (Backend test = Backends.create(backend, compute);
+             Backend oracle = Backends.create("oracle", Compute.threads(1).withPrecision(compute.precision()))) {
+            out.println("verifying " + test.description() + " against the " + oracle.description());
             Tally tally = new Tally(out);
-            for (Verify.Result r : results) {
+            for (Verify.Result r : Verify.run(test, oracle, ops, seed)) {
                 tally.add(r.line(), r.pass());
+            }
+            if (compute.precision() == Compute.Precision.BF16) {
+                try (Backend fp32 = Backends.create("oracle", 1)) {
+                    out.println("and against the float32 oracle, at bf16's tolerance");
+                    for (Verify.Result r : Verify.run(test, fp32, ops, seed, Verify.Tolerance.BF16)) {
+                        tally.add(r.line(), r.pass());
+                    }
+                }
             }
             return tally.finish();
         }

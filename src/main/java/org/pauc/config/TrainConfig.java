@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.pauc.backend.Compute;
 import org.pauc.oracle.PaucObjective;
 
 /**
@@ -171,13 +172,23 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
             @Setting(value = "Every N epochs, kNN top-1 (k = 200, T = 0.07) of the backbone on the test split, logged; "
                     + "0 = off", min = 0) int knnEvery,
             @Setting(value = "Threads decoding and augmenting images ahead of the training step; results do not depend on "
-                    + "it", min = 1, max = 256) int workers) {
-        public static final Run DEFAULT = new Run(0, 2, "auto", 0, 2);
+                    + "it", min = 1, max = 256) int workers,
+            @Setting("fp32, or bf16: inputs of GEMMs and convolutions rounded to bfloat16 (emulated on the CPU), "
+                    + "accumulation, weights, optimiser state, BN statistics and losses in fp32") String precision,
+            @Setting("Convolutions on CUDA: auto (cuDNN where found), cudnn or im2col") String conv) {
+        public static final Run DEFAULT = new Run(0, 2, "auto", 0, 2, "fp32", "auto");
 
         public Run {
             if (backend == null || backend.isBlank()) {
                 throw new IllegalArgumentException("--backend must name a backend");
             }
+            Compute.precision(precision);
+            Compute.conv(conv);
+        }
+
+        /** How the backend computes: these threads, this precision, these convolutions. */
+        public Compute compute() {
+            return new Compute(threads, Compute.precision(precision), Compute.conv(conv));
         }
     }
 
@@ -260,18 +271,18 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
 
     /** The same run with another thread count (the results do not depend on it). */
     public TrainConfig withThreads(int n) {
-        return with(new Run(run.seed(), n, run.backend(), run.knnEvery(), run.workers()));
+        return with(new Run(run.seed(), n, run.backend(), run.knnEvery(), run.workers(), run.precision(), run.conv()));
     }
 
     /** The same run on another backend. */
     public TrainConfig withBackend(String name) {
-        return with(new Run(run.seed(), run.threads(), name, run.knnEvery(), run.workers()));
+        return with(new Run(run.seed(), run.threads(), name, run.knnEvery(), run.workers(), run.precision(), run.conv()));
     }
 
     /** Whether {@code other} is the same run: every setting equal but the thread count and the kNN monitor. */
     public boolean sameRun(TrainConfig other) {
-        Run a = new Run(run.seed(), 1, run.backend(), 0, 1);
-        Run b = new Run(other.run.seed(), 1, other.run.backend(), 0, 1);
+        Run a = new Run(run.seed(), 1, run.backend(), 0, 1, run.precision(), run.conv());
+        Run b = new Run(other.run.seed(), 1, other.run.backend(), 0, 1, other.run.precision(), other.run.conv());
         return with(a).equals(other.with(b));
     }
 
@@ -342,7 +353,7 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
      * pauc that wrote a file without them.
      */
     private static final Map<String, String> ADDED_LATER = Map.of("termsStart", "first-step", "bnSplits", "1",
-            "hue", "0", "normalize", "none", "workers", "2");
+            "hue", "0", "normalize", "none", "workers", "2", "precision", "fp32", "conv", "auto");
 
     /**
      * Settings that configurations once stored and this version no longer has, with the one value they could hold

@@ -125,6 +125,12 @@ final class Conv {
     }
 
     static void backward(ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {
+        backward(s, x, w, dy, dy, dx, dw, db);
+    }
+
+    /** As above, the bias gradient summed from {@code dyBias} (the float dy, where the GEMMs get bf16-rounded dy). */
+    static void backward(ConvShape s, float[] x, float[] w, float[] dy, float[] dyBias, float[] dx, float[] dw,
+                         float[] db) {
         int per = imagesPerChunk(s);
         int rowsPerImage = s.oh() * s.ow();
         int k = s.patchSize();
@@ -162,7 +168,7 @@ final class Conv {
             }
             if (partialB != null) {
                 for (int r = 0; r < rows; r++) {
-                    Vec.addInto(dy, dyOff + r * cout, partialB, t * cout, cout);
+                    Vec.addInto(dyBias, dyOff + r * cout, partialB, t * cout, cout);
                 }
             }
             if (dx != null) {

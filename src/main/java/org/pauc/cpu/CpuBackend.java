@@ -3,6 +3,7 @@ package org.pauc.cpu;
 import java.util.Arrays;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.Compute;
 import org.pauc.backend.HeapBuffer;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
@@ -19,9 +20,16 @@ import org.pauc.oracle.layers.PoolShape;
 public final class CpuBackend implements Backend {
 
     private final int threads;
+    private final boolean bf16;
 
     public CpuBackend(int threads) {
-        this.threads = threads;
+        this(Compute.threads(threads));
+    }
+
+    /** With bf16 precision, the inputs of GEMMs, convolutions and linear layers are rounded to bfloat16 (emulated). */
+    public CpuBackend(Compute compute) {
+        this.threads = compute.threads();
+        this.bf16 = compute.precision() == Compute.Precision.BF16;
         Parallel.setThreads(threads);
     }
 
@@ -32,12 +40,28 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return "cpu (float32, Vector API " + Vec.S.vectorBitSize() + "-bit, " + threads + " thread"
+        return "cpu (" + (bf16 ? "bf16 inputs emulated, float32 accumulation" : "float32") + ", Vector API " + Vec.S.vectorBitSize() + "-bit, " + threads + " thread"
                 + (threads == 1 ? "" : "s") + ")";
     }
 
     static float[] floats(Buffer b) {
         return HeapBuffer.floatsOf(b, "cpu");
+    }
+
+    /**
+     * An input of a GEMM or convolution: the buffer's floats, or under bf16 a copy rounded to bfloat16 (so products
+     * are exact in float and only the accumulation rounds, as on a GPU's bf16 units); null stays null.
+     */
+    private float[] in(Buffer b) {
+        float[] f = floats(b);
+        if (!bf16 || f == null) {
+            return f;
+        }
+        float[] r = new float[f.length];
+        for (int i = 0; i < f.length; i++) {
+            r[i] = Compute.bf16(f[i]);
+        }
+        return r;
     }
 
     static int[] ids(Buffer b) {
@@ -88,17 +112,17 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Buffer a, Buffer b, float beta, Buffer c) {
-        Gemm.gemm(ta, tb, m, n, k, alpha, floats(a), floats(b), beta, floats(c), true);
+        Gemm.gemm(ta, tb, m, n, k, alpha, in(a), in(b), beta, floats(c), true);
     }
 
     @Override
     public void conv2d(ConvShape s, Buffer x, Buffer w, Buffer bias, Buffer y) {
-        Conv.forward(s, floats(x), floats(w), floats(bias), floats(y));
+        Conv.forward(s, in(x), in(w), floats(bias), floats(y));
     }
 
     @Override
     public void conv2dBackward(ConvShape s, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer dbias) {
-        Conv.backward(s, floats(x), floats(w), floats(dy), floats(dx), floats(dw), floats(dbias));
+        Conv.backward(s, in(x), in(w), in(dy), floats(dy), floats(dx), floats(dw), floats(dbias));
     }
 
     @Override
@@ -176,16 +200,17 @@ public final class CpuBackend implements Backend {
                 System.arraycopy(bv, 0, yv, i * out, out);
             }
         }
-        Gemm.gemm(false, true, n, out, in, 1f, floats(x), floats(w), bv != null ? 1f : 0f, yv, true);
+        Gemm.gemm(false, true, n, out, in, 1f, in(x), in(w), bv != null ? 1f : 0f, yv, true);
     }
 
     @Override
     public void linearBackward(int n, int in, int out, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer db) {
         float[] dyv = floats(dy);
+        float[] dyIn = in(dy);
         if (dx != null) {
-            Gemm.gemm(false, false, n, in, out, 1f, dyv, floats(w), 0f, floats(dx), true);
+            Gemm.gemm(false, false, n, in, out, 1f, dyIn, in(w), 0f, floats(dx), true);
         }
-        Gemm.gemm(true, false, out, in, n, 1f, dyv, floats(x), 0f, floats(dw), true);
+        Gemm.gemm(true, false, out, in, n, 1f, dyIn, in(x), 0f, floats(dw), true);
         if (db != null) {
             float[] dbv = floats(db);
             Arrays.fill(dbv, 0, out, 0f);

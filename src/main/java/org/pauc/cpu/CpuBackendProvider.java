@@ -2,6 +2,7 @@ package org.pauc.cpu;
 
 import org.pauc.backend.Backend;
 import org.pauc.backend.BackendProvider;
+import org.pauc.backend.Compute;
 
 public final class CpuBackendProvider implements BackendProvider {
     @Override
@@ -20,7 +21,7 @@ public final class CpuBackendProvider implements BackendProvider {
     }
 
     @Override
-    public Backend create(int threads) {
-        return new CpuBackend(threads);
+    public Backend create(Compute compute) {
+        return new CpuBackend(compute);
     }
 }

@@ -6,8 +6,11 @@ import static org.pauc.cuda.DeviceMemory.range;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.HashMap;
+import java.util.Map;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.Compute;
 import org.pauc.backend.DeviceCollective;
 import org.pauc.dist.Collective;
 import org.pauc.oracle.layers.ConvShape;
@@ -26,9 +29,21 @@ public final class CudaBackend implements Backend {
     private final MemorySegment stream;
     private final DeviceMemory mem;
     private final KernelLauncher kernels;
+    private final boolean bf16;
+    /** cuDNN for the convolutions, or null: im2col + cuBLAS ({@link ConvSelection}). */
+    private final Cudnn cudnn;
+    private MemorySegment cudnnHandle;
+    /** cuDNN's descriptors and algorithms per convolution geometry, chosen once. */
+    private final Map<ConvShape, Cudnn.Plan> plans = new HashMap<>();
     private boolean closed;
 
     public CudaBackend() {
+        this(Compute.threads(1));
+    }
+
+    public CudaBackend(Compute compute) {
+        bf16 = compute.precision() == Compute.Precision.BF16;
+        cudnn = ConvSelection.choose(compute, Cudnn::open, System.err);
         rt = CudaRuntime.get();
         rt.makeCurrent();
         stream = rt.driver.streamCreate();
@@ -45,7 +60,8 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized String description() {
         int v = rt.driverVersion;
-        return "cuda (float32, " + rt.deviceName + ", " + rt.arch() + ", driver " + v / 1000 + "." + (v % 1000) / 10
+        return "cuda (" + (bf16 ? "bf16 GEMM inputs, float32 accumulation" : "float32") + ", "
+                + (cudnn != null ? "cuDNN " + cudnn.version() : "im2col") + " convolutions, " + rt.deviceName + ", " + rt.arch() + ", driver " + v / 1000 + "." + (v % 1000) / 10
                 + ", cuBLAS " + rt.cublas.version(kernels.cublas()) + ", NVRTC " + rt.nvrtc.version() + ")";
     }
 
@@ -171,7 +187,7 @@ public final class CudaBackend implements Backend {
     public synchronized void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Buffer a, Buffer b,
                                   float beta, Buffer c) {
         enter();
-        kernels.sgemm(ta, tb, m, n, k, alpha, ptr(a), ta ? m : k, ptr(b), tb ? k : n, beta, ptr(c), n);
+        layerGemm(ta, tb, m, n, k, alpha, ptr(a), ta ? m : k, ptr(b), tb ? k : n, beta, ptr(c), n);
     }
 
     /** Images per im2col chunk so that the chunk's matrix stays under COL_LIMIT floats. */
@@ -188,13 +204,22 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void conv2d(ConvShape s, Buffer x, Buffer w, Buffer bias, Buffer y) {
         enter();
+        if (cudnn != null && s.n() > 0) {
+            Cudnn.Plan p = plan(s);
+            long wt = cudnnWeights(s, ptr(w));
+            cudnn.forward(cudnnHandle, p, ptr(x), wt, ptr(y), workspace(p.forward()), 0f);
+            if (bias != null) {
+                kernels.elementwise("add_bias", (long) s.patches() * s.cout(), s.patches(), s.cout(), ptr(bias), ptr(y));
+            }
+            return;
+        }
         int chunk = chunkImages(s);
         int hw = s.oh() * s.ow();
         long col = mem.scratch("col", 4L * chunk * hw * s.patchSize());
         for (int n0 = 0; n0 < s.n(); n0 += chunk) {
             int images = Math.min(chunk, s.n() - n0);
             im2col(s, n0, images, ptr(x), col);
-            kernels.sgemm(false, false, images * hw, s.cout(), s.patchSize(), 1f, col, s.patchSize(), ptr(w), s.cout(), 0f,
+            layerGemm(false, false, images * hw, s.cout(), s.patchSize(), 1f, col, s.patchSize(), ptr(w), s.cout(), 0f,
                     ptr(y) + 4L * n0 * hw * s.cout(), s.cout());
         }
         if (bias != null) {
@@ -206,6 +231,21 @@ public final class CudaBackend implements Backend {
     public synchronized void conv2dBackward(ConvShape s, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw,
                                             Buffer dbias) {
         enter();
+        if (cudnn != null && s.n() > 0) {
+            Cudnn.Plan p = plan(s);
+            long dwt = mem.scratch("cudnn-dw", 4L * s.weightSize());
+            cudnn.backwardFilter(cudnnHandle, p, ptr(x), ptr(dy), dwt, workspace(p.backwardFilter()));
+            // cuDNN's cout × kh·kw·cin back to pauc's kh·kw·cin × cout
+            kernels.elementwise("transpose_f32", s.weightSize(), s.cout(), s.patchSize(), dwt, ptr(dw));
+            if (dx != null) {
+                long wt = cudnnWeights(s, ptr(w));
+                cudnn.backwardData(cudnnHandle, p, wt, ptr(dy), ptr(dx), workspace(p.backwardData()));
+            }
+            if (dbias != null) {
+                columnSum(s.patches(), s.cout(), ptr(dy), ptr(dbias));
+            }
+            return;
+        }
         int chunk = chunkImages(s);
         int hw = s.oh() * s.ow();
         long col = mem.scratch("col", 4L * chunk * hw * s.patchSize());
@@ -216,10 +256,10 @@ public final class CudaBackend implements Backend {
             int images = Math.min(chunk, s.n() - n0);
             long dyc = ptr(dy) + 4L * n0 * hw * s.cout();
             im2col(s, n0, images, ptr(x), col);
-            kernels.sgemm(true, false, s.patchSize(), s.cout(), images * hw, 1f, col, s.patchSize(), dyc, s.cout(),
+            layerGemm(true, false, s.patchSize(), s.cout(), images * hw, 1f, col, s.patchSize(), dyc, s.cout(),
                     n0 == 0 ? 0f : 1f, ptr(dw), s.cout());
             if (dx != null) {
-                kernels.sgemm(false, true, images * hw, s.patchSize(), s.cout(), 1f, dyc, s.cout(), ptr(w), s.cout(), 0f, col,
+                layerGemm(false, true, images * hw, s.patchSize(), s.cout(), 1f, dyc, s.cout(), ptr(w), s.cout(), 0f, col,
                         s.patchSize());
                 kernels.elementwise("col2im", (long) images * s.h() * s.w() * s.cin(), images, s.h(), s.w(), s.cin(), s.kh(),
                         s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), col,
@@ -229,6 +269,46 @@ public final class CudaBackend implements Backend {
         if (dbias != null) {
             columnSum(s.patches(), s.cout(), ptr(dy), ptr(dbias));
         }
+    }
+
+    /** cuDNN's descriptors and algorithms for a geometry, made on first use (the handle too). */
+    private Cudnn.Plan plan(ConvShape s) {
+        if (cudnnHandle == null) {
+            cudnnHandle = cudnn.handle(stream);
+        }
+        return plans.computeIfAbsent(s, shape -> cudnn.plan(cudnnHandle, cudnn.new Descriptors(shape)));
+    }
+
+    /** The weights in cuDNN's NHWC filter layout, cout × kh·kw·cin, in scratch memory. */
+    private long cudnnWeights(ConvShape s, long w) {
+        long wt = mem.scratch("cudnn-w", 4L * s.weightSize());
+        kernels.elementwise("transpose_f32", s.weightSize(), s.patchSize(), s.cout(), w, wt);
+        return wt;
+    }
+
+    /** Scratch memory for an algorithm's workspace (the pool's, reused between calls). */
+    private long workspace(Cudnn.Algo a) {
+        return a.workspace() == 0 ? 0 : mem.scratch("cudnn-workspace", a.workspace());
+    }
+
+    /**
+     * C = α·op(A)·op(B) + β·C for a layer (the GEMM op, convolutions, linear layers): under bf16, A and B are rounded
+     * to bfloat16 in scratch memory first and cuBLAS accumulates in float. Loss terms use float GEMMs whatever the
+     * precision.
+     */
+    private void layerGemm(boolean ta, boolean tb, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+                           float beta, long c, int ldc) {
+        if (!bf16 || m == 0 || n == 0 || k == 0) {
+            kernels.sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        long aElems = ta ? (long) (k - 1) * lda + m : (long) (m - 1) * lda + k;
+        long bElems = tb ? (long) (n - 1) * ldb + k : (long) (k - 1) * ldb + n;
+        long a16 = mem.scratch("bf16-a", 2 * aElems);
+        long b16 = mem.scratch("bf16-b", 2 * bElems);
+        kernels.elementwise("f32_to_bf16", aElems, (int) aElems, a, a16);
+        kernels.elementwise("f32_to_bf16", bElems, (int) bElems, b, b16);
+        kernels.gemm(true, ta, tb, m, n, k, alpha, a16, lda, b16, ldb, beta, c, ldc);
     }
 
     // ---- column reductions (batch norm, bias gradients) ----
@@ -355,7 +435,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void linear(int n, int in, int out, Buffer x, Buffer w, Buffer b, Buffer y) {
         enter();
-        kernels.sgemm(false, true, n, out, in, 1f, ptr(x), in, ptr(w), in, 0f, ptr(y), out);
+        layerGemm(false, true, n, out, in, 1f, ptr(x), in, ptr(w), in, 0f, ptr(y), out);
         if (b != null) {
             kernels.elementwise("add_bias", (long) n * out, n, out, ptr(b), ptr(y));
         }
@@ -366,9 +446,9 @@ public final class CudaBackend implements Backend {
                                             Buffer dw, Buffer db) {
         enter();
         if (dx != null) {
-            kernels.sgemm(false, false, n, in, out, 1f, ptr(dy), out, ptr(w), in, 0f, ptr(dx), in);
+            layerGemm(false, false, n, in, out, 1f, ptr(dy), out, ptr(w), in, 0f, ptr(dx), in);
         }
-        kernels.sgemm(true, false, out, in, n, 1f, ptr(dy), out, ptr(x), in, 0f, ptr(dw), in);
+        layerGemm(true, false, out, in, n, 1f, ptr(dy), out, ptr(x), in, 0f, ptr(dw), in);
         if (db != null) {
             columnSum(n, out, ptr(dy), ptr(db));
         }
@@ -591,6 +671,11 @@ public final class CudaBackend implements Backend {
         rt.makeCurrent();
         rt.driver.streamSynchronize(stream);
         closed = true;
+        plans.values().forEach(p -> p.d().close());
+        plans.clear();
+        if (cudnnHandle != null) {
+            cudnn.destroy(cudnnHandle);
+        }
         kernels.close();
         mem.close();
     }

@@ -2,6 +2,7 @@ package org.pauc.cuda;
 
 import org.pauc.backend.Backend;
 import org.pauc.backend.BackendProvider;
+import org.pauc.backend.Compute;
 
 /** The cuda backend; preferred by {@code --backend auto} when a device and the libraries are present. */
 public final class CudaBackendProvider implements BackendProvider {
@@ -21,7 +22,7 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     @Override
-    public Backend create(int threads) {
-        return new CudaBackend();
+    public Backend create(Compute compute) {
+        return new CudaBackend(compute);
     }
 }

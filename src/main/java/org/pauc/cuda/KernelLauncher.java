@@ -77,6 +77,12 @@ final class KernelLauncher implements AutoCloseable {
     /** Row-major C = α·op(A)·op(B) + β·C with explicit leading dimensions (cuBLAS, see {@link GemmCall}). */
     void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
                        float beta, long c, int ldc) {
+        gemm(false, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /** As {@link #sgemm}, with A and B in bfloat16 when {@code bf16} (C and the accumulation stay float). */
+    void gemm(boolean bf16, boolean ta, boolean tb, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+              float beta, long c, int ldc) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -94,7 +100,11 @@ final class KernelLauncher implements AutoCloseable {
         GemmCall call = GemmCall.rowMajor(ta, tb, m, n, k, lda, ldb, ldc);
         gemmScalars.set(ValueLayout.JAVA_FLOAT, 0, alpha);
         gemmScalars.set(ValueLayout.JAVA_FLOAT, 4, beta);
-        rt.cublas.sgemm(cublas(), call, gemmScalars, b, a, c);
+        if (bf16) {
+            rt.cublas.gemmBf16(cublas(), call, gemmScalars, b, a, c);
+        } else {
+            rt.cublas.sgemm(cublas(), call, gemmScalars, b, a, c);
+        }
     }
 
     @Override

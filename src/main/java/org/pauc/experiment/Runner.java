@@ -123,7 +123,7 @@ public final class Runner {
                 throw new IOException("the run stopped after " + done + " of " + epochs + " epochs");
             }
             Map<String, Double> metrics;
-            try (Backend be = Backends.create(cfg.run().backend(), cfg.run().threads());
+            try (Backend be = Backends.create(cfg.run().backend(), cfg.run().compute());
                  Network net = Evaluator.load(ckpt, be, data.train())) {
                 log.println("evaluating on " + data.eval().name() + " (" + data.eval().n() + " images)");
                 metrics = Evaluator.evaluate(Evaluator.encoder("checkpoint", be, net), data.train(), data.eval(),
@@ -148,7 +148,7 @@ public final class Runner {
         Map<String, Map<String, Double>> m = new LinkedHashMap<>();
         Evaluator.Protocol settings = Evaluator.Protocol.DEFAULT;
         m.put("raw pixels", Evaluator.evaluate(Evaluator.pixels(data.train()), data.train(), data.eval(), settings));
-        try (Backend be = Backends.create(base.run().backend(), base.run().threads());
+        try (Backend be = Backends.create(base.run().backend(), base.run().compute());
              Network random = Models.create(base.model().encoder(), be, 0,
                      new Dims(data.train().h(), data.train().w(), data.train().c()), base.model().dim())) {
             m.put("random encoder", Evaluator.evaluate(Evaluator.encoder("random", be, random), data.train(), data.eval(),

@@ -93,7 +93,8 @@ public record Spec(String name, Map<String, JsonNode> train, List<Config> config
         all.putAll(c.settings());
         try {
             TrainConfig cfg = Settings.apply(TrainConfig.DEFAULTS, all);
-            return cfg.with(new TrainConfig.Run(seed, threads, backend, cfg.run().knnEvery(), cfg.run().workers()));
+            return cfg.with(new TrainConfig.Run(seed, threads, backend, cfg.run().knnEvery(), cfg.run().workers(),
+                    cfg.run().precision(), cfg.run().conv()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("experiment: config '" + c.name() + "': " + e.getMessage());
         }

@@ -122,7 +122,7 @@ public final class Trainer {
         }
         Distributed.checkSameConfiguration(dist, cfg, train);
         RunDirectory dir = new RunDirectory(o.out(), lead);
-        try (Backend be = Backends.create(cfg.run().backend(), cfg.run().threads())) {
+        try (Backend be = Backends.create(cfg.run().backend(), cfg.run().compute())) {
             Dims input = new Dims(train.h(), train.w(), train.c());
             long seed = cfg.run().seed();
             TrainConfig.Encoder encoder = cfg.model().encoder();

@@ -22,6 +22,17 @@ public final class Verify {
     public static final double RTOL = 1e-4;
     public static final double ATOL = 1e-5;
 
+    /** An element passes when |got − want| ≤ atol·max(1, max|want|) + rtol·|want|. */
+    public record Tolerance(double atol, double rtol) {
+        /** A float backend's arithmetic against the oracle on the same (possibly bf16-rounded) inputs. */
+        public static final Tolerance FP32 = new Tolerance(ATOL, RTOL);
+        /**
+         * bf16 inputs against the float oracle: each input carries a relative error up to 2⁻⁹, so a sum of k products
+         * is off by up to about 2⁻⁸·Σ|a·b|; with the verify cases' sizes that stays below 3% of the output's scale.
+         */
+        public static final Tolerance BF16 = new Tolerance(3e-2, 3e-2);
+    }
+
     /** The comparison of one output of one check. */
     public record Result(String op, String check, String output, int elements, double maxAbs, double maxRel,
                          boolean pass) {
@@ -471,6 +482,11 @@ public final class Verify {
 
     /** Runs every check on both backends (only the ops named in {@code only}, if any) and compares. */
     public static List<Result> run(Backend test, Backend reference, List<String> only, long seed) {
+        return run(test, reference, only, seed, Tolerance.FP32);
+    }
+
+    /** As above, at the given tolerance. */
+    public static List<Result> run(Backend test, Backend reference, List<String> only, long seed, Tolerance tol) {
         List<Result> results = new ArrayList<>();
         for (Check ch : new Verify(seed).checks) {
             if (!only.isEmpty() && !only.contains(ch.op())) {
@@ -479,7 +495,7 @@ public final class Verify {
             Map<String, float[]> got = execute(test, ch);
             Map<String, float[]> want = execute(reference, ch);
             for (Map.Entry<String, float[]> e : want.entrySet()) {
-                results.add(compare(ch, e.getKey(), got.get(e.getKey()), e.getValue()));
+                results.add(compare(ch, e.getKey(), got.get(e.getKey()), e.getValue(), tol));
             }
         }
         return results;
@@ -506,7 +522,7 @@ public final class Verify {
         return out;
     }
 
-    private static Result compare(Check ch, String output, float[] got, float[] want) {
+    private static Result compare(Check ch, String output, float[] got, float[] want, Tolerance tol) {
         double scale = 1;
         for (float w : want) {
             scale = Math.max(scale, Math.abs(w));
@@ -521,10 +537,10 @@ public final class Verify {
                     err = Double.POSITIVE_INFINITY;
                 }
                 maxAbs = Math.max(maxAbs, err);
-                if (Math.abs(want[i]) > ATOL) {
+                if (Math.abs(want[i]) > tol.atol()) {
                     maxRel = Math.max(maxRel, err / Math.abs(want[i]));
                 }
-                if (!(err <= ATOL * scale + RTOL * Math.abs(want[i]))) {
+                if (!(err <= tol.atol() * scale + tol.rtol() * Math.abs(want[i]))) {
                     pass = false;
                 }
             }

@@ -593,3 +593,26 @@ extern "C" __global__ void standardize_backward(int n, int d, const float* zh, c
 extern "C" __global__ void scale_f32(int n, float s, float* y) {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) y[i] *= s;
 }
+
+// ---- bf16 inputs and cuDNN's filter layout ----
+
+// y[i] = x[i] rounded to the nearest bfloat16 (ties to even), stored as its 16 bits; NaN stays a NaN
+extern "C" __global__ void f32_to_bf16(int n, const float* x, unsigned short* y) {
+    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
+        unsigned int b = __float_as_uint(x[i]);
+        if ((b & 0x7f800000u) == 0x7f800000u) {
+            y[i] = (unsigned short) ((b >> 16) | ((b & 0x007fffffu) ? 0x40u : 0u));
+        } else {
+            y[i] = (unsigned short) ((b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
+        }
+    }
+}
+
+// t = aᵀ for a rows×cols row-major (pauc's kh·kw·cin × cout weights to cuDNN's cout × kh·kw·cin, and back)
+extern "C" __global__ void transpose_f32(int rows, int cols, const float* a, float* t) {
+    long total = (long) rows * cols;
+    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < total; i += (long) gridDim.x * blockDim.x) {
+        long r = i / cols, c = i % cols;
+        t[c * rows + r] = a[i];
+    }
+}

@@ -18,7 +18,7 @@ class TrainConfigTest {
         assertEquals("weight-decay", Settings.kebab("weightDecay"));
         assertEquals("blur-sigma-min", Settings.kebab("blurSigmaMin"));
         List<Settings.Entry> all = Settings.all();
-        assertEquals(51, all.size(), "settings: " + all.stream().map(Settings.Entry::flag).toList());
+        assertEquals(53, all.size(), "settings: " + all.stream().map(Settings.Entry::flag).toList());
         assertEquals("0.0001", Settings.find("--weight-decay").text(TrainConfig.DEFAULTS));
         assertEquals("200,400,800", Settings.find("clusters").text(TrainConfig.DEFAULTS));
         assertEquals("kmeans++", Settings.find("kmeans-init").text(TrainConfig.DEFAULTS));

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.Compute;
 import org.pauc.backend.oracle.OracleBackend;
 import org.pauc.reference.ReferenceChecker;
 import org.pauc.verify.BackendEvaluator;
@@ -118,6 +119,53 @@ class CpuBackendTest {
             Buffer foreign = oracle.allocate(4);
             var e = assertThrows(IllegalArgumentException.class, () -> cpu.relu(4, foreign, foreign));
             assertTrue(e.getMessage().startsWith("cpu backend: expected one of its float buffers"), e.getMessage());
+        }
+    }
+
+    static Compute bf16() {
+        return Compute.threads(2).withPrecision(Compute.Precision.BF16);
+    }
+
+    /**
+     * bf16 emulation: against the oracle on the same bf16-rounded inputs every op holds the float tolerances (products
+     * of bf16 values are exact in float, only the accumulation rounds); against the float oracle it holds bf16's.
+     */
+    @TestFactory
+    Stream<DynamicTest> bf16MatchesTheOracleOnRoundedInputsAndTheFloatOracleWithinItsTolerance() {
+        try (Backend cpu = new CpuBackend(bf16()); Backend rounded = new OracleBackend(Compute.Precision.BF16);
+             Backend fp32 = new OracleBackend()) {
+            return Stream.concat(Verify.run(cpu, rounded, List.of(), 13).stream(),
+                            Verify.run(cpu, fp32, List.of(), 13, Verify.Tolerance.BF16).stream())
+                    .map(r -> DynamicTest.dynamicTest(r.op() + " " + r.check() + " " + r.output(),
+                            () -> assertTrue(r.pass(), r.line())));
+        }
+    }
+
+    @Test
+    void bf16RoundsTheInputsOfGemmsAndConvolutionsOnly() {
+        try (Backend cpu = new CpuBackend(bf16()); Backend fp32 = new OracleBackend()) {
+            List<Verify.Result> strict = Verify.run(cpu, fp32, List.of("gemm", "conv2d", "linear", "relu", "info_nce"), 13);
+            assertTrue(strict.stream().anyMatch(r -> r.op().equals("gemm") && !r.pass()), "gemm's inputs are rounded");
+            assertTrue(strict.stream().anyMatch(r -> r.op().equals("conv2d") && !r.pass()), "conv2d's inputs are rounded");
+            assertTrue(strict.stream().filter(r -> r.op().equals("relu") || r.op().equals("info_nce")).allMatch(
+                    Verify.Result::pass), "element-wise ops and losses stay float32");
+        }
+    }
+
+    @Test
+    void bf16RoundsToNearestEven() {
+        assertEquals(1f, Compute.bf16(1f));
+        assertEquals(1f, Compute.bf16(1f + 0x1p-9f), "a tie rounds to the even neighbour");
+        assertEquals(1f + 0x1p-7f, Compute.bf16(1f + 0x1p-7f + 0x1p-9f), "a tie rounds to the even neighbour, up");
+        assertEquals(1f + 0x1p-7f, Compute.bf16(1f + 0x1p-8f + 0x1p-20f), "above a tie rounds up");
+        assertEquals(-3.140625f, Compute.bf16(-3.14159f));
+        assertEquals(Float.POSITIVE_INFINITY, Compute.bf16(Float.POSITIVE_INFINITY));
+        assertTrue(Float.isNaN(Compute.bf16(Float.NaN)));
+        assertEquals(Float.POSITIVE_INFINITY, Compute.bf16(Float.MAX_VALUE), "beyond bf16's largest value");
+        for (float v : new float[] {0.1f, 123.456f, -7e-20f, 3e30f}) {
+            float r = Compute.bf16(v);
+            assertEquals(0, Float.floatToRawIntBits(r) & 0xffff, "16 low bits cleared: " + v);
+            assertTrue(Math.abs(r - v) <= Math.abs(v) * 0x1p-8f, v + " → " + r);
         }
     }
 }

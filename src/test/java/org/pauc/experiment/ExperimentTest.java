@@ -42,7 +42,7 @@ class ExperimentTest {
         assertEquals(List.of(4, 8), c.clustering().clusters());
         assertEquals(0, c.objective().lambdaAlign());
         assertEquals(TrainConfig.Method.PAUC, c.objective().method());
-        assertEquals(new TrainConfig.Run(4, 1, "cpu", 0, 2), c.run());
+        assertEquals(new TrainConfig.Run(4, 1, "cpu", 0, 2, "fp32", "auto"), c.run());
         assertEquals(TrainConfig.DEFAULTS.optimizer().lr(), c.optimizer().lr(), "unset settings keep their defaults");
         assertEquals(64, s.eval().validation());
     }

@@ -216,6 +216,32 @@ class TrainerTest {
         assertTrue(Files.readAllLines(dir.resolve("log.jsonl")).get(1).contains("\"knnTop1\":"));
     }
 
+    /**
+     * bf16 (emulated) trains like fp32: the kNN of a short PAUC run stays within the seed-to-seed spread of fp32
+     * (two seeds), with a floor of 0.04, about two standard errors of a top-1 on 400 test images.
+     */
+    @Test
+    void aBf16RunStaysWithinSeedNoiseOfFp32(@TempDir Path dir) throws IOException {
+        Dataset test = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).test().head(400);
+        Dataset d = Datasets.load(Datasets.Request.of(Datasets.SMALL, Path.of("."), 28)).train().head(768);
+        double[] knn = new double[3];
+        String[] runs = {"fp32 0", "fp32 1", "bf16 0"};
+        for (int i = 0; i < runs.length; i++) {
+            String[] r = runs[i].split(" ");
+            TrainConfig cfg = config("pauc", 3, Map.of("precision", r[0], "seed", Integer.parseInt(r[1]), "limit", 768,
+                    "batch-size", 64, "clusters", List.of(20, 40)));
+            List<EpochLog> logs = Trainer.run(cfg, options(d, dir.resolve(runs[i].replace(' ', '-')))
+                    .listen(new KnnMonitor(d, test, 3, 3, QUIET)));
+            knn[i] = logs.get(2).knnTop1();
+        }
+        double noise = Math.abs(knn[0] - knn[1]);
+        assertTrue(knn[2] > 0.4, "bf16 learns: " + Arrays.toString(knn));
+        assertTrue(Math.abs(knn[2] - knn[0]) <= Math.max(0.04, 2 * noise), "kNN fp32 seed 0, seed 1, bf16 seed 0: "
+                + Arrays.toString(knn));
+        assertTrue(Files.readString(dir.resolve("bf16-0").resolve("config.json")).contains("\"precision\":\"bf16\""));
+        System.out.println("[bf16] kNN fp32 seed 0, fp32 seed 1, bf16 seed 0: " + Arrays.toString(knn));
+    }
+
     @Test
     void badSettingsAreClearErrors(@TempDir Path dir) throws IOException {
         Dataset small = data().head(20);

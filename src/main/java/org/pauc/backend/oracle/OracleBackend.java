@@ -3,6 +3,7 @@ package org.pauc.backend.oracle;
 import java.util.Arrays;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.Compute;
 import org.pauc.backend.HeapBuffer;
 import org.pauc.oracle.Align;
 import org.pauc.oracle.Clustering;
@@ -22,6 +23,19 @@ import org.pauc.oracle.layers.PoolShape;
  * purpose; it exists so that any backend can be verified against the oracle through the same calls.
  */
 public final class OracleBackend implements Backend {
+    private final boolean bf16;
+
+    public OracleBackend() {
+        this(Compute.Precision.FP32);
+    }
+
+    /**
+     * Under bf16 the inputs of GEMMs, convolutions and linear layers are rounded to bfloat16 first (through float), as
+     * the float backends round theirs; everything after that is the double-precision reference as usual.
+     */
+    public OracleBackend(Compute.Precision precision) {
+        this.bf16 = precision == Compute.Precision.BF16;
+    }
 
     @Override
     public String name() {
@@ -30,11 +44,34 @@ public final class OracleBackend implements Backend {
 
     @Override
     public String description() {
-        return "oracle (double precision, scalar reference code, 1 thread)";
+        return "oracle (double precision" + (bf16 ? " on bf16-rounded GEMM and convolution inputs" : "")
+                + ", scalar reference code, 1 thread)";
     }
 
     private static double[] doubles(Buffer b) {
         return HeapBuffer.doublesOf(b, "oracle");
+    }
+
+    /** An input of a GEMM or convolution: the buffer, or under bf16 a copy rounded to bfloat16; null stays null. */
+    private double[] in(Buffer b) {
+        double[] d = doubles(b);
+        if (!bf16 || d == null) {
+            return d;
+        }
+        double[] r = new double[d.length];
+        for (int i = 0; i < d.length; i++) {
+            r[i] = Compute.bf16((float) d[i]);
+        }
+        return r;
+    }
+
+    /** Σ over rows of a rows×c matrix: the bias gradient, from the float dy whatever the precision. */
+    private static double[] columnSums(double[] m, int c) {
+        double[] s = new double[c];
+        for (int i = 0; i < m.length; i++) {
+            s[i % c] += m[i];
+        }
+        return s;
     }
 
     private static int[] ids(Buffer b) {
@@ -115,20 +152,20 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Buffer a, Buffer b, float beta, Buffer c) {
-        Layers.gemm(ta, tb, m, n, k, alpha, doubles(a), doubles(b), beta, doubles(c));
+        Layers.gemm(ta, tb, m, n, k, alpha, in(a), in(b), beta, doubles(c));
     }
 
     @Override
     public void conv2d(ConvShape s, Buffer x, Buffer w, Buffer bias, Buffer y) {
-        set(y, Layers.conv2d(s, doubles(x), doubles(w), doubles(bias)));
+        set(y, Layers.conv2d(s, in(x), in(w), doubles(bias)));
     }
 
     @Override
     public void conv2dBackward(ConvShape s, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer dbias) {
-        Layers.ConvGrads g = Layers.conv2dBackward(s, doubles(x), doubles(w), doubles(dy));
+        Layers.ConvGrads g = Layers.conv2dBackward(s, in(x), in(w), in(dy));
         set(dx, g.dx());
         set(dw, g.dw());
-        set(dbias, g.db());
+        set(dbias, bf16 ? columnSums(doubles(dy), s.cout()) : g.db());
     }
 
     @Override
@@ -216,15 +253,15 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void linear(int n, int in, int out, Buffer x, Buffer w, Buffer b, Buffer y) {
-        set(y, Layers.linear(n, in, out, doubles(x), doubles(w), doubles(b)));
+        set(y, Layers.linear(n, in, out, in(x), in(w), doubles(b)));
     }
 
     @Override
     public void linearBackward(int n, int in, int out, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer db) {
-        Layers.LinearGrads g = Layers.linearBackward(n, in, out, doubles(x), doubles(w), doubles(dy));
+        Layers.LinearGrads g = Layers.linearBackward(n, in, out, in(x), in(w), in(dy));
         set(dx, g.dx());
         set(dw, g.dw());
-        set(db, g.db());
+        set(db, bf16 ? columnSums(doubles(dy), out) : g.db());
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.pauc.backend.oracle;
 
 import org.pauc.backend.Backend;
 import org.pauc.backend.BackendProvider;
+import org.pauc.backend.Compute;
 
 public final class OracleBackendProvider implements BackendProvider {
     @Override
@@ -20,7 +21,7 @@ public final class OracleBackendProvider implements BackendProvider {
     }
 
     @Override
-    public Backend create(int threads) {
-        return new OracleBackend();
+    public Backend create(Compute compute) {
+        return new OracleBackend(compute.precision());
     }
 }
