@@ -38,6 +38,9 @@ public interface Backend extends AutoCloseable {
 
     void uploadIndices(int[] src, Buffer dst);
 
+    /** The whole contents of an index buffer. */
+    int[] downloadIndices(Buffer src);
+
     void download(Buffer src, int srcOffset, float[] dst, int dstOffset, int n);
 
     /** dst[dstOffset … +n) = src[srcOffset … +n). */
@@ -145,6 +148,32 @@ public interface Backend extends AutoCloseable {
      * {@link #requirePairs}'s message rather than returning NaN.
      */
     double uniformity(int n, int d, Buffer v, float t, Buffer dv, float scale);
+
+    // ---- the E-step's k-means (oracle: org.pauc.oracle.KMeansStep) ----
+
+    /**
+     * assign[i] = argmin_j ‖x_i − c_j‖² over the k centroids (the lowest j on ties) and dist[i] that squared
+     * distance, clamped at 0 (x n×d, c k×d; assign an index buffer).
+     */
+    void kmeansAssign(int n, int d, int k, Buffer x, Buffer c, Buffer assign, Buffer dist);
+
+    /**
+     * Member sums (k×d) and counts (k, as floats) of an assignment. Deterministic without float atomics: the values
+     * are summed exactly in 64-bit fixed point (scale 2^(62−e), where n·max|x| &lt; 2^e), so any order of addition
+     * gives the same bits on every backend that follows this rule.
+     */
+    void clusterSums(int n, int d, int k, Buffer x, Buffer assign, Buffer sums, Buffer counts);
+
+    /** φ's sums: out[j] = Σ_{i: assign_i = j} ‖x_i − c_j‖₂, summed in fixed point as {@link #clusterSums}. */
+    void clusterDistanceSums(int n, int d, int k, Buffer x, Buffer c, Buffer assign, Buffer out);
+
+    /**
+     * Whether buffers live in device memory (CUDA): then the E-step keeps the features there and runs k-means
+     * through these ops; a host backend clusters with the host's k-means.
+     */
+    default boolean onDevice() {
+        return false;
+    }
 
     /**
      * Collectives on this backend's buffers among the processes of {@code hosts} (which bootstraps them), or null

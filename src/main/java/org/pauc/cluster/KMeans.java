@@ -2,6 +2,7 @@ package org.pauc.cluster;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -62,6 +63,14 @@ public final class KMeans {
                              Collective dist) {
         int n = x.n();
         int d = x.d();
+        checkArguments(n, k, iterations, restarts);
+        int kk = Math.min(k, n);
+        return lowestInertia(restarts, r -> once(x, n, d, kk, iterations, init, Seeds.kmeans(seed, r),
+                Partition.of(n, dist)));
+    }
+
+    /** The arguments of a fit, with one-line errors. */
+    static void checkArguments(int n, int k, int iterations, int restarts) {
         if (n < 1) {
             throw new IllegalArgumentException("k-means: no points to cluster");
         }
@@ -69,11 +78,13 @@ public final class KMeans {
             throw new IllegalArgumentException("k-means: need k ≥ 1, iterations ≥ 0, restarts ≥ 1; got k=" + k
                     + " iterations=" + iterations + " restarts=" + restarts);
         }
-        int kk = Math.min(k, n);
+    }
+
+    /** The restart with the lowest inertia (the first of equals). */
+    static Result lowestInertia(int restarts, IntFunction<Result> restart) {
         Result best = null;
         for (int r = 0; r < restarts; r++) {
-            Result res = once(x, n, d, kk, iterations, init, Seeds.kmeans(seed, r),
-                    Partition.of(n, dist));
+            Result res = restart.apply(r);
             if (best == null || res.inertia() < best.inertia()) {
                 best = res;
             }
@@ -134,7 +145,7 @@ public final class KMeans {
 
     private static Result once(Points x, int n, int d, int k, int iterations, KMeansInit init, SplittableRandom rng,
                                Partition part) {
-        float[] c = init == KMeansInit.RANDOM ? randomInit(x, n, d, k, rng) : plusPlus(x, n, d, k, rng);
+        float[] c = initial(x, k, init, rng);
         int[] assign = new int[n];
         float[] dist = new float[n];
         float[] xn = new float[n];
@@ -155,6 +166,11 @@ public final class KMeans {
             inertia += dist[i];
         }
         return new Result(k, c, assign, inertia);
+    }
+
+    /** The starting centroids of one restart: k-means++ or k distinct random points. */
+    static float[] initial(Points x, int k, KMeansInit init, SplittableRandom rng) {
+        return init == KMeansInit.RANDOM ? randomInit(x, x.n(), x.d(), k, rng) : plusPlus(x, x.n(), x.d(), k, rng);
     }
 
     private static float sq(float[] a, int ao, float[] b, int bo, int d) {
@@ -183,7 +199,7 @@ public final class KMeans {
     }
 
     /** Copies point i into dst[off …]. */
-    private static void row(Points x, int i, float[] dst, int off) {
+    static void row(Points x, int i, float[] dst, int off) {
         float[] one = ROW.get(x.d());
         x.read(i, 1, one);
         System.arraycopy(one, 0, dst, off, x.d());
@@ -460,7 +476,7 @@ public final class KMeans {
     }
 
     /** The point farthest from its centroid among clusters of two or more (lowest index on ties), or −1. */
-    private static int farthest(int n, int[] assign, float[] dist, int[] size) {
+    static int farthest(int n, int[] assign, float[] dist, int[] size) {
         int far = -1;
         for (int i = 0; i < n; i++) {
             if (size[assign[i]] > 1 && (far < 0 || dist[i] > dist[far])) {
@@ -471,7 +487,7 @@ public final class KMeans {
     }
 
     /** After the last assignment: every empty cluster takes the farthest point and moves its centroid onto it. */
-    private static void fillEmpty(Points x, int n, int d, float[] c, int k, int[] assign, float[] dist, int[] size) {
+    static void fillEmpty(Points x, int n, int d, float[] c, int k, int[] assign, float[] dist, int[] size) {
         for (int j = 0; j < k; j++) {
             if (size[j] == 0) {
                 int far = farthest(n, assign, dist, size);

@@ -91,6 +91,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public int[] downloadIndices(Buffer src) {
+        return ids(src).clone();
+    }
+
+    @Override
     public void download(Buffer src, int srcOffset, float[] dst, int dstOffset, int n) {
         System.arraycopy(floats(src), srcOffset, dst, dstOffset, n);
     }
@@ -279,4 +284,21 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() {}
+
+    // ---- the E-step's k-means ----
+
+    @Override
+    public void kmeansAssign(int n, int d, int k, Buffer x, Buffer c, Buffer assign, Buffer dist) {
+        KMeansOps.assign(n, d, k, floats(x), floats(c), ids(assign), floats(dist));
+    }
+
+    @Override
+    public void clusterSums(int n, int d, int k, Buffer x, Buffer assign, Buffer sums, Buffer counts) {
+        KMeansOps.sums(n, d, k, floats(x), ids(assign), floats(sums), floats(counts));
+    }
+
+    @Override
+    public void clusterDistanceSums(int n, int d, int k, Buffer x, Buffer c, Buffer assign, Buffer out) {
+        KMeansOps.distanceSums(n, d, k, floats(x), floats(c), ids(assign), floats(out));
+    }
 }

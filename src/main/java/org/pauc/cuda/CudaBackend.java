@@ -13,6 +13,7 @@ import org.pauc.backend.Buffer;
 import org.pauc.backend.Compute;
 import org.pauc.backend.DeviceCollective;
 import org.pauc.dist.Collective;
+import org.pauc.hostmath.FixedPoint;
 import org.pauc.oracle.layers.ConvShape;
 import org.pauc.oracle.layers.PoolShape;
 
@@ -148,6 +149,12 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public synchronized int[] downloadIndices(Buffer src) {
+        enter();
+        return mem.ints(ids(src), src.size());
+    }
+
+    @Override
     public synchronized void download(Buffer src, int srcOffset, float[] dst, int dstOffset, int n) {
         enter();
         range(src, srcOffset, n, "download");
@@ -269,6 +276,73 @@ public final class CudaBackend implements Backend {
         if (dbias != null) {
             columnSum(s.patches(), s.cout(), ptr(dy), ptr(dbias));
         }
+    }
+
+    // ---- the E-step's k-means (oracle KMeansStep) ----
+
+    @Override
+    public boolean onDevice() {
+        return true;
+    }
+
+    /** Rows of points per distance block: at most 2^28 dot products (1 GiB) at a time. */
+    static int assignRows(int n, int k) {
+        return (int) Math.max(1, Math.min(n, (1L << 28) / k));
+    }
+
+    @Override
+    public synchronized void kmeansAssign(int n, int d, int k, Buffer x, Buffer c, Buffer assign, Buffer dist) {
+        enter();
+        if (n == 0) {
+            return;
+        }
+        long xn = mem.scratch("kmeans-xnorm", 4L * n);
+        long cn = mem.scratch("kmeans-cnorm", 4L * k);
+        kernels.launch("row_dot", (n + 127) / 128, 1, 128, 1, n, d, ptr(x), ptr(x), 1f, xn, 1);
+        kernels.launch("row_dot", (k + 127) / 128, 1, 128, 1, k, d, ptr(c), ptr(c), 1f, cn, 1);
+        int rows = assignRows(n, k);
+        long dots = mem.scratch("kmeans-dots", 4L * rows * k);
+        for (int i0 = 0; i0 < n; i0 += rows) {
+            int r = Math.min(rows, n - i0);
+            kernels.sgemm(false, true, r, k, d, 1f, ptr(x) + 4L * i0 * d, d, ptr(c), d, 0f, dots, k);
+            kernels.launch("row_argmin", r, 1, 256, 1, r, k, dots, xn + 4L * i0, cn, ids(assign) + 4L * i0,
+                    ptr(dist) + 4L * i0);
+        }
+    }
+
+    /** The fixed-point scale of sums of n values of x (a device array of m floats): hostmath.FixedPoint's rule. */
+    private double fixedScale(long n, long x, int m) {
+        long max = mem.scratch("kmeans-max", 4);
+        kernels.launch("max_abs", 1, 1, 1024, 1, m, x, max);
+        return FixedPoint.scale(n, mem.toHost(max, 4).get(ValueLayout.JAVA_FLOAT, 0));
+    }
+
+    /** Exact fixed-point sums of rows of width d by assignment, as floats (hostmath.FixedPoint's rule). */
+    private void fixedSums(int n, int d, int k, long values, long assign, long sums, long counts) {
+        double scale = fixedScale(n, values, n * d);
+        long acc = mem.scratch("kmeans-acc", 8L * k * d);
+        long cnt = mem.scratch("kmeans-counts", 4L * k);
+        rt.driver.memsetD32(acc, 0, 2L * k * d, stream);
+        rt.driver.memsetD32(cnt, 0, k, stream);
+        kernels.elementwise("fixed_sums", (long) n * d, n, d, values, assign, scale, acc, cnt);
+        kernels.elementwise("fixed_to_float", (long) k * d, k * d, acc, scale, sums);
+        if (counts != 0) {
+            kernels.elementwise("int_to_float", k, k, cnt, counts);
+        }
+    }
+
+    @Override
+    public synchronized void clusterSums(int n, int d, int k, Buffer x, Buffer assign, Buffer sums, Buffer counts) {
+        enter();
+        fixedSums(n, d, k, ptr(x), ids(assign), ptr(sums), ptr(counts));
+    }
+
+    @Override
+    public synchronized void clusterDistanceSums(int n, int d, int k, Buffer x, Buffer c, Buffer assign, Buffer out) {
+        enter();
+        long r = mem.scratch("kmeans-distances", 4L * Math.max(1, n));
+        kernels.launch("row_distance", (n + 127) / 128, 1, 128, 1, n, d, ptr(x), ptr(c), ids(assign), r);
+        fixedSums(n, 1, k, r, ids(assign), ptr(out), 0);
     }
 
     /** cuDNN's descriptors and algorithms for a geometry, made on first use (the handle too). */

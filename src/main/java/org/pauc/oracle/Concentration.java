@@ -54,7 +54,11 @@ public final class Concentration {
 
     /** As above, reading F a row at a time. */
     public static double[] compute(Rows features, Mat centroids, int[] assign, double alpha, double tau) {
-        double[] raw = raw(features, centroids, assign, alpha);
+        return clipAndScale(raw(features, centroids, assign, alpha), tau);
+    }
+
+    /** φ from unclipped φ: clipped to [P10, P90], then rescaled to mean τ. */
+    public static double[] clipAndScale(double[] raw, double tau) {
         double lo = percentile(raw, 10);
         double hi = percentile(raw, 90);
         double[] phi = new double[raw.length];
@@ -104,6 +108,16 @@ public final class Concentration {
             distanceSum[c] += Math.sqrt(s);
             size[c]++;
         }
+        return fromSums(distanceSum, size, alpha);
+    }
+
+    /**
+     * Unclipped φ from each cluster's sum of member distances and its size (what a backend's
+     * {@code clusterDistanceSums} and {@code clusterSums} give): the mean distance over ln(size + α), clusters of
+     * fewer than two members given the largest value.
+     */
+    public static double[] fromSums(double[] distanceSum, int[] size, double alpha) {
+        int k = distanceSum.length;
         double[] phi = new double[k];
         double max = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < k; c++) {

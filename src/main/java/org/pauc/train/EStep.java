@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Future;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.cluster.BackendKMeans;
 import org.pauc.cluster.KMeans;
 import org.pauc.cluster.Points;
 import org.pauc.config.TrainConfig.KMeansInit;
@@ -93,38 +94,67 @@ final class EStep {
         return first;
     }
 
-    private static List<Prototypes> cluster(TrainConfig cfg, Points feats, Backend be, PrintStream console,
+    static List<Prototypes> cluster(TrainConfig cfg, Points feats, Backend be, PrintStream console,
                                             Collective dist) {
         int d = feats.d();
         TrainConfig.Clustering cl = cfg.clustering();
         KMeansInit init = cl.kmeansInit();
         Concentration.Rows f = rows(feats);
         List<Prototypes> result = new ArrayList<>();
-        for (int g = 0; g < cl.clusters().size(); g++) {
-            KMeans.Result km = KMeans.fit(feats, cl.clusters().get(g), cl.kmeansIterations(), cl.kmeansRestarts(),
-                    init, g, dist);
-            int k = km.k();
-            Mat centroids = Mat.of(k, d, km.centroids());
-            double[] cd = centroids.data;
-            double[] phi = concentration(f, centroids, km, cl.phiAlpha(), cfg.objective().tau(), g, console);
-            float[] unit = new float[k * d];
-            for (int c = 0; c < k; c++) {
-                double s = 0;
-                for (int a = 0; a < d; a++) {
-                    s += cd[c * d + a] * cd[c * d + a];
-                }
-                double inv = 1 / Math.max(Math.sqrt(s), 1e-12);
-                for (int a = 0; a < d; a++) {
-                    unit[c * d + a] = (float) (cd[c * d + a] * inv);
-                }
+        // a device backend clusters with its own ops, the features uploaded once (one process; several share the
+        // host's k-means, which is the same to the bit in any number of processes)
+        try (Buffer onDevice = be.onDevice() && dist.size() == 1 ? upload(be, feats) : null) {
+            for (int g = 0; g < cl.clusters().size(); g++) {
+                KMeans.Result km = onDevice != null
+                        ? BackendKMeans.fit(be, onDevice, feats, cl.clusters().get(g), cl.kmeansIterations(),
+                                cl.kmeansRestarts(), init, g)
+                        : KMeans.fit(feats, cl.clusters().get(g), cl.kmeansIterations(), cl.kmeansRestarts(), init, g,
+                                dist);
+                double[] phi = onDevice != null
+                        ? concentration(be, onDevice, d, km, cl.phiAlpha(), cfg.objective().tau(), g, console)
+                        : concentration(f, Mat.of(km.k(), d, km.centroids()), km, cl.phiAlpha(), cfg.objective().tau(), g,
+                                console);
+                result.add(prototypes(be, km, d, phi));
             }
-            float[] phiF = new float[k];
-            for (int c = 0; c < k; c++) {
-                phiF[c] = (float) phi[c];
-            }
-            result.add(new Prototypes(k, km.assign(), be.upload(unit), be.upload(phiF)));
         }
         return result;
+    }
+
+    /** The features in a buffer of the backend, uploaded a block of rows at a time. */
+    private static Buffer upload(Backend be, Points feats) {
+        int n = feats.n();
+        int d = feats.d();
+        Buffer b = be.allocate(n * d);
+        int rows = Math.max(1, (1 << 20) / d);
+        float[] block = new float[rows * d];
+        for (int i0 = 0; i0 < n; i0 += rows) {
+            int r = Math.min(rows, n - i0);
+            feats.read(i0, r, block);
+            be.upload(block, 0, b, i0 * d, r * d);
+        }
+        return b;
+    }
+
+    /** One granularity's prototypes on the backend: the centroids normalised, φ as floats. */
+    private static Prototypes prototypes(Backend be, KMeans.Result km, int d, double[] phi) {
+        int k = km.k();
+        double[] cd = Mat.of(k, d, km.centroids()).data;
+        float[] unit = new float[k * d];
+        for (int c = 0; c < k; c++) {
+            double s = 0;
+            for (int a = 0; a < d; a++) {
+                s += cd[c * d + a] * cd[c * d + a];
+            }
+            double inv = 1 / Math.max(Math.sqrt(s), 1e-12);
+            for (int a = 0; a < d; a++) {
+                unit[c * d + a] = (float) (cd[c * d + a] * inv);
+            }
+        }
+        float[] phiF = new float[k];
+        for (int c = 0; c < k; c++) {
+            phiF[c] = (float) phi[c];
+        }
+        return new Prototypes(k, km.assign(), be.upload(unit), be.upload(phiF));
     }
 
     /**
@@ -158,7 +188,32 @@ final class EStep {
     private static double[] concentration(Concentration.Rows f, Mat centroids, KMeans.Result km, double alpha, double tau, int g,
                                           PrintStream console) {
         boolean spread = Arrays.stream(KMeans.sizes(km.assign(), km.k())).anyMatch(s -> s > 1);
-        double[] phi = spread ? Concentration.compute(f, centroids, km.assign(), alpha, tau) : null;
+        return usable(spread ? Concentration.compute(f, centroids, km.assign(), alpha, tau) : null, km, tau, g, console);
+    }
+
+    /** φ from the backend's distance sums of the features on it (the same formula, {@link Concentration#fromSums}). */
+    private static double[] concentration(Backend be, Buffer feats, int d, KMeans.Result km, double alpha, double tau,
+                                          int g, PrintStream console) {
+        int k = km.k();
+        int n = km.assign().length;
+        int[] size = KMeans.sizes(km.assign(), k);
+        if (Arrays.stream(size).noneMatch(s -> s > 1)) {
+            return usable(null, km, tau, g, console);
+        }
+        try (Buffer c = be.upload(km.centroids()); Buffer assign = be.allocateIndices(n); Buffer sums = be.allocate(k)) {
+            be.uploadIndices(km.assign(), assign);
+            be.clusterDistanceSums(n, d, k, feats, c, assign, sums);
+            float[] s = be.download(sums);
+            double[] r = new double[k];
+            for (int j = 0; j < k; j++) {
+                r[j] = s[j];
+            }
+            return usable(Concentration.clipAndScale(Concentration.fromSums(r, size, alpha), tau), km, tau, g, console);
+        }
+    }
+
+    /** φ as estimated, or τ for every cluster (with a line) when there was no spread to estimate it from. */
+    private static double[] usable(double[] phi, KMeans.Result km, double tau, int g, PrintStream console) {
         if (phi == null || !Arrays.stream(phi).allMatch(p -> Double.isFinite(p) && p > 0)) {
             console.println("E-step: granularity " + g + " (K = " + km.k() + ") has no cluster spread to estimate φ "
                     + "from; using φ = τ = " + tau + " for every cluster");

@@ -161,6 +161,7 @@ public final class Verify {
         headChecks();
         normalizeChecks();
         lossChecks();
+        kmeansChecks();
     }
 
     private void gemmChecks() {
@@ -472,6 +473,56 @@ public final class Verify {
                         c.out("ga+0.7dza", ga);
                         c.out("gb+0.7dzb", gb);
                     });
+        }
+    }
+
+    /**
+     * The E-step's k-means steps. Points lie near their own centroid (well apart from the others), so the arg-min is
+     * never a near-tie that float rounding could flip; the sums take any assignment.
+     */
+    private void kmeansChecks() {
+        for (int[] s : new int[][] {{37, 13, 5}, {1, 3, 1}, {2000, 64, 50}}) {
+            int n = s[0];
+            int d = s[1];
+            int k = s[2];
+            float[] c = unitRows(k, d);
+            for (int i = 0; i < c.length; i++) {
+                c[i] *= 3;
+            }
+            int[] near = ids(n, k);
+            float[] x = gauss(n * d, 0.05);
+            for (int i = 0; i < n; i++) {
+                for (int t = 0; t < d; t++) {
+                    x[i * d + t] += c[near[i] * d + t];
+                }
+            }
+            int[] any = ids(n, k);
+            String name = n + "x" + d + " k=" + k;
+            add("kmeans_assign", name, inputs("x", x, "c", c), ctx -> {
+                Buffer assign = ctx.be.allocateIndices(n);
+                ctx.live.add(assign);
+                Buffer dist = ctx.zeros(n);
+                ctx.be.kmeansAssign(n, d, k, ctx.in("x"), ctx.in("c"), assign, dist);
+                int[] got = ctx.be.downloadIndices(assign);
+                float[] asFloats = new float[n];
+                for (int i = 0; i < n; i++) {
+                    asFloats[i] = got[i];
+                }
+                ctx.outputs.put("assign", asFloats);
+                ctx.out("dist", dist);
+            });
+            add("cluster_sums", name, inputs("x", x), ctx -> {
+                Buffer sums = ctx.zeros(k * d);
+                Buffer counts = ctx.zeros(k);
+                ctx.be.clusterSums(n, d, k, ctx.in("x"), ctx.ids(any), sums, counts);
+                ctx.out("sums", sums);
+                ctx.out("counts", counts);
+            });
+            add("cluster_distance_sums", name, inputs("x", x, "c", c), ctx -> {
+                Buffer out = ctx.zeros(k);
+                ctx.be.clusterDistanceSums(n, d, k, ctx.in("x"), ctx.in("c"), ctx.ids(any), out);
+                ctx.out("sums", out);
+            });
         }
     }
 

@@ -616,3 +616,86 @@ extern "C" __global__ void transpose_f32(int rows, int cols, const float* a, flo
         t[c * rows + r] = a[i];
     }
 }
+
+// ---- the E-step's k-means (oracle KMeansStep) ----
+
+// per row of a block of points: the nearest centroid by ‖x‖² + ‖c‖² − 2x·c (lowest index on ties), one block per row
+extern "C" __global__ void row_argmin(int rows, int k, const float* dots, const float* xnorm, const float* cnorm,
+                                      int* assign, float* dist) {
+    __shared__ float value[256];
+    __shared__ int index[256];
+    int r = blockIdx.x;
+    if (r >= rows) return;
+    float best = -NEG_INF;
+    int at = 0x7fffffff;
+    for (int j = threadIdx.x; j < k; j += blockDim.x) {
+        float v = xnorm[r] + cnorm[j] - 2.f * dots[(long) r * k + j];
+        if (v < best) { best = v; at = j; }
+    }
+    value[threadIdx.x] = best;
+    index[threadIdx.x] = at;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) {
+            float v = value[threadIdx.x + s];
+            int j = index[threadIdx.x + s];
+            if (v < value[threadIdx.x] || (v == value[threadIdx.x] && j < index[threadIdx.x])) {
+                value[threadIdx.x] = v;
+                index[threadIdx.x] = j;
+            }
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        assign[r] = index[0];
+        dist[r] = fmaxf(0.f, value[0]);
+    }
+}
+
+// out[0] = max |x_i| over n values (one block; max does not depend on the order)
+extern "C" __global__ void max_abs(int n, const float* x, float* out) {
+    float m = 0.f;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) m = fmaxf(m, fabsf(x[i]));
+    m = block_max_f(m);
+    if (threadIdx.x == 0) out[0] = m;
+}
+
+// acc[a_i·d + t] += rint(x[i·d + t]·scale) as 64-bit integers (exact, so the order of the atomics cannot change a
+// bit, as hostmath.FixedPoint); counts[a_i] += 1 (ints)
+extern "C" __global__ void fixed_sums(int n, int d, const float* x, const int* assign, double scale,
+                                      unsigned long long* acc, int* counts) {
+    long total = (long) n * d;
+    for (long q = blockIdx.x * (long) blockDim.x + threadIdx.x; q < total; q += (long) gridDim.x * blockDim.x) {
+        long i = q / d;
+        int t = (int) (q % d);
+        int a = assign[i];
+        atomicAdd(&acc[(long) a * d + t], (unsigned long long) __double2ll_rn((double) x[q] * scale));
+        if (t == 0) atomicAdd(&counts[a], 1);
+    }
+}
+
+// out[q] = acc[q] / scale as a float (the inverse of fixed_sums' scaling)
+extern "C" __global__ void fixed_to_float(int m, const long long* acc, double scale, float* out) {
+    for (long q = blockIdx.x * (long) blockDim.x + threadIdx.x; q < m; q += (long) gridDim.x * blockDim.x)
+        out[q] = (float) ((double) acc[q] / scale);
+}
+
+extern "C" __global__ void int_to_float(int m, const int* a, float* out) {
+    for (long q = blockIdx.x * (long) blockDim.x + threadIdx.x; q < m; q += (long) gridDim.x * blockDim.x)
+        out[q] = (float) a[q];
+}
+
+// r[i] = ‖x_i − c_{a_i}‖₂, one thread per row
+extern "C" __global__ void row_distance(int n, int d, const float* x, const float* c, const int* assign, float* r) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    const float* xi = x + (long) i * d;
+    const float* cj = c + (long) assign[i] * d;
+    float s = 0.f;
+    for (int t = 0; t < d; t++) {
+        float diff = xi[t] - cj[t];
+        s += diff * diff;
+    }
+    r[i] = sqrtf(s);
+}
+

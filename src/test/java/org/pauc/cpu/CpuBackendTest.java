@@ -45,7 +45,7 @@ class CpuBackendTest {
 
     /** Methods of a backend that move or manage memory rather than compute: not ops. */
     static final Set<String> INFRASTRUCTURE = Set.of("name", "description", "allocate", "allocateIndices", "upload",
-            "uploadIndices", "download", "copy", "fill", "synchronize", "close");
+            "uploadIndices", "downloadIndices", "download", "copy", "fill", "synchronize", "close");
 
     /**
      * The abstract methods of {@code backend} whose op no check covers. A method's op is its name in snake case with a

@@ -10,6 +10,7 @@ import org.pauc.oracle.Clustering;
 import org.pauc.oracle.Correlation;
 import org.pauc.oracle.CrossCorrelation;
 import org.pauc.oracle.InfoNce;
+import org.pauc.oracle.KMeansStep;
 import org.pauc.oracle.L2Normalize;
 import org.pauc.oracle.Mat;
 import org.pauc.oracle.ProtoNce;
@@ -120,6 +121,11 @@ public final class OracleBackend implements Backend {
     @Override
     public void uploadIndices(int[] src, Buffer dst) {
         System.arraycopy(src, 0, ids(dst), 0, src.length);
+    }
+
+    @Override
+    public int[] downloadIndices(Buffer src) {
+        return ids(src).clone();
     }
 
     @Override
@@ -357,4 +363,26 @@ public final class OracleBackend implements Backend {
 
     @Override
     public void close() {}
+
+    // ---- the E-step's k-means ----
+
+    @Override
+    public void kmeansAssign(int n, int d, int k, Buffer x, Buffer c, Buffer assign, Buffer dist) {
+        KMeansStep.Assignment a = KMeansStep.assign(n, d, k, doubles(x), doubles(c));
+        System.arraycopy(a.assign(), 0, ids(assign), 0, n);
+        System.arraycopy(a.dist(), 0, doubles(dist), 0, n);
+    }
+
+    @Override
+    public void clusterSums(int n, int d, int k, Buffer x, Buffer assign, Buffer sums, Buffer counts) {
+        KMeansStep.Sums s = KMeansStep.sums(n, d, k, doubles(x), Arrays.copyOf(ids(assign), n));
+        System.arraycopy(s.sums(), 0, doubles(sums), 0, k * d);
+        System.arraycopy(s.counts(), 0, doubles(counts), 0, k);
+    }
+
+    @Override
+    public void clusterDistanceSums(int n, int d, int k, Buffer x, Buffer c, Buffer assign, Buffer out) {
+        System.arraycopy(KMeansStep.distanceSums(n, d, k, doubles(x), doubles(c), Arrays.copyOf(ids(assign), n)), 0,
+                doubles(out), 0, k);
+    }
 }
