@@ -10,6 +10,10 @@ import java.util.concurrent.Future;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.Compute;
+import org.pauc.cluster.BackendKMeans;
+import org.pauc.cluster.KMeans;
+import org.pauc.cluster.Points;
 import org.pauc.config.Recipes;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Augment;
@@ -23,9 +27,9 @@ import org.pauc.nn.Network;
 import org.pauc.oracle.PaucObjective;
 import org.pauc.train.Loader;
 import org.pauc.train.MocoLearner;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Times SGEMM and MoCo v2 training steps on a backend (medians of timed repeats after warm-up, "
@@ -42,7 +46,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gemm", split = ",", paramLabel = "N", description = "Square SGEMM sizes N (N×N×N).")
     List<Integer> gemm = new ArrayList<>();
     @Option(names = "--step", split = ",", paramLabel = "MODEL",
-            description = "Training steps: bench-model (small-cnn, 28×28×1) and/or resnet18 (32×32×3).")
+            description = "Training steps: bench-model (small-cnn, 28×28×1), resnet18 (32×32×3) and/or resnet50 (224×224×3).")
     List<String> steps = new ArrayList<>();
     @Option(names = "--batch-size", defaultValue = "256", description = "Batch of the training step (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -59,6 +63,16 @@ final class BenchCommand implements Callable<Integer> {
     int workers;
     @Option(names = "--image-size", defaultValue = "224", description = "View size of --decode (default: ${DEFAULT-VALUE}).")
     int imageSize;
+    @Option(names = "--bn-splits", defaultValue = "1", description = "Split batch norm's groups in the --step networks (default: ${DEFAULT-VALUE}).")
+    int bnSplits;
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (default: ${DEFAULT-VALUE}).")
+    String precision;
+    @Option(names = "--conv", defaultValue = "auto", description = "CUDA's convolutions: auto, cudnn or im2col (default: ${DEFAULT-VALUE}).")
+    String conv;
+    @Option(names = "--kmeans", split = ",", paramLabel = "N,D,K",
+            description = "One E-step k-means: N random unit points of D dimensions into K clusters (10 iterations, "
+                    + "k-means++ seeding not timed), on a device backend through its ops, else the host's.")
+    List<Integer> kmeans = List.of();
 
     /**
      * Decode + two augmented views of {@code images} images in batches of 32, two batches in flight, as training
@@ -140,7 +154,11 @@ final class BenchCommand implements Callable<Integer> {
                 return 0;
             }
         }
-        try (Backend be = Backends.create(backend, threads)) {
+        Compute compute = new Compute(threads, Compute.precision(precision), Compute.conv(conv));
+        if (!kmeans.isEmpty() && kmeans.size() != 3) {
+            throw new IllegalArgumentException("--kmeans takes N,D,K, got " + kmeans);
+        }
+        try (Backend be = Backends.create(backend, compute)) {
             o.println("{\"peer\": \"pauc\", \"info\": \"" + be.description() + "\"}");
             SplittableRandom rng = new SplittableRandom(1);
             for (int n : gemm) {
@@ -156,26 +174,71 @@ final class BenchCommand implements Callable<Integer> {
                 Dims in = switch (model) {
                     case "bench-model" -> new Dims(28, 28, 1);
                     case "resnet18" -> new Dims(32, 32, 3);
-                    default -> throw new IllegalArgumentException("--step takes bench-model or resnet18, got '" + model + "'");
+                    case "resnet50" -> new Dims(224, 224, 3);
+                    default -> throw new IllegalArgumentException("--step takes bench-model, resnet18 or resnet50, got '"
+                            + model + "'");
                 };
-                TrainConfig.Encoder encoder = model.equals("resnet18") ? TrainConfig.Encoder.RESNET18
-                        : TrainConfig.Encoder.SMALL_CNN;
+                TrainConfig.Encoder encoder = switch (model) {
+                    case "resnet18" -> TrainConfig.Encoder.RESNET18;
+                    case "resnet50" -> TrainConfig.Encoder.RESNET50;
+                    default -> TrainConfig.Encoder.SMALL_CNN;
+                };
                 Network q = Models.create(encoder, be, 1, in, 64);
                 Network k = Models.create(encoder, be, 1, in, 64);
+                if (bnSplits > 1) {
+                    q.splitBatchNorm(bnSplits);
+                    k.splitBatchNorm(bnSplits);
+                }
                 PaucObjective.Params moco = new PaucObjective.Params(0.2, 1, 0, 0, 0, 2, 2, 1e-5);
                 try (MocoLearner learner = new MocoLearner(be, q, k, 4096, 1, new MocoLearner.Hyper(0.9f, 1e-4f, 0.99f));
                      Buffer v1 = be.upload(random(batch * in.size(), rng));
                      Buffer v2 = be.upload(random(batch * in.size(), rng))) {
                     double s = median(be, () -> learner.step(v1, v2, batch, List.of(), moco, 0.03f));
-                    o.printf("{\"peer\": \"pauc\", \"name\": \"moco step %s b%d\", \"median_s\": %.6e, \"unit_per_s\": %.1f, \"unit\": \"samples/s\"}%n",
-                            model, batch, s, batch / s);
+                    o.printf("{\"peer\": \"pauc\", \"name\": \"moco step %s b%d%s\", \"median_s\": %.6e, \"unit_per_s\": %.1f, \"unit\": \"samples/s\"}%n",
+                            model, batch, precision.equals("fp32") ? "" : " " + precision, s, batch / s);
                     o.flush();
                 } finally {
                     q.close();
                     k.close();
                 }
             }
+            if (!kmeans.isEmpty()) {
+                kmeansBench(o, be, kmeans.get(0), kmeans.get(1), kmeans.get(2), rng);
+            }
         }
         return 0;
+    }
+
+    /** One E-step's k-means at the given size: seconds of 10 Lloyd iterations after the (untimed) seeding. */
+    private static void kmeansBench(PrintWriter o, Backend be, int n, int d, int k, SplittableRandom rng) {
+        Flags.range("--kmeans N", n, 1, 100_000_000);
+        Flags.range("--kmeans D", d, 1, 65_536);
+        Flags.range("--kmeans K", k, 1, n);
+        float[] x = new float[(int) Math.min(Integer.MAX_VALUE - 8, (long) n * d)];
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int t = 0; t < d; t++) {
+                x[i * d + t] = (float) rng.nextGaussian();
+                s += x[i * d + t] * x[i * d + t];
+            }
+            for (int t = 0; t < d; t++) {
+                x[i * d + t] /= (float) Math.sqrt(s);
+            }
+        }
+        Points p = Points.of(x, n, d);
+        long t0 = System.nanoTime();
+        KMeans.Result r;
+        if (be.onDevice()) {
+            try (Buffer xb = be.upload(x)) {
+                r = BackendKMeans.fit(be, xb, p, k, 10, 1, TrainConfig.KMeansInit.RANDOM, 1);
+            }
+        } else {
+            r = KMeans.fit(p, k, 10, 1, TrainConfig.KMeansInit.RANDOM, 1);
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        o.printf("{\"peer\": \"pauc\", \"name\": \"kmeans %dx%d K=%d 10 it\", \"median_s\": %.6e, \"unit_per_s\": %.3f, "
+                + "\"unit\": \"iterations/s\", \"inertia\": %.6e, \"path\": \"%s\"}%n", n, d, k, s, 10 / s, r.inertia(),
+                be.onDevice() ? "backend ops" : "host");
+        o.flush();
     }
 }

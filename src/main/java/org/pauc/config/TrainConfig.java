@@ -279,6 +279,11 @@ public record TrainConfig(Data data, Model model, Optimizer optimizer, Objective
         return with(new Run(run.seed(), run.threads(), name, run.knnEvery(), run.workers(), run.precision(), run.conv()));
     }
 
+    /** The same run with another precision and convolution algorithm (labels of {@link Compute}). */
+    public TrainConfig withCompute(String precision, String conv) {
+        return with(new Run(run.seed(), run.threads(), run.backend(), run.knnEvery(), run.workers(), precision, conv));
+    }
+
     /** Whether {@code other} is the same run: every setting equal but the thread count and the kNN monitor. */
     public boolean sameRun(TrainConfig other) {
         Run a = new Run(run.seed(), 1, run.backend(), 0, 1, run.precision(), run.conv());

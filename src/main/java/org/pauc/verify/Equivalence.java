@@ -57,8 +57,17 @@ public final class Equivalence {
     /** Runs cfg on backend a, then on backend b, in run directories under dir. */
     public static Result run(TrainConfig cfg, String a, String b, Dataset train, Path dir, PrintStream console)
             throws IOException {
-        List<double[]> la = losses(cfg.withBackend(a), train, dir.resolve(a), console);
-        List<double[]> lb = losses(cfg.withBackend(b), train, dir.resolve(b), console);
+        return run(cfg.withBackend(a), a, cfg.withBackend(b), b, train, dir, console);
+    }
+
+    /** Runs two configurations of the same run (another backend, precision or convolution), named a and b. */
+    public static Result run(TrainConfig cfgA, String a, TrainConfig cfgB, String b, Dataset train, Path dir,
+                             PrintStream console) throws IOException {
+        if (a.equals(b)) {
+            throw new IllegalArgumentException("equivalence: both sides are " + a + "; compare two different setups");
+        }
+        List<double[]> la = losses(cfgA, train, dir.resolve(a), console);
+        List<double[]> lb = losses(cfgB, train, dir.resolve(b), console);
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < Math.min(la.size(), lb.size()); i++) {
             rows.add(new Row((int) la.get(i)[0], (int) la.get(i)[1], la.get(i)[2], lb.get(i)[2]));
