@@ -48,7 +48,23 @@ final class Cudnn {
             outputDim, fwdAlgo, fwdWorkspace, forward, bwdDataAlgo, bwdDataWorkspace, backwardData, bwdFilterAlgo,
             bwdFilterWorkspace, backwardFilter;
 
+    /**
+     * The sub-libraries libcudnn.so.9 opens by soname on its first call; when one is missing it aborts the process
+     * (it prints "Unable to load any of {libcudnn_graph.so.9 …}" and calls abort()), so they are checked first.
+     */
+    static final List<String> SUB_LIBRARIES = List.of("libcudnn_graph.so.9", "libcudnn_ops.so.9", "libcudnn_cnn.so.9",
+            "libcudnn_heuristic.so.9", "libcudnn_engines_precompiled.so.9", "libcudnn_engines_runtime_compiled.so.9");
+
+    /** Binds the library; throws (one line) when a sub-library it needs cannot be loaded, before any cuDNN call. */
     Cudnn(SymbolLookup lib) {
+        for (String sub : SUB_LIBRARIES) {
+            try {
+                SymbolLookup.libraryLookup(sub, Arena.global());
+            } catch (IllegalArgumentException e) {
+                throw new CudaException("cuDNN's " + sub + " cannot be loaded (it must sit beside libcudnn.so.9 or on "
+                        + "the loader's path): " + e.getMessage());
+            }
+        }
         String l = "libcudnn";
         getVersion = Native.fn(lib, l, "cudnnGetVersion", LONG);
         errorString = Native.fn(lib, l, "cudnnGetErrorString", PTR, INT);

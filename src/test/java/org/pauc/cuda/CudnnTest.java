@@ -10,10 +10,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Backends;
 import org.pauc.backend.Buffer;
@@ -93,6 +97,19 @@ class CudnnTest {
             }
         }
         assertTrue(checked >= 30, "distinct convolutions checked: " + checked);
+    }
+
+    /** cuDNN aborts the process when a sub-library is missing; pauc checks them first and says which, in one line. */
+    @Test
+    void aMissingSubLibraryIsAnErrorNotAnAbort(@TempDir Path dir) throws Exception {
+        Path alone = Files.copy(Redist.dir().resolve("libcudnn.so.9"), dir.resolve("libcudnn.so.9"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                CudnnGuardProbe.class.getName(), alone.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.startsWith("refused: cuDNN's libcudnn_graph.so.9 cannot be loaded"), out);
+        assertEquals(1, out.strip().lines().count(), out);
     }
 
     @Test
