@@ -16,14 +16,15 @@ import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
 import org.pauc.eval.LinearProbe;
 import org.pauc.eval.Plots;
+import org.pauc.hostmath.Parallel;
 import org.pauc.io.AtomicFile;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluates a checkpoint's representation next to two baselines (raw pixels, a randomly "
@@ -79,7 +80,8 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
         Path runDir = checkpoint.toAbsolutePath().getParent();
         List<Path> plots = new ArrayList<>();
-        try (Backend be = compute.create(); Network trained = Evaluator.load(ckpt, be, splits.train())) {
+        try (Backend be = compute.create(); Network trained = Evaluator.load(ckpt, be, splits.train());
+             Parallel host = new Parallel(compute.threads)) {
             Evaluator.Representation mine = Evaluator.cached(Evaluator.encoder("checkpoint", be, trained));
             plots.addAll(Plots.forEncoder(mine, splits.train(), splits.test(), settings.clusters(), seed,
                     runDir.resolve("log.jsonl"), runDir.resolve("plots")));
@@ -90,8 +92,9 @@ final class EvalCommand implements Callable<Integer> {
                 for (Evaluator.Representation r : reps) {
                     out.println("evaluating " + r.name() + " …");
                     out.flush();
-                    results.put(r.name(), labeled ? Evaluator.evaluate(r, splits.train(), splits.test(), settings)
-                            : Evaluator.evaluateUnlabeled(r, splits.train(), splits.test(), settings));
+                    results.put(r.name(), host.call(() -> labeled
+                            ? Evaluator.evaluate(r, splits.train(), splits.test(), settings)
+                            : Evaluator.evaluateUnlabeled(r, splits.train(), splits.test(), settings)));
                 }
             }
         }

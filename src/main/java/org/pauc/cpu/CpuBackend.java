@@ -21,6 +21,8 @@ public final class CpuBackend implements Backend {
 
     private final int threads;
     private final boolean bf16;
+    /** This backend's threads: every op runs its parallel loops here (never in another backend's pool). */
+    private final Parallel pool;
 
     public CpuBackend(int threads) {
         this(Compute.threads(threads));
@@ -30,7 +32,7 @@ public final class CpuBackend implements Backend {
     public CpuBackend(Compute compute) {
         this.threads = compute.threads();
         this.bf16 = compute.precision() == Compute.Precision.BF16;
-        Parallel.setThreads(threads);
+        this.pool = new Parallel(threads);
     }
 
     @Override
@@ -117,188 +119,250 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Buffer a, Buffer b, float beta, Buffer c) {
-        Gemm.gemm(ta, tb, m, n, k, alpha, in(a), in(b), beta, floats(c), true);
+        pool.run(() -> {
+            Gemm.gemm(ta, tb, m, n, k, alpha, in(a), in(b), beta, floats(c), true);
+        });
     }
 
     @Override
     public void conv2d(ConvShape s, Buffer x, Buffer w, Buffer bias, Buffer y) {
-        Conv.forward(s, in(x), in(w), floats(bias), floats(y));
+        pool.run(() -> {
+            Conv.forward(s, in(x), in(w), floats(bias), floats(y));
+        });
     }
 
     @Override
     public void conv2dBackward(ConvShape s, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer dbias) {
-        Conv.backward(s, in(x), in(w), in(dy), floats(dy), floats(dx), floats(dw), floats(dbias));
+        pool.run(() -> {
+            Conv.backward(s, in(x), in(w), in(dy), floats(dy), floats(dx), floats(dw), floats(dbias));
+        });
     }
 
     @Override
     public void batchNormTrain(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer y, Buffer saveMean,
                                Buffer saveInvStd, Buffer runMean, Buffer runVar, float momentum, float eps,
                                boolean relu) {
-        Norm.train(rows, c, floats(x), floats(gamma), floats(beta), floats(y), floats(saveMean), floats(saveInvStd), floats(runMean), floats(runVar),
-                momentum, eps, relu);
+        pool.run(() -> {
+            Norm.train(rows, c, floats(x), floats(gamma), floats(beta), floats(y), floats(saveMean), floats(saveInvStd), floats(runMean), floats(runVar),
+                    momentum, eps, relu);
+        });
     }
 
     @Override
     public void batchNormEval(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer runMean, Buffer runVar,
                               float eps, boolean relu, Buffer y) {
-        Norm.eval(rows, c, floats(x), floats(gamma), floats(beta), floats(runMean), floats(runVar), eps, relu, floats(y));
+        pool.run(() -> {
+            Norm.eval(rows, c, floats(x), floats(gamma), floats(beta), floats(runMean), floats(runVar), eps, relu, floats(y));
+        });
     }
 
     @Override
     public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd,
                                   Buffer dy, Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta) {
-        Norm.backward(rows, c, floats(x), floats(gamma), floats(saveMean), floats(saveInvStd), floats(dy), floats(reluOutput), floats(dx), floats(dgamma),
-                floats(dbeta));
+        pool.run(() -> {
+            Norm.backward(rows, c, floats(x), floats(gamma), floats(saveMean), floats(saveInvStd), floats(dy), floats(reluOutput), floats(dx), floats(dgamma),
+                    floats(dbeta));
+        });
     }
 
     @Override
     public void add(int n, Buffer a, Buffer b, Buffer y) {
-        Elementwise.add(n, floats(a), floats(b), floats(y));
+        pool.run(() -> {
+            Elementwise.add(n, floats(a), floats(b), floats(y));
+        });
     }
 
     @Override
     public void relu(int n, Buffer x, Buffer y) {
-        Elementwise.relu(n, floats(x), floats(y));
+        pool.run(() -> {
+            Elementwise.relu(n, floats(x), floats(y));
+        });
     }
 
     @Override
     public void reluBackward(int n, Buffer y, Buffer dy, Buffer dx) {
-        Elementwise.reluBackward(n, floats(y), floats(dy), floats(dx));
+        pool.run(() -> {
+            Elementwise.reluBackward(n, floats(y), floats(dy), floats(dx));
+        });
     }
 
     @Override
     public void maxPool(PoolShape s, Buffer x, Buffer y) {
-        Elementwise.maxPool(s, floats(x), floats(y), null, null);
+        pool.run(() -> {
+            Elementwise.maxPool(s, floats(x), floats(y), null, null);
+        });
     }
 
     @Override
     public void maxPoolBackward(PoolShape s, Buffer x, Buffer dy, Buffer dx) {
-        Elementwise.maxPool(s, floats(x), null, floats(dy), floats(dx));
+        pool.run(() -> {
+            Elementwise.maxPool(s, floats(x), null, floats(dy), floats(dx));
+        });
     }
 
     @Override
     public void avgPool(PoolShape s, Buffer x, Buffer y) {
-        Elementwise.avgPool(s, floats(x), floats(y));
+        pool.run(() -> {
+            Elementwise.avgPool(s, floats(x), floats(y));
+        });
     }
 
     @Override
     public void avgPoolBackward(PoolShape s, Buffer dy, Buffer dx) {
-        Elementwise.avgPoolBackward(s, floats(dy), floats(dx));
+        pool.run(() -> {
+            Elementwise.avgPoolBackward(s, floats(dy), floats(dx));
+        });
     }
 
     @Override
     public void globalAvgPool(int n, int hw, int c, Buffer x, Buffer y) {
-        Elementwise.globalAvgPool(n, hw, c, floats(x), floats(y));
+        pool.run(() -> {
+            Elementwise.globalAvgPool(n, hw, c, floats(x), floats(y));
+        });
     }
 
     @Override
     public void globalAvgPoolBackward(int n, int hw, int c, Buffer dy, Buffer dx) {
-        Elementwise.globalAvgPoolBackward(n, hw, c, floats(dy), floats(dx));
+        pool.run(() -> {
+            Elementwise.globalAvgPoolBackward(n, hw, c, floats(dy), floats(dx));
+        });
     }
 
     @Override
     public void linear(int n, int in, int out, Buffer x, Buffer w, Buffer b, Buffer y) {
-        float[] yv = floats(y);
-        float[] bv = floats(b);
-        if (bv != null) {
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(bv, 0, yv, i * out, out);
+        pool.run(() -> {
+            float[] yv = floats(y);
+            float[] bv = floats(b);
+            if (bv != null) {
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(bv, 0, yv, i * out, out);
+                }
             }
-        }
-        Gemm.gemm(false, true, n, out, in, 1f, in(x), in(w), bv != null ? 1f : 0f, yv, true);
+            Gemm.gemm(false, true, n, out, in, 1f, in(x), in(w), bv != null ? 1f : 0f, yv, true);
+        });
     }
 
     @Override
     public void linearBackward(int n, int in, int out, Buffer x, Buffer w, Buffer dy, Buffer dx, Buffer dw, Buffer db) {
-        float[] dyv = floats(dy);
-        float[] dyIn = in(dy);
-        if (dx != null) {
-            Gemm.gemm(false, false, n, in, out, 1f, dyIn, in(w), 0f, floats(dx), true);
-        }
-        Gemm.gemm(true, false, out, in, n, 1f, dyIn, in(x), 0f, floats(dw), true);
-        if (db != null) {
-            float[] dbv = floats(db);
-            Arrays.fill(dbv, 0, out, 0f);
-            for (int i = 0; i < n; i++) {
-                Vec.addInto(dyv, i * out, dbv, 0, out);
+        pool.run(() -> {
+            float[] dyv = floats(dy);
+            float[] dyIn = in(dy);
+            if (dx != null) {
+                Gemm.gemm(false, false, n, in, out, 1f, dyIn, in(w), 0f, floats(dx), true);
             }
-        }
+            Gemm.gemm(true, false, out, in, n, 1f, dyIn, in(x), 0f, floats(dw), true);
+            if (db != null) {
+                float[] dbv = floats(db);
+                Arrays.fill(dbv, 0, out, 0f);
+                for (int i = 0; i < n; i++) {
+                    Vec.addInto(dyv, i * out, dbv, 0, out);
+                }
+            }
+        });
     }
 
     @Override
     public void l2Normalize(int rows, int cols, Buffer x, Buffer y, float eps) {
-        Losses.l2Normalize(rows, cols, floats(x), floats(y), eps);
+        pool.run(() -> {
+            Losses.l2Normalize(rows, cols, floats(x), floats(y), eps);
+        });
     }
 
     @Override
     public void l2NormalizeBackward(int rows, int cols, Buffer x, Buffer dy, Buffer dx, float eps) {
-        Losses.l2NormalizeBackward(rows, cols, floats(x), floats(dy), floats(dx), eps);
+        pool.run(() -> {
+            Losses.l2NormalizeBackward(rows, cols, floats(x), floats(dy), floats(dx), eps);
+        });
     }
 
     // ---- losses ----
 
     @Override
     public Scored infoNce(int n, int d, int r, Buffer q, Buffer k, Buffer queue, float tau, Buffer dq, float scale) {
-        return Losses.infoNce(n, d, r, floats(q), floats(k), floats(queue), tau, floats(dq), scale);
+        return pool.call(() -> {
+            return Losses.infoNce(n, d, r, floats(q), floats(k), floats(queue), tau, floats(dq), scale);
+        });
     }
 
     @Override
     public Scored protoNce(int n, int d, int kc, int s, Buffer q, Buffer c, Buffer phi, Buffer pos, Buffer neg,
                            Buffer dq, float scale) {
-        return Losses.protoNce(n, d, kc, s, floats(q), floats(c), floats(phi), ids(pos), ids(neg), floats(dq), scale);
+        return pool.call(() -> {
+            return Losses.protoNce(n, d, kc, s, floats(q), floats(c), floats(phi), ids(pos), ids(neg), floats(dq), scale);
+        });
     }
 
     @Override
     public double align(int n, int d, int kc, Buffer v, Buffer c, Buffer pos, float alpha, Buffer dv, float scale) {
-        return Losses.align(n, d, kc, floats(v), floats(c), ids(pos), alpha, floats(dv), scale);
+        return pool.call(() -> {
+            return Losses.align(n, d, kc, floats(v), floats(c), ids(pos), alpha, floats(dv), scale);
+        });
     }
 
     @Override
     public double uniformity(int n, int d, Buffer v, float t, Buffer dv, float scale) {
-        Backend.requirePairs(n);
-        return Losses.uniformity(n, d, floats(v), t, floats(dv), scale);
+        return pool.call(() -> {
+            Backend.requirePairs(n);
+            return Losses.uniformity(n, d, floats(v), t, floats(dv), scale);
+        });
     }
 
     @Override
     public double correlation(int n, int d, Buffer z, float eps, Buffer dz, float scale) {
-        return Losses.correlation(n, d, floats(z), eps, floats(dz), scale);
+        return pool.call(() -> {
+            return Losses.correlation(n, d, floats(z), eps, floats(dz), scale);
+        });
     }
 
     @Override
     public double crossCorrelation(int n, int d, Buffer za, Buffer zb, float lambdaOff, float eps, Buffer dza,
                                    Buffer dzb, float scale) {
-        return Losses.crossCorrelation(n, d, floats(za), floats(zb), lambdaOff, eps, floats(dza), floats(dzb), scale);
+        return pool.call(() -> {
+            return Losses.crossCorrelation(n, d, floats(za), floats(zb), lambdaOff, eps, floats(dza), floats(dzb), scale);
+        });
     }
 
     // ---- optimisation ----
 
     @Override
     public void sgd(int n, Buffer param, Buffer grad, Buffer velocity, float lr, float momentum, float weightDecay) {
-        Elementwise.sgd(n, floats(param), floats(grad), floats(velocity), lr, momentum, weightDecay);
+        pool.run(() -> {
+            Elementwise.sgd(n, floats(param), floats(grad), floats(velocity), lr, momentum, weightDecay);
+        });
     }
 
     @Override
     public void ema(int n, Buffer target, Buffer source, float m) {
-        Elementwise.ema(n, floats(target), floats(source), m);
+        pool.run(() -> {
+            Elementwise.ema(n, floats(target), floats(source), m);
+        });
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        pool.close();
+    }
 
     // ---- the E-step's k-means ----
 
     @Override
     public void kmeansAssign(int n, int d, int k, Buffer x, Buffer c, Buffer assign, Buffer dist) {
-        KMeansOps.assign(n, d, k, floats(x), floats(c), ids(assign), floats(dist));
+        pool.run(() -> {
+            KMeansOps.assign(n, d, k, floats(x), floats(c), ids(assign), floats(dist));
+        });
     }
 
     @Override
     public void clusterSums(int n, int d, int k, Buffer x, Buffer assign, Buffer sums, Buffer counts) {
-        KMeansOps.sums(n, d, k, floats(x), ids(assign), floats(sums), floats(counts));
+        pool.run(() -> {
+            KMeansOps.sums(n, d, k, floats(x), ids(assign), floats(sums), floats(counts));
+        });
     }
 
     @Override
     public void clusterDistanceSums(int n, int d, int k, Buffer x, Buffer c, Buffer assign, Buffer out) {
-        KMeansOps.distanceSums(n, d, k, floats(x), floats(c), ids(assign), floats(out));
+        pool.run(() -> {
+            KMeansOps.distanceSums(n, d, k, floats(x), floats(c), ids(assign), floats(out));
+        });
     }
 }

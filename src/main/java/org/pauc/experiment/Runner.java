@@ -23,6 +23,7 @@ import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
 import org.pauc.eval.Evaluator;
+import org.pauc.hostmath.Parallel;
 import org.pauc.io.AtomicFile;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
@@ -124,10 +125,11 @@ public final class Runner {
             }
             Map<String, Double> metrics;
             try (Backend be = Backends.create(cfg.run().backend(), cfg.run().compute());
-                 Network net = Evaluator.load(ckpt, be, data.train())) {
+                 Network net = Evaluator.load(ckpt, be, data.train());
+                 Parallel host = new Parallel(cfg.run().threads())) {
                 log.println("evaluating on " + data.eval().name() + " (" + data.eval().n() + " images)");
-                metrics = Evaluator.evaluate(Evaluator.encoder("checkpoint", be, net), data.train(), data.eval(),
-                        Evaluator.Protocol.seeded(cfg.run().seed()));
+                metrics = host.call(() -> Evaluator.evaluate(Evaluator.encoder("checkpoint", be, net), data.train(),
+                        data.eval(), Evaluator.Protocol.seeded(cfg.run().seed())));
             }
             RunResult r = new RunResult(name, cfg.run().seed(), done, trainSeconds(dir), metrics);
             AtomicFile.writeString(dir.resolve("eval.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r)

@@ -4,53 +4,91 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
- * The one owner of parallelism in the CPU backend. Work is always split into a number of tasks that
- * depends on the problem only, never on the thread count, and every task writes its own outputs; so
+ * A pool of threads for parallel loops, owned by whoever computes: each CPU backend has its own (so two backends in
+ * one JVM, or the runs of {@code experiment --parallel P --threads T}, never share or reset one), and a run's host
+ * work (k-means, evaluation) runs in a pool of the run's thread count. Loops find the pool of the calling thread
+ * ({@link #run}, {@link #call}); outside any, a pool of the machine's processors. Work is always split into a number
+ * of tasks that depends on the problem only, never on the thread count, and every task writes its own outputs; so
  * results are bit-identical whatever the number of threads (reductions combine per-task partials in task order).
  */
-public final class Parallel {
-    private static volatile ForkJoinPool pool;
-    private static volatile int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+public final class Parallel implements AutoCloseable {
+    private static final Parallel MACHINE = new Parallel(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    private static final ThreadLocal<Parallel> CURRENT = new ThreadLocal<>();
+    private static final AtomicInteger POOLS = new AtomicInteger();
 
-    private Parallel() {}
+    private final int threads;
+    private volatile ForkJoinPool pool;
+    private volatile boolean closed;
 
-    /** Sets the number of worker threads (≥ 1); takes effect for the next parallel call. */
-    public static synchronized void setThreads(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("threads must be at least 1, got " + n);
+    /** A pool of {@code threads} threads (≥ 1): the caller of a loop and threads − 1 helpers, started on first use. */
+    public Parallel(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        if (n != threads) {
-            threads = n;
-            ForkJoinPool old = pool;
-            pool = null;
-            if (old != null) {
-                old.shutdown();
+        this.threads = threads;
+    }
+
+    /** The pool the calling thread's loops use. */
+    public static Parallel current() {
+        Parallel p = CURRENT.get();
+        return p != null ? p : MACHINE;
+    }
+
+    /** The thread count of the calling thread's pool. */
+    public static int threads() {
+        return current().threads;
+    }
+
+    public int size() {
+        return threads;
+    }
+
+    /** Work that may throw a checked exception. */
+    public interface Work<T, E extends Exception> {
+        T get() throws E;
+    }
+
+    /** Runs {@code body} with this pool for every loop the calling thread starts, then restores the previous one. */
+    public <T, E extends Exception> T call(Work<T, E> body) throws E {
+        Parallel before = CURRENT.get();
+        CURRENT.set(this);
+        try {
+            return body.get();
+        } finally {
+            if (before == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(before);
             }
         }
     }
 
-    public static int threads() {
-        return threads;
+    /** As {@link #call}, for work without a result. */
+    public void run(Runnable body) {
+        call(() -> {
+            body.run();
+            return null;
+        });
     }
 
-    private static ForkJoinPool pool() {
+    private ForkJoinPool pool() {
         ForkJoinPool p = pool;
         if (p == null) {
-            synchronized (Parallel.class) {
+            synchronized (this) {
                 p = pool;
                 if (p == null) {
                     // the threads − 1 helpers of a loop; its caller is the other thread
                     AtomicInteger names = new AtomicInteger();
-                    p = new ForkJoinPool(Math.max(1, threads - 1), pool -> {
-                        var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+                    String prefix = "pauc-cpu-" + POOLS.incrementAndGet() + "-";
+                    p = new ForkJoinPool(Math.max(1, threads - 1), fj -> {
+                        var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(fj);
                         t.setDaemon(true);
-                        t.setName("pauc-cpu-" + names.incrementAndGet());
+                        t.setName(prefix + names.incrementAndGet());
                         return t;
                     }, null, false);
                     pool = p;
@@ -58,6 +96,17 @@ public final class Parallel {
             }
         }
         return p;
+    }
+
+    /** Stops the helpers; loops started afterwards run on their caller alone (the same results). */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        ForkJoinPool p = pool;
+        pool = null;
+        if (p != null) {
+            p.shutdown();
+        }
     }
 
     /** The exception a task threw: the pool hands back a copy of the same type that wraps it. */
@@ -75,12 +124,15 @@ public final class Parallel {
      * thread runs a task never changes what it writes.
      */
     public static void forEach(int tasks, IntConsumer body) {
+        current().loop(tasks, body);
+    }
+
+    private void loop(int tasks, IntConsumer body) {
         if (tasks <= 0) {
             return;
         }
         boolean[] inLoop = IN_LOOP.get();
-        boolean nested = inLoop[0] || Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool;
-        if (tasks == 1 || threads == 1 || nested) {
+        if (tasks == 1 || threads == 1 || inLoop[0] || closed) {
             for (int t = 0; t < tasks; t++) {
                 body.accept(t);
             }
@@ -95,8 +147,18 @@ public final class Parallel {
                 body.accept(t);
             }
         };
+        // a helper's own loops run in order (IN_LOOP), as the caller's do while it drains
+        Runnable helper = () -> {
+            boolean[] flag = IN_LOOP.get();
+            flag[0] = true;
+            try {
+                drain.run();
+            } finally {
+                flag[0] = false;
+            }
+        };
         for (int w = 0; w < helpers; w++) {
-            futures.add(p.submit(drain));
+            futures.add(p.submit(helper));
         }
         Throwable failure = null;
         inLoop[0] = true;

@@ -19,6 +19,7 @@ import org.pauc.data.Augment;
 import org.pauc.data.ImageSource;
 import org.pauc.dist.Collective;
 import org.pauc.dist.Local;
+import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.Seeds;
 import org.pauc.io.ProgressBar;
 import org.pauc.nn.Dims;
@@ -89,6 +90,13 @@ public final class Trainer {
 
     /** Trains as {@code o} says; returns the logs of the epochs run now. */
     public static List<EpochLog> run(TrainConfig cfg, Options o) throws IOException {
+        // the run's host work (the E-step's k-means, monitors) on the run's threads; the backend has its own
+        try (Parallel host = new Parallel(cfg.run().threads())) {
+            return host.call(() -> runOn(cfg, o));
+        }
+    }
+
+    private static List<EpochLog> runOn(TrainConfig cfg, Options o) throws IOException {
         ImageSource train = o.train();
         Collective dist = o.dist();
         boolean lead = dist.rank() == 0;

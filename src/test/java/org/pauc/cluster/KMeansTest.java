@@ -70,16 +70,13 @@ class KMeansTest {
         int n = 3000;
         int[] truth = new int[n];
         float[] x = blobs(n, 16, 12, truth, 2);
-        int before = Parallel.threads();
-        try {
-            Parallel.setThreads(1);
-            KMeans.Result a = KMeans.fit(x, n, 16, 40, 10, 2, KMeansInit.KMEANS_PP, 5);
-            Parallel.setThreads(2);
-            KMeans.Result b = KMeans.fit(x, n, 16, 40, 10, 2, KMeansInit.KMEANS_PP, 5);
+        try (Parallel one = new Parallel(1); Parallel two = new Parallel(2); Parallel many = new Parallel(16)) {
+            KMeans.Result a = one.call(() -> KMeans.fit(x, n, 16, 40, 10, 2, KMeansInit.KMEANS_PP, 5));
+            KMeans.Result b = two.call(() -> KMeans.fit(x, n, 16, 40, 10, 2, KMeansInit.KMEANS_PP, 5));
+            KMeans.Result c = many.call(() -> KMeans.fit(x, n, 16, 40, 10, 2, KMeansInit.KMEANS_PP, 5));
             assertArrayEquals(a.assign(), b.assign());
             assertArrayEquals(a.centroids(), b.centroids());
-        } finally {
-            Parallel.setThreads(before);
+            assertArrayEquals(a.centroids(), c.centroids(), "16 threads on this machine's cores");
         }
     }
 
@@ -93,21 +90,17 @@ class KMeansTest {
         int d = 8;
         int[] truth = new int[n];
         float[] x = blobs(n, d, 10, truth, 4);
-        int before = Parallel.threads();
-        try (FileChannel ch = FileChannel.open(dir.resolve("f.f32"), StandardOpenOption.CREATE, StandardOpenOption.READ,
+        try (Parallel two = new Parallel(2); FileChannel ch = FileChannel.open(dir.resolve("f.f32"), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE); Arena arena = Arena.ofShared()) {
-            Parallel.setThreads(2);
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * n * d, arena);
             MemorySegment.copy(x, 0, seg, ValueLayout.JAVA_FLOAT, 0, n * d);
             for (KMeansInit init : KMeansInit.values()) {
-                KMeans.Result a = KMeans.fit(x, n, d, 30, 5, 2, init, 9);
-                KMeans.Result b = KMeans.fit(Points.of(seg, n, d), 30, 5, 2, init, 9);
+                KMeans.Result a = two.call(() -> KMeans.fit(x, n, d, 30, 5, 2, init, 9));
+                KMeans.Result b = two.call(() -> KMeans.fit(Points.of(seg, n, d), 30, 5, 2, init, 9));
                 assertArrayEquals(a.assign(), b.assign());
                 assertArrayEquals(a.centroids(), b.centroids());
                 assertEquals(a.inertia(), b.inertia());
             }
-        } finally {
-            Parallel.setThreads(before);
         }
     }
 }

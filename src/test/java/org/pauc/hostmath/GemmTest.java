@@ -73,17 +73,18 @@ class GemmTest {
         SplittableRandom r = new SplittableRandom(5);
         float[] a = Mat.gaussian(r, 1, 300 * 257, 1).toFloats();
         float[] b = Mat.gaussian(r, 1, 257 * 190, 1).toFloats();
-        float[][] out = new float[2][];
-        try {
-            for (int threads = 1; threads <= 2; threads++) {
-                Parallel.setThreads(threads);
-                out[threads - 1] = new float[300 * 190];
-                Gemm.gemm(false, false, 300, 190, 257, 1f, a, b, 0f, out[threads - 1], true);
+        int[] counts = {1, 2, 16, 64};
+        float[][] out = new float[counts.length][];
+        for (int i = 0; i < counts.length; i++) {
+            float[] c = new float[300 * 190];
+            try (Parallel p = new Parallel(counts[i])) {
+                p.run(() -> Gemm.gemm(false, false, 300, 190, 257, 1f, a, b, 0f, c, true));
             }
-        } finally {
-            Parallel.setThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+            out[i] = c;
         }
-        assertArrayEquals(out[0], out[1]);
+        for (int i = 1; i < counts.length; i++) {
+            assertArrayEquals(out[0], out[i], counts[i] + " threads");
+        }
     }
 
     @Test
