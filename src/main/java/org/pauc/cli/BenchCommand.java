@@ -171,18 +171,9 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             for (String model : steps) {
-                Dims in = switch (model) {
-                    case "bench-model" -> new Dims(28, 28, 1);
-                    case "resnet18" -> new Dims(32, 32, 3);
-                    case "resnet50" -> new Dims(224, 224, 3);
-                    default -> throw new IllegalArgumentException("--step takes bench-model, resnet18 or resnet50, got '"
-                            + model + "'");
-                };
-                TrainConfig.Encoder encoder = switch (model) {
-                    case "resnet18" -> TrainConfig.Encoder.RESNET18;
-                    case "resnet50" -> TrainConfig.Encoder.RESNET50;
-                    default -> TrainConfig.Encoder.SMALL_CNN;
-                };
+                StepModel m = StepModel.of(model);
+                Dims in = m.input();
+                TrainConfig.Encoder encoder = m.encoder();
                 Network q = Models.create(encoder, be, 1, in, 64);
                 Network k = Models.create(encoder, be, 1, in, 64);
                 if (bnSplits > 1) {
@@ -240,5 +231,18 @@ final class BenchCommand implements Callable<Integer> {
                 + "\"unit\": \"iterations/s\", \"inertia\": %.6e, \"path\": \"%s\"}%n", n, d, k, s, 10 / s, r.inertia(),
                 be.onDevice() ? "backend ops" : "host");
         o.flush();
+    }
+
+    /** A model of {@code --step}: its encoder and input. */
+    private record StepModel(TrainConfig.Encoder encoder, Dims input) {
+        static StepModel of(String name) {
+            return switch (name) {
+                case "bench-model" -> new StepModel(TrainConfig.Encoder.SMALL_CNN, new Dims(28, 28, 1));
+                case "resnet18" -> new StepModel(TrainConfig.Encoder.RESNET18, new Dims(32, 32, 3));
+                case "resnet50" -> new StepModel(TrainConfig.Encoder.RESNET50, new Dims(224, 224, 3));
+                default -> throw new IllegalArgumentException("--step takes bench-model, resnet18 or resnet50, got '"
+                        + name + "'");
+            };
+        }
     }
 }
