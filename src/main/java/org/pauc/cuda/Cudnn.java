@@ -220,8 +220,34 @@ final class Cudnn {
         }
     }
 
-    /** An algorithm cuDNN's heuristics rank first for one direction of a convolution, and its workspace in bytes. */
+    /** An algorithm for one direction of a convolution, and its workspace in bytes. */
     record Algo(int id, long workspace) {}
+
+    /** How many of the heuristics' ranked algorithms are looked at. */
+    static final int CANDIDATES = 8;
+    static final int DETERMINISTIC = 1;
+
+    /**
+     * The algorithm to use from the heuristics' ranking (perf results, count of them): the best-ranked one that runs
+     * and is deterministic (cuDNN's atomics-based algorithms are not, and a run must repeat on its device), else the
+     * best that runs, else algorithm 0 (implicit GEMM, always available).
+     */
+    static int choose(MemorySegment perf, int count) {
+        int runs = -1;
+        for (int i = 0; i < count; i++) {
+            MemorySegment p = perf.asSlice(i * ALGO_PERF.byteSize(), ALGO_PERF.byteSize());
+            if (p.get(INT, 4) != 0) {
+                continue;
+            }
+            if (p.get(INT, 24) == DETERMINISTIC) {
+                return p.get(INT, 0);
+            }
+            if (runs < 0) {
+                runs = p.get(INT, 0);
+            }
+        }
+        return Math.max(runs, 0);
+    }
 
     /** The algorithms of a geometry's forward, backward-data and backward-filter passes, chosen once. */
     record Plan(Descriptors d, Algo forward, Algo backwardData, Algo backwardFilter) {}
@@ -229,23 +255,23 @@ final class Cudnn {
     Plan plan(MemorySegment handle, Descriptors d) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment count = a.allocate(INT);
-            MemorySegment perf = a.allocate(ALGO_PERF);
+            MemorySegment perf = a.allocate(ALGO_PERF, CANDIDATES);
             MemorySegment size = a.allocate(LONG);
-            call("cudnnGetConvolutionForwardAlgorithm_v7", () -> (int) fwdAlgo.invoke(handle, d.x, d.w, d.conv, d.y, 1,
-                    count, perf));
-            int f = perf.get(INT, 0);
+            call("cudnnGetConvolutionForwardAlgorithm_v7", () -> (int) fwdAlgo.invoke(handle, d.x, d.w, d.conv, d.y,
+                    CANDIDATES, count, perf));
+            int f = choose(perf, count.get(INT, 0));
             call("cudnnGetConvolutionForwardWorkspaceSize", () -> (int) fwdWorkspace.invoke(handle, d.x, d.w, d.conv, d.y,
                     f, size));
             Algo fwd = new Algo(f, size.get(LONG, 0));
             call("cudnnGetConvolutionBackwardDataAlgorithm_v7", () -> (int) bwdDataAlgo.invoke(handle, d.w, d.y, d.conv,
-                    d.x, 1, count, perf));
-            int bd = perf.get(INT, 0);
+                    d.x, CANDIDATES, count, perf));
+            int bd = choose(perf, count.get(INT, 0));
             call("cudnnGetConvolutionBackwardDataWorkspaceSize", () -> (int) bwdDataWorkspace.invoke(handle, d.w, d.y,
                     d.conv, d.x, bd, size));
             Algo data = new Algo(bd, size.get(LONG, 0));
             call("cudnnGetConvolutionBackwardFilterAlgorithm_v7", () -> (int) bwdFilterAlgo.invoke(handle, d.x, d.y,
-                    d.conv, d.w, 1, count, perf));
-            int bf = perf.get(INT, 0);
+                    d.conv, d.w, CANDIDATES, count, perf));
+            int bf = choose(perf, count.get(INT, 0));
             call("cudnnGetConvolutionBackwardFilterWorkspaceSize", () -> (int) bwdFilterWorkspace.invoke(handle, d.x, d.y,
                     d.conv, d.w, bf, size));
             return new Plan(d, fwd, data, new Algo(bf, size.get(LONG, 0)));

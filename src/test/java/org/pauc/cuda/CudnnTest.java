@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -117,6 +119,26 @@ class CudnnTest {
         ConvShape s = new ConvShape(2, 7, 9, 3, 5, 3, 3, 2, 1);
         try (Cudnn.Descriptors d = cudnn().new Descriptors(s)) {
             assertArrayEquals(new int[] {2, 5, 4, 5}, d.outputDims());
+        }
+    }
+
+    /** From the heuristics' ranking: the best deterministic algorithm that runs, else the best that runs, else 0. */
+    @Test
+    void theBestRankedDeterministicAlgorithmIsChosen() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment perf = a.allocate(Cudnn.ALGO_PERF, 3);
+            int[][] rows = {{6, 0, 0}, {1, 3, 1}, {4, 0, 1}}; // algo, status, determinism
+            for (int i = 0; i < 3; i++) {
+                MemorySegment p = perf.asSlice(i * Cudnn.ALGO_PERF.byteSize());
+                p.set(ValueLayout.JAVA_INT, 0, rows[i][0]);
+                p.set(ValueLayout.JAVA_INT, 4, rows[i][1]);
+                p.set(ValueLayout.JAVA_INT, 24, rows[i][2]);
+            }
+            assertEquals(4, Cudnn.choose(perf, 3), "the first deterministic one that runs");
+            assertEquals(6, Cudnn.choose(perf, 1), "none deterministic: the best that runs");
+            perf.set(ValueLayout.JAVA_INT, 4, 9);
+            assertEquals(0, Cudnn.choose(perf, 2), "none runs: implicit GEMM");
+            assertEquals(24, Cudnn.ALGO_PERF.byteOffset(MemoryLayout.PathElement.groupElement("determinism")));
         }
     }
 }
