@@ -61,7 +61,7 @@ final class VerifyCommand implements Callable<Integer> {
             if (compute.precision() == Compute.Precision.BF16) {
                 try (Backend fp32 = Backends.create("oracle", 1)) {
                     out.println("and against the float32 oracle, at bf16's tolerance");
-                    for (Verify.Result r : Verify.run(test, fp32, ops, seed, Verify.Tolerance.BF16)) {
+                    for (Verify.Result r : Verify.run(test, fp32, ops, seed, Verify.BF16)) {
                         tally.add(r.line(), r.pass());
                     }
                 }

@@ -35,11 +35,7 @@ final class Cublas {
     }
 
     String describe(int status) {
-        try {
-            return Native.cString((MemorySegment) statusString.invoke(status));
-        } catch (Throwable t) {
-            return "cublasStatus " + status;
-        }
+        return Native.describe(statusString, status, "cublasStatus");
     }
 
     private void check(String call, int status) {

@@ -117,28 +117,12 @@ final class Cudnn {
 
     private void check(String call, int code) {
         if (code != 0) {
-            String why;
-            try {
-                why = Native.cString((MemorySegment) errorString.invoke(code));
-            } catch (Throwable t) {
-                why = "cudnnStatus_t " + code;
-            }
-            throw new Failure(call + " failed: " + why, code);
+            throw new Failure(call + " failed: " + Native.describe(errorString, code, "cudnnStatus_t"), code);
         }
     }
 
-    private interface Call {
-        int invoke() throws Throwable;
-    }
-
-    private void call(String name, Call c) {
-        int code;
-        try {
-            code = c.invoke();
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(name, code);
+    private void call(String name, Native.StatusCall c) {
+        check(name, Native.status(c));
     }
 
     /** "major.minor.patch" from cudnnGetVersion (major·10000 + minor·100 + patch in cuDNN 9). */

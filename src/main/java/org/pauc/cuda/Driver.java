@@ -87,13 +87,7 @@ final class Driver {
 
     /** Runs a call and checks its CUresult. */
     private void run(String name, Call c) {
-        int code;
-        try {
-            code = c.invoke();
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(name, code);
+        check(name, Native.status(c::invoke));
     }
 
     /** Runs a call with an out-parameter of the given layout, checks it, and reads the result. */

@@ -34,6 +34,33 @@ final class Native {
         return p.reinterpret(Long.MAX_VALUE).getString(0);
     }
 
+    /** A downcall that returns a status code (0: success). */
+    @FunctionalInterface
+    interface StatusCall {
+        int invoke() throws Throwable;
+    }
+
+    /** The status a call returned; a failure of the downcall itself comes back unchecked. */
+    static int status(StatusCall c) {
+        try {
+            return c.invoke();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * A library's own text for a status code, from its {@code const char* fn(int)} (nvrtcGetErrorString,
+     * cublasGetStatusString, cudnnGetErrorString, ncclGetErrorString), or "TYPE code" when that call fails.
+     */
+    static String describe(MethodHandle errorString, int code, String type) {
+        try {
+            return cString((MemorySegment) errorString.invoke(code));
+        } catch (Throwable t) {
+            return type + " " + code;
+        }
+    }
+
     /** Rethrows a Throwable from MethodHandle.invoke as an unchecked exception. */
     static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {

@@ -47,13 +47,7 @@ final class Nccl {
 
     private void check(String call, int code) {
         if (code != 0) {
-            String why;
-            try {
-                why = Native.cString((MemorySegment) errorString.invoke(code));
-            } catch (Throwable t) {
-                why = "ncclResult_t " + code;
-            }
-            throw new CudaException(call + " failed: " + why);
+            throw new CudaException(call + " failed: " + Native.describe(errorString, code, "ncclResult_t"));
         }
     }
 

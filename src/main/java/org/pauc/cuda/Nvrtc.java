@@ -28,11 +28,7 @@ final class Nvrtc {
     }
 
     private String describe(int code) {
-        try {
-            return Native.cString((MemorySegment) errorString.invoke(code));
-        } catch (Throwable t) {
-            return "nvrtcResult " + code;
-        }
+        return Native.describe(errorString, code, "nvrtcResult");
     }
 
     private void check(String call, int code) {

@@ -9,6 +9,7 @@ import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 import org.pauc.nn.BatchNorm;
 import org.pauc.nn.Dims;
+import org.pauc.ops.Tolerance;
 import org.pauc.oracle.layers.ConvShape;
 import org.pauc.oracle.layers.PoolShape;
 
@@ -22,16 +23,16 @@ public final class Verify {
     public static final double RTOL = 1e-4;
     public static final double ATOL = 1e-5;
 
-    /** An element passes when |got − want| ≤ atol·max(1, max|want|) + rtol·|want|. */
-    public record Tolerance(double atol, double rtol) {
-        /** A float backend's arithmetic against the oracle on the same (possibly bf16-rounded) inputs. */
-        public static final Tolerance FP32 = new Tolerance(ATOL, RTOL);
-        /**
-         * bf16 inputs against the float oracle: each input carries a relative error up to 2⁻⁹, so a sum of k products
-         * is off by up to about 2⁻⁸·Σ|a·b|; with the verify cases' sizes that stays below 3% of the output's scale.
-         */
-        public static final Tolerance BF16 = new Tolerance(3e-2, 3e-2);
-    }
+    /**
+     * A float backend's arithmetic against the oracle on the same (possibly bf16-rounded) inputs. Here an element
+     * passes when |got − want| ≤ atol·max(1, max|want|) + rtol·|want| (atol scaled by the output's size).
+     */
+    public static final Tolerance FP32 = new Tolerance(RTOL, ATOL);
+    /**
+     * bf16 inputs against the float oracle: each input carries a relative error up to 2⁻⁹, so a sum of k products is
+     * off by up to about 2⁻⁸·Σ|a·b|; with the verify cases' sizes that stays below 3% of the output's scale.
+     */
+    public static final Tolerance BF16 = new Tolerance(3e-2, 3e-2);
 
     /** The comparison of one output of one check. */
     public record Result(String op, String check, String output, int elements, double maxAbs, double maxRel,
@@ -533,7 +534,7 @@ public final class Verify {
 
     /** Runs every check on both backends (only the ops named in {@code only}, if any) and compares. */
     public static List<Result> run(Backend test, Backend reference, List<String> only, long seed) {
-        return run(test, reference, only, seed, Tolerance.FP32);
+        return run(test, reference, only, seed, FP32);
     }
 
     /** As above, at the given tolerance. */

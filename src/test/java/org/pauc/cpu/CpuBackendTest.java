@@ -135,7 +135,7 @@ class CpuBackendTest {
         try (Backend cpu = new CpuBackend(bf16()); Backend rounded = new OracleBackend(Compute.Precision.BF16);
              Backend fp32 = new OracleBackend()) {
             return Stream.concat(Verify.run(cpu, rounded, List.of(), 13).stream(),
-                            Verify.run(cpu, fp32, List.of(), 13, Verify.Tolerance.BF16).stream())
+                            Verify.run(cpu, fp32, List.of(), 13, Verify.BF16).stream())
                     .map(r -> DynamicTest.dynamicTest(r.op() + " " + r.check() + " " + r.output(),
                             () -> assertTrue(r.pass(), r.line())));
         }

@@ -36,9 +36,8 @@ import org.pauc.oracle.layers.ConvShape;
  * convolutions themselves need a device ({@code bench/gpu-verify.sh}).
  */
 class CudnnTest {
-    static Cudnn cudnn() throws NativeLibs.Missing {
-        return new Cudnn(NativeLibs.open(NativeLibs.CUDNN, Map.of(NativeLibs.CUDNN.property(),
-                Redist.dir().resolve("libcudnn.so.9").toString()), Map.of()));
+    static Cudnn cudnn() {
+        return new Cudnn(Redist.open(NativeLibs.CUDNN, "libcudnn.so.9"));
     }
 
     @Test

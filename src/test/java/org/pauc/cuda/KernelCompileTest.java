@@ -26,12 +26,7 @@ class KernelCompileTest {
 
     /** NVRTC found as a user's would be with -Dpauc.cuda.libnvrtc=PATH: its builtins come from the same folder. */
     static Nvrtc nvrtc() {
-        try {
-            return new Nvrtc(NativeLibs.open(NativeLibs.NVRTC, Map.of(NativeLibs.NVRTC.property(),
-                    Redist.dir().resolve("libnvrtc.so.12").toString()), Map.of()));
-        } catch (NativeLibs.Missing e) {
-            throw new AssertionError(e.getMessage() + " (the build unpacks it into " + Redist.dir() + ")", e);
-        }
+        return new Nvrtc(Redist.open(NativeLibs.NVRTC, "libnvrtc.so.12"));
     }
 
     @Test

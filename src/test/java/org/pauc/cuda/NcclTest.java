@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pauc.testing.MpiRun;
@@ -19,9 +18,8 @@ import org.pauc.testing.MpiRun;
  * MPI. The communicator itself (ncclCommInitRank) and the collectives need a device.
  */
 class NcclTest {
-    static Nccl nccl() throws NativeLibs.Missing {
-        return new Nccl(NativeLibs.open(NativeLibs.NCCL, Map.of(NativeLibs.NCCL.property(),
-                Redist.dir().resolve("libnccl.so.2").toString()), Map.of()));
+    static Nccl nccl() {
+        return new Nccl(Redist.open(NativeLibs.NCCL, "libnccl.so.2"));
     }
 
     @Test
