@@ -205,7 +205,10 @@ final class BenchCommand implements Callable<Integer> {
         Flags.range("--kmeans N", n, 1, 100_000_000);
         Flags.range("--kmeans D", d, 1, 65_536);
         Flags.range("--kmeans K", k, 1, n);
-        float[] x = new float[(int) Math.min(Integer.MAX_VALUE - 8, (long) n * d)];
+        if ((long) n * d > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("--kmeans " + n + "," + d + "," + k + ": N·D must stay below 2^31");
+        }
+        float[] x = new float[n * d];
         for (int i = 0; i < n; i++) {
             double s = 0;
             for (int t = 0; t < d; t++) {
