@@ -42,7 +42,7 @@ public record Compute(int threads, Precision precision, Conv conv) {
     }
 
     /** The label users type: the constant in lower case. */
-    public static String label(Enum<?> e) {
+    private static String label(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT);
     }
 
