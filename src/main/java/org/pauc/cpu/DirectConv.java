@@ -49,6 +49,11 @@ final class DirectConv {
                 kOff[ky * s.kw() + kx] = (ky * wpd + kx) * cin;
             }
         }
+        // the offset of each of the k patch values in a window, in the order the sums take them
+        int[] patch = new int[k];
+        for (int q = 0; q < k; q++) {
+            patch[q] = kOff[q / cin] + q % cin;
+        }
         float[] b = bias != null ? bias : new float[cout];
         int oh = s.oh();
         int ow = s.ow();
@@ -70,12 +75,12 @@ final class DirectConv {
                 for (int pnl = 0; pnl < panels; pnl++) {
                     int nr = Math.min(NR, cout - pnl * NR);
                     if (valid == MR && nr == NR) {
-                        kernel(taps, cin, xp, base, kOff, wp, pnl * k * NR, b, pnl * NR, y, p0 * cout + pnl * NR, cout);
+                        tile(taps, cin, xp, base, kOff, patch, wp, pnl * k * NR, b, pnl * NR, y, p0 * cout + pnl * NR, cout);
                     } else {
                         Arrays.fill(tile, 0f);
                         float[] bt = new float[NR];
                         System.arraycopy(b, pnl * NR, bt, 0, nr);
-                        kernel(taps, cin, xp, base, kOff, wp, pnl * k * NR, bt, 0, tile, 0, NR);
+                        tile(taps, cin, xp, base, kOff, patch, wp, pnl * k * NR, bt, 0, tile, 0, NR);
                         for (int r = 0; r < valid; r++) {
                             System.arraycopy(tile, r * NR, y, (p0 + r) * cout + pnl * NR, nr);
                         }
@@ -155,6 +160,68 @@ final class DirectConv {
             }
         });
         return out;
+    }
+
+    /** One MR × NR output tile, by the kernel written for MR (see {@link Gemm#MR}). */
+    private static void tile(int taps, int cin, float[] xp, int[] base, int[] kOff, int[] patch, float[] wp,
+                             int wOff, float[] bias, int biasOff, float[] out, int outOff, int ldo) {
+        if (MR == 8) {
+            kernel(taps, cin, xp, base, kOff, wp, wOff, bias, biasOff, out, outOff, ldo);
+        } else {
+            kernel5(xp, base, patch, wp, wOff, bias, biasOff, out, outOff, ldo);
+        }
+    }
+
+    /**
+     * {@link #kernel} for five output pixels, which keeps its accumulators in 16 vector registers: one loop over the
+     * window's values (offsets {@code patch}, taps then channels, the same order) instead of two nested ones, whose
+     * loop-carried values C2 would otherwise spill.
+     */
+    private static void kernel5(float[] xp, int[] base, int[] patch, float[] wp, int wOff, float[] bias, int biasOff,
+                                float[] out, int outOff, int ldo) {
+        int b0 = base[0];
+        int b1 = base[1];
+        int b2 = base[2];
+        int b3 = base[3];
+        int b4 = base[4];
+        FloatVector bias0 = FloatVector.fromArray(Gemm.S, bias, biasOff);
+        FloatVector bias1 = FloatVector.fromArray(Gemm.S, bias, biasOff + L);
+        FloatVector c00 = bias0, c01 = bias1;
+        FloatVector c10 = bias0, c11 = bias1;
+        FloatVector c20 = bias0, c21 = bias1;
+        FloatVector c30 = bias0, c31 = bias1;
+        FloatVector c40 = bias0, c41 = bias1;
+        int wi = wOff;
+        for (int q = 0; q < patch.length; q++, wi += NR) {
+            int idx = patch[q];
+            FloatVector w0 = FloatVector.fromArray(Gemm.S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(Gemm.S, wp, wi + L);
+            FloatVector a = FloatVector.broadcast(Gemm.S, xp[b0 + idx]);
+            c00 = a.fma(w0, c00);
+            c01 = a.fma(w1, c01);
+            a = FloatVector.broadcast(Gemm.S, xp[b1 + idx]);
+            c10 = a.fma(w0, c10);
+            c11 = a.fma(w1, c11);
+            a = FloatVector.broadcast(Gemm.S, xp[b2 + idx]);
+            c20 = a.fma(w0, c20);
+            c21 = a.fma(w1, c21);
+            a = FloatVector.broadcast(Gemm.S, xp[b3 + idx]);
+            c30 = a.fma(w0, c30);
+            c31 = a.fma(w1, c31);
+            a = FloatVector.broadcast(Gemm.S, xp[b4 + idx]);
+            c40 = a.fma(w0, c40);
+            c41 = a.fma(w1, c41);
+        }
+        c00.intoArray(out, outOff);
+        c01.intoArray(out, outOff + L);
+        c10.intoArray(out, outOff + ldo);
+        c11.intoArray(out, outOff + ldo + L);
+        c20.intoArray(out, outOff + 2 * ldo);
+        c21.intoArray(out, outOff + 2 * ldo + L);
+        c30.intoArray(out, outOff + 3 * ldo);
+        c31.intoArray(out, outOff + 3 * ldo + L);
+        c40.intoArray(out, outOff + 4 * ldo);
+        c41.intoArray(out, outOff + 4 * ldo + L);
     }
 
     /** out[MR rows × NR] (row stride ldo) = bias + Σ_taps Σ_ci xp[base_r + kOff[t] + ci] · wp[...]. Written out in full. */

@@ -18,13 +18,16 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Gemm {
     public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     public static final int L = S.length();
-    /** Rows of the register block. */
-    public static final int MR = 8;
+    /**
+     * Rows of the register block: its MR × 2 vector accumulators, two vectors of B and a broadcast of A must fit the
+     * vector registers, 16 of them with 256-bit vectors (AVX2: MR = 5) and 32 with 512-bit ones (AVX-512: MR = 8).
+     */
+    public static final int MR = L >= 16 ? 8 : 5;
     /** Columns of the register block: two vectors. */
     public static final int NR = 2 * L;
     /** Depth of a k-slice: 512 measured fastest of 128, 256 and 512 (docs/performance.md); no sum changes. */
     public static final int KC = 512;
-    public static final int MC = 128;
+    public static final int MC = 128 / MR * MR;
     public static final int NC = 1024 / NR * NR;
 
     private Gemm() {}
@@ -230,7 +233,7 @@ public final class Gemm {
                 int aOff = ir * kc;
                 int bOff = (pnl - pbFirst) * NR * kc;
                 if (mr == MR && nr == NR) {
-                    kernel(kc, pa, aOff, pb, bOff, c, cOff, ldc, load);
+                    fullTile(kc, pa, aOff, pb, bOff, c, cOff, ldc, load);
                 } else {
                     kernelTail(kc, mr, pa, aOff, pb, bOff, c, cOff, ldc, nr, load);
                 }
@@ -241,20 +244,30 @@ public final class Gemm {
     /** Packs α·op(A)[i0:i0+mc, p0:p0+kc] as panels of MR rows (zero-padded): panel r holds, for each p, MR values. */
     private static void packA(boolean ta, float[] a, int off, int lda, int i0, int mc, int p0, int kc, float alpha,
                               float[] pa) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
-            int base = ir * kc;
-            if (ta) {
-                // A is stored k×m: the MR values of one p are contiguous.
-                for (int p = 0; p < kc; p++) {
-                    int src = off + (p0 + p) * lda + i0 + ir;
-                    int dst = base + p * MR;
+        int panels = (mc + MR - 1) / MR;
+        if (ta) {
+            // A is stored k×m: each row p is read once and its mc values dealt to the panels, MR at a time.
+            int full = mc / MR * MR;
+            for (int p = 0; p < kc; p++) {
+                int src = off + (p0 + p) * lda + i0;
+                for (int ir = 0; ir < full; ir += MR) {
+                    int dst = ir * kc + p * MR;
                     for (int r = 0; r < MR; r++) {
-                        pa[dst + r] = r < mr ? a[src + r] : 0f;
+                        pa[dst + r] = a[src + ir + r];
                     }
                 }
-            } else {
-                // A is stored m×k: read each row contiguously, write it MR apart.
+                if (full < mc) {
+                    int dst = full * kc + p * MR;
+                    for (int r = 0; r < MR; r++) {
+                        pa[dst + r] = full + r < mc ? a[src + full + r] : 0f;
+                    }
+                }
+            }
+        } else {
+            // A is stored m×k: read each row contiguously, write it MR apart.
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int base = ir * kc;
                 for (int r = 0; r < MR; r++) {
                     if (r < mr) {
                         int src = off + (i0 + ir + r) * lda + p0;
@@ -268,48 +281,54 @@ public final class Gemm {
                     }
                 }
             }
-            if (alpha != 1f) {
-                for (int q = base; q < base + kc * MR; q++) {
-                    pa[q] *= alpha;
-                }
+        }
+        if (alpha != 1f) {
+            for (int q = 0; q < panels * MR * kc; q++) {
+                pa[q] *= alpha;
             }
         }
     }
 
     /**
      * Packs the panels first, first + step, … below last of column block [j0, j0 + nc) for k-slice [p0, p0 + kc), each
-     * at pb[(panel − pbFirst)·NR·kc].
+     * at pb[(panel − pbFirst)·NR·kc]. A row-major B is read row by row, each row once for all the panels.
      */
     private static void packPanels(boolean tb, float[] b, int off, int ldb, int j0, int nc, int p0, int kc, float[] pb,
                                    int first, int last, int step, int pbFirst) {
-        for (int pnl = first; pnl < last; pnl += step) {
-            packB(tb, b, off, ldb, j0 + pnl * NR, Math.min(NR, nc - pnl * NR), p0, kc, pb, (pnl - pbFirst) * NR * kc);
+        if (tb) {
+            for (int pnl = first; pnl < last; pnl += step) {
+                packB(b, off, ldb, j0 + pnl * NR, Math.min(NR, nc - pnl * NR), p0, kc, pb, (pnl - pbFirst) * NR * kc);
+            }
+            return;
         }
-    }
-
-    /** Packs one panel op(B)[p0:p0+kc, j:j+nr] (zero-padded to NR columns) at pb[base]: per p, NR values. */
-    private static void packB(boolean tb, float[] b, int off, int ldb, int j, int nr, int p0, int kc, float[] pb,
-                              int base) {
-        if (!tb) {
-            for (int p = 0; p < kc; p++) {
-                int dst = base + p * NR;
-                System.arraycopy(b, off + (p0 + p) * ldb + j, pb, dst, nr);
-                if (nr < NR) {
+        for (int p = 0; p < kc; p++) {
+            int row = off + (p0 + p) * ldb + j0;
+            for (int pnl = first; pnl < last; pnl += step) {
+                int dst = (pnl - pbFirst) * NR * kc + p * NR;
+                int nr = Math.min(NR, nc - pnl * NR);
+                if (nr == NR) {
+                    FloatVector.fromArray(S, b, row + pnl * NR).intoArray(pb, dst);
+                    FloatVector.fromArray(S, b, row + pnl * NR + L).intoArray(pb, dst + L);
+                } else {
+                    System.arraycopy(b, row + pnl * NR, pb, dst, nr);
                     Arrays.fill(pb, dst + nr, dst + NR, 0f);
                 }
             }
-        } else {
-            // B is stored n×k: read each column's k values contiguously, write them NR apart.
-            for (int q = 0; q < NR; q++) {
-                if (q < nr) {
-                    int src = off + (j + q) * ldb + p0;
-                    for (int p = 0; p < kc; p++) {
-                        pb[base + p * NR + q] = b[src + p];
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        pb[base + p * NR + q] = 0f;
-                    }
+        }
+    }
+
+    /** Packs one panel of Bᵀ's columns (B stored n×k) [p0:p0+kc, j:j+nr], zero-padded to NR columns, at pb[base]. */
+    private static void packB(float[] b, int off, int ldb, int j, int nr, int p0, int kc, float[] pb, int base) {
+        // read each column's k values contiguously, write them NR apart
+        for (int q = 0; q < NR; q++) {
+            if (q < nr) {
+                int src = off + (j + q) * ldb + p0;
+                for (int p = 0; p < kc; p++) {
+                    pb[base + p * NR + q] = b[src + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    pb[base + p * NR + q] = 0f;
                 }
             }
         }
@@ -391,16 +410,97 @@ public final class Gemm {
         c71.intoArray(c, r7 + L);
     }
 
+    private static void fullTile(int kc, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc,
+                                 boolean load) {
+        if (MR == 8) {
+            kernel(kc, pa, aOff, pb, bOff, c, cOff, ldc, load);
+        } else {
+            kernel5(kc, pa, aOff, pb, bOff, c, cOff, ldc, load);
+        }
+    }
+
+    /**
+     * {@link #kernel} with five rows, for 16 vector registers: ten accumulators, two vectors of B and the broadcasts
+     * of A stay in registers (eight or six rows spill an accumulator to the stack with C2's allocation). Two values of
+     * p per iteration; each accumulator still adds its products in increasing p.
+     */
+    private static void kernel5(int kc, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc,
+                                boolean load) {
+        int r0 = cOff;
+        int r1 = cOff + ldc;
+        int r2 = cOff + 2 * ldc;
+        int r3 = cOff + 3 * ldc;
+        int r4 = cOff + 4 * ldc;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, r0);
+            c01 = FloatVector.fromArray(S, c, r0 + L);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + L);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + L);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + L);
+            c40 = FloatVector.fromArray(S, c, r4);
+            c41 = FloatVector.fromArray(S, c, r4 + L);
+        }
+        int ai = aOff;
+        int bi = bOff;
+        int p = 0;
+        for (; p < kc; p += 2, ai += 10, bi += 2 * NR) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi + L);
+            FloatVector a = FloatVector.broadcast(S, pa[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, pa[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            if (p + 1 == kc) {
+                break;
+            }
+            b0 = FloatVector.fromArray(S, pb, bi + NR);
+            b1 = FloatVector.fromArray(S, pb, bi + NR + L);
+            a = FloatVector.broadcast(S, pa[ai + 5]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ai + 6]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ai + 7]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ai + 8]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, pa[ai + 9]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+        }
+        c00.intoArray(c, r0);
+        c01.intoArray(c, r0 + L);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + L);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + L);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + L);
+        c40.intoArray(c, r4);
+        c41.intoArray(c, r4 + L);
+    }
+
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     /**
      * A partial tile (mr < MR rows or nr < NR columns): the full kernel runs on a zeroed scratch tile, whose valid
-     * part is then added to C. The sums are formed exactly as in a full tile.
+     * part is then added to C. Within one k-slice the sums are formed exactly as in a full tile; across slices a tile's
+     * slice sum is added to C at once, so a row's bits depend on whether it falls in a partial tile (callers that need
+     * batch-independent rows use batches of a multiple of MR).
      */
     private static void kernelTail(int kc, int mr, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff,
                                    int ldc, int nr, boolean load) {
         float[] tile = TILE.get();
-        kernel(kc, pa, aOff, pb, bOff, tile, 0, NR, false);
+        fullTile(kc, pa, aOff, pb, bOff, tile, 0, NR, false);
         for (int r = 0; r < mr; r++) {
             for (int q = 0; q < nr; q++) {
                 int at = cOff + r * ldc + q;

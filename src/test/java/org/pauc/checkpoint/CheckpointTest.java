@@ -45,14 +45,17 @@ class CheckpointTest {
      * preferred float vector has {@code lanes} lanes, and the SHA-256 of every tensor (names in order, each name's bytes
      * then its floats little-endian) that code reached at the end of the same run, in one go, on that machine. Training
      * forms some sums a vector at a time, so its bits depend on the vector width: the same machine gives the same bits,
-     * and each width has its own recording.
+     * and each width has its own recording. The 8-lane digest was re-based once, when the GEMM's register block on
+     * 16-register machines went from 8 rows to 5 (a partial tile adds each k-slice's sum to C at once, so which rows
+     * fall in one changes their last bits): it is what today's code reaches from the same version-1 checkpoint. The
+     * 16-lane digest is still the version-1 code's own.
      */
     record V1Recording(int lanes, Path dir, String finalDigest) {}
 
     static final List<V1Recording> V1_RECORDINGS = List.of(
             new V1Recording(16, V1, "3a10657c56240a1da1f218f72a7fcf636c455ac9120dc639ef2b8bede882674a"),
             new V1Recording(8, Path.of("src/test/resources/checkpoint-v1-8lanes"),
-                    "cd2f654ae1c42a76596b3de3a8566e5feb2efe51feed2687a6df8031d79a84f1"));
+                    "14358eba6a3cc4f74cfd3bcebef9c0940fa9fa1738d3c9b71f7a9afaaf3b0b5e"));
 
     static String digest(Map<String, SafeTensors.Tensor> tensors) throws NoSuchAlgorithmException {
         MessageDigest md = MessageDigest.getInstance("SHA-256");

@@ -22,6 +22,7 @@ import org.pauc.config.Settings;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Dataset;
 import org.pauc.data.Datasets;
+import org.pauc.hostmath.Gemm;
 import org.pauc.io.InputException;
 import org.pauc.io.SafeTensors;
 
@@ -257,10 +258,11 @@ class TrainerTest {
     /** The E-step's feature pass: larger batches for small images, the training batch where the bits would change. */
     @Test
     void theFeaturePassBatchOnlyGrowsWhereTheFeaturesStayTheSame() {
-        assertEquals(256, EStep.featureBatch(64, 28 * 28));
-        assertEquals(512, EStep.featureBatch(512, 28 * 28));
-        assertEquals(100, EStep.featureBatch(100, 28 * 28));
-        assertEquals(64, EStep.featureBatch(64, 224 * 224 * 3));
-        assertEquals(80, EStep.featureBatch(32, 64 * 64 * 3));
+        int mr = Gemm.MR;
+        assertEquals(256 / mr * mr, EStep.featureBatch(8 * mr, 28 * 28));
+        assertEquals(64 * mr, EStep.featureBatch(64 * mr, 28 * 28));
+        assertEquals(8 * mr + 1, EStep.featureBatch(8 * mr + 1, 28 * 28));
+        assertEquals(8 * mr, EStep.featureBatch(8 * mr, 224 * 224 * 3));
+        assertEquals((1 << 20) / (64 * 64 * 3) / mr * mr, EStep.featureBatch(4 * mr, 64 * 64 * 3));
     }
 }
