@@ -32,6 +32,27 @@ final class Conv {
         return (s.n() + per - 1) / per;
     }
 
+    /**
+     * Runs body(t, parallelGemm) for every chunk t: in parallel over the chunks when they share out evenly over the
+     * threads (a multiple of them, or four per thread and more), else one chunk after another with the GEMMs inside
+     * parallel (a late layer of a batch is often one chunk). Either way the same sums: the GEMMs' splits do not
+     * change them, and chunks' partial sums are added in chunk order.
+     */
+    private static void forEachChunk(int chunks, ChunkBody body) {
+        int threads = Parallel.threads();
+        if (chunks % threads == 0 || chunks >= 4 * threads) {
+            Parallel.forEach(chunks, t -> body.run(t, false));
+        } else {
+            for (int t = 0; t < chunks; t++) {
+                body.run(t, true);
+            }
+        }
+    }
+
+    private interface ChunkBody {
+        void run(int chunk, boolean parallelGemm);
+    }
+
     private static boolean isPointwise(ConvShape s) {
         return s.kh() == 1 && s.kw() == 1 && s.stride() == 1 && s.pad() == 0;
     }
@@ -109,7 +130,7 @@ final class Conv {
         int rowsPerImage = s.oh() * s.ow();
         int k = s.patchSize();
         int cout = s.cout();
-        Parallel.forEach(chunks(s), t -> {
+        forEachChunk(chunks(s), (t, parallelGemm) -> {
             int n0 = t * per;
             int count = Math.min(per, s.n() - n0);
             int rows = count * rowsPerImage;
@@ -120,7 +141,7 @@ final class Conv {
                 }
             }
             Gemm.gemm(false, false, rows, cout, k, 1f, x, n0 * s.h() * s.w() * s.cin(), k, w, 0, cout,
-                    bias != null ? 1f : 0f, y, yOff, cout, false);
+                    bias != null ? 1f : 0f, y, yOff, cout, parallelGemm);
         });
     }
 
@@ -141,7 +162,7 @@ final class Conv {
         float[] xp = smallPatch && s.pad() > 0
                 ? DirectConv.padded(s, x, s.h() + 2 * s.pad(), s.w() + 2 * s.pad()) : x;
         float[] partialB = db != null ? new float[chunks * cout] : null;
-        Parallel.forEach(chunks, t -> {
+        forEachChunk(chunks, (t, parallelGemm) -> {
             int n0 = t * per;
             int count = Math.min(per, s.n() - n0);
             int rows = count * rowsPerImage;
@@ -164,7 +185,7 @@ final class Conv {
             } else {
                 // dW_tᵀ = dy_tᵀ · col_t (cout × k): packs dy (the smaller matrix) as A and col rows as B
                 Gemm.gemm(true, false, cout, k, rows, 1f, dy, dyOff, cout, col, colOff, k, 0f, partialW, t * k * cout,
-                        k, false);
+                        k, parallelGemm);
             }
             if (partialB != null) {
                 for (int r = 0; r < rows; r++) {
@@ -173,10 +194,11 @@ final class Conv {
             }
             if (dx != null) {
                 if (isPointwise(s)) {
-                    Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, dx, colOff, k, false);
+                    Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, dx, colOff, k,
+                            parallelGemm);
                 } else {
                     // dcol = dy_t · Wᵀ, then folded back into the chunk's images.
-                    Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, col, 0, k, false);
+                    Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, col, 0, k, parallelGemm);
                     col2im(s, col, n0, count, dx);
                 }
             }

@@ -24,8 +24,24 @@ final class Norm {
         return Math.max(1, (rows + CHUNK_ROWS - 1) / CHUNK_ROWS);
     }
 
+    /**
+     * The lanes of channels [ch, min(ch + L, c)): null for a whole vector, so that full blocks use plain loads and
+     * stores (masked stores are slow on some processors).
+     */
+    private static VectorMask<Float> lanes(int ch, int c) {
+        return ch + Vec.L <= c ? null : Vec.S.indexInRange(ch, c);
+    }
+
     private static FloatVector load(float[] a, int i, VectorMask<Float> m) {
-        return FloatVector.fromArray(Vec.S, a, i, m);
+        return m == null ? FloatVector.fromArray(Vec.S, a, i) : FloatVector.fromArray(Vec.S, a, i, m);
+    }
+
+    private static void store(FloatVector v, float[] a, int i, VectorMask<Float> m) {
+        if (m == null) {
+            v.intoArray(a, i);
+        } else {
+            v.intoArray(a, i, m);
+        }
     }
 
     /** Per channel: mean and Σ(x − mean)² of all rows, from per-chunk means and sums of squares. */
@@ -38,7 +54,7 @@ final class Norm {
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             float inv = 1f / (r1 - r0);
             for (int ch = 0; ch < c; ch += Vec.L) {
-                VectorMask<Float> m = Vec.S.indexInRange(ch, c);
+                VectorMask<Float> m = lanes(ch, c);
                 FloatVector sum = FloatVector.zero(Vec.S);
                 for (int r = r0; r < r1; r++) {
                     sum = sum.add(load(x, r * c + ch, m));
@@ -49,8 +65,8 @@ final class Norm {
                     FloatVector d = load(x, r * c + ch, m).sub(mu);
                     sq = d.fma(d, sq);
                 }
-                mu.intoArray(mean, t * c + ch, m);
-                sq.intoArray(m2, t * c + ch, m);
+                store(mu, mean, t * c + ch, m);
+                store(sq, m2, t * c + ch, m);
             }
         });
         double[] mu = new double[c];
@@ -75,7 +91,7 @@ final class Norm {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             for (int ch = 0; ch < c; ch += Vec.L) {
-                VectorMask<Float> m = Vec.S.indexInRange(ch, c);
+                VectorMask<Float> m = lanes(ch, c);
                 FloatVector mu = load(mean, ch, m);
                 FloatVector sc = load(scale, ch, m);
                 FloatVector sh = load(shift, ch, m);
@@ -84,7 +100,7 @@ final class Norm {
                     if (relu) {
                         v = v.max(0f);
                     }
-                    v.intoArray(y, r * c + ch, m);
+                    store(v, y, r * c + ch, m);
                 }
             }
         });
@@ -134,7 +150,7 @@ final class Norm {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             for (int ch = 0; ch < c; ch += Vec.L) {
-                VectorMask<Float> m = Vec.S.indexInRange(ch, c);
+                VectorMask<Float> m = lanes(ch, c);
                 FloatVector mu = load(mean, ch, m);
                 FloatVector is = load(invStd, ch, m);
                 FloatVector sg = FloatVector.zero(Vec.S);
@@ -145,8 +161,8 @@ final class Norm {
                     sg = sg.add(g);
                     sgx = load(x, i, m).sub(mu).mul(is).fma(g, sgx);
                 }
-                sg.intoArray(partG, t * c + ch, m);
-                sgx.intoArray(partGx, t * c + ch, m);
+                store(sg, partG, t * c + ch, m);
+                store(sgx, partGx, t * c + ch, m);
             }
         });
         double[] sumG = new double[c];
@@ -180,7 +196,7 @@ final class Norm {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             for (int ch = 0; ch < c; ch += Vec.L) {
-                VectorMask<Float> m = Vec.S.indexInRange(ch, c);
+                VectorMask<Float> m = lanes(ch, c);
                 FloatVector av = load(a, ch, m);
                 FloatVector bv = load(b, ch, m);
                 FloatVector cv = load(cc, ch, m);
@@ -188,7 +204,7 @@ final class Norm {
                 for (int r = r0; r < r1; r++) {
                     int i = r * c + ch;
                     FloatVector xc = load(x, i, m).sub(mu);
-                    grad(dy, reluOut, i, m).sub(bv).mul(av).sub(xc.mul(cv)).intoArray(dx, i, m);
+                    store(grad(dy, reluOut, i, m).sub(bv).mul(av).sub(xc.mul(cv)), dx, i, m);
                 }
             }
         });
