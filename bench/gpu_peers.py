@@ -17,7 +17,7 @@ import time
 import torch
 import torch.nn as nn
 
-from peers import moco_step
+from peers import bench_model, moco_step, resnet18, resnet50
 
 
 def timed(fn, repeats, warmup):
@@ -31,31 +31,6 @@ def timed(fn, repeats, warmup):
         torch.cuda.synchronize()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
-
-
-def bench_model():
-    layers, c = [], 1
-    for i, w in enumerate([32, 64, 128]):
-        layers += [nn.Conv2d(c, w, 3, stride=1 if i == 0 else 2, padding=1), nn.BatchNorm2d(w), nn.ReLU()]
-        c = w
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 64)]
-    return nn.Sequential(*layers)
-
-
-def resnet18():
-    import torchvision
-    net = torchvision.models.resnet18()
-    net.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
-    net.maxpool = nn.Identity()
-    net.fc = nn.Sequential(nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 64))
-    return net
-
-
-def resnet50():
-    import torchvision
-    net = torchvision.models.resnet50()
-    net.fc = nn.Sequential(nn.Linear(2048, 2048), nn.ReLU(), nn.Linear(2048, 64))
-    return net
 
 
 def bench_step(name, make, shape, batch, args):

@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Peer timings on this machine for the shapes of pauc's benchmarks: numpy/OpenBLAS SGEMM and a PyTorch CPU
-MoCo training step of the bench model (channels_last, PyTorch's fastest layout here).
+"""Peer timings on this machine for the shapes of pauc's benchmarks: numpy/OpenBLAS SGEMM, PyTorch CPU MoCo training
+steps (channels_last, PyTorch's fastest layout here) of the bench model (b256), ResNet-18 with the CIFAR stem
+(32×32×3, b128) and ResNet-50 (224×224×3, b32), and scikit-learn's k-means.
 
-    /usr/bin/python3 bench/peers.py [--threads 2] [--repeats 15] [--only gemm|step|kmeans]
+    /usr/bin/python3 bench/peers.py [--threads 2] [--repeats 15] [--only gemm|step|resnet|kmeans]
+
+With OPENBLAS_CORETYPE=SkylakeX in the environment, numpy's GEMMs run OpenBLAS's AVX-512 kernels (only where the
+processor has AVX-512: elsewhere they would stop at an illegal instruction).
 
 Prints one JSON object per line: {"peer", "name", "median_s", "unit_per_s"}.
-Needs Debian's python3-numpy, python3-torch, python3-threadpoolctl (python3-sklearn for k-means).
+Needs Debian's python3-numpy, python3-torch, python3-threadpoolctl (python3-torchvision for the ResNets,
+python3-sklearn for k-means).
 """
 import argparse
 import json
@@ -51,6 +56,39 @@ def gemm(args):
                               "unit": "GFLOP/s"}), flush=True)
 
 
+
+def bench_model():
+    """The bench model: three 3×3 convolutions (32, 64, 128 channels; stride 1, 2, 2) with batch norm and ReLU,
+    global average pool, head 128 → 128 → 64."""
+    import torch.nn as nn
+    layers, c = [], 1
+    for i, w in enumerate([32, 64, 128]):
+        layers += [nn.Conv2d(c, w, 3, stride=1 if i == 0 else 2, padding=1), nn.BatchNorm2d(w), nn.ReLU()]
+        c = w
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 64)]
+    return nn.Sequential(*layers)
+
+
+def resnet18():
+    """ResNet-18 with the CIFAR stem (3×3 stride-1 first convolution, no max pool), head 512 → 512 → 64."""
+    import torch.nn as nn
+    import torchvision
+    net = torchvision.models.resnet18()
+    net.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+    net.maxpool = nn.Identity()
+    net.fc = nn.Sequential(nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 64))
+    return net
+
+
+def resnet50():
+    """ResNet-50 (ImageNet stem), head 2048 → 2048 → 64."""
+    import torch.nn as nn
+    import torchvision
+    net = torchvision.models.resnet50()
+    net.fc = nn.Sequential(nn.Linear(2048, 2048), nn.ReLU(), nn.Linear(2048, 64))
+    return net
+
+
 def moco_step(q, k, x1, x2, queue_length=4096):
     """One MoCo v2 step as a closure: q trains (SGD lr 0.03, momentum 0.9, wd 1e-4), k follows with m = 0.99,
     InfoNCE at τ = 0.2 against a queue of unit keys; the tensors' device is the step's device."""
@@ -82,29 +120,34 @@ def moco_step(q, k, x1, x2, queue_length=4096):
     return one
 
 
+def cpu_step(make, shape, batch, repeats, warmup):
+    """Median seconds of one MoCo step of the model, channels_last, on the CPU."""
+    import torch
+    torch.manual_seed(1)
+    x1 = torch.rand(batch, *shape).to(memory_format=torch.channels_last)
+    x2 = torch.rand(batch, *shape).to(memory_format=torch.channels_last)
+    q = make().to(memory_format=torch.channels_last)
+    k = make().to(memory_format=torch.channels_last)
+    return median_time(moco_step(q, k, x1, x2), repeats, warmup=warmup)
+
+
 def step(args):
     import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
     torch.set_num_threads(args.threads)
-    torch.manual_seed(1)
-
-    def encoder():
-        layers = []
-        c = 1
-        for i, w in enumerate([32, 64, 128]):
-            layers += [nn.Conv2d(c, w, 3, stride=1 if i == 0 else 2, padding=1), nn.BatchNorm2d(w), nn.ReLU()]
-            c = w
-        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 64)]
-        return nn.Sequential(*layers).to(memory_format=torch.channels_last)
-
-    n = 256
-    x1 = torch.rand(n, 1, 28, 28).to(memory_format=torch.channels_last)
-    x2 = torch.rand(n, 1, 28, 28).to(memory_format=torch.channels_last)
-    one = moco_step(encoder(), encoder(), x1, x2)
-    s = median_time(one, args.repeats, warmup=5)
-    print(json.dumps({"peer": "torch", "name": "moco step bench-model b256", "median_s": s, "unit_per_s": n / s,
+    s = cpu_step(bench_model, (1, 28, 28), 256, args.repeats, 5)
+    print(json.dumps({"peer": "torch", "name": "moco step bench-model b256", "median_s": s, "unit_per_s": 256 / s,
                       "unit": "samples/s", "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+
+
+def resnet(args):
+    """The ResNet steps, a few repeats each (a step takes seconds)."""
+    import torch
+    torch.set_num_threads(args.threads)
+    for name, make, shape, batch in (("resnet18", resnet18, (3, 32, 32), 128),
+                                     ("resnet50", resnet50, (3, 224, 224), 32)):
+        s = cpu_step(make, shape, batch, 3, 1)
+        print(json.dumps({"peer": "torch", "name": f"moco step {name} b{batch}", "median_s": s,
+                          "unit_per_s": batch / s, "unit": "samples/s"}), flush=True)
 
 
 def kmeans(args):
@@ -131,9 +174,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=15)
-    ap.add_argument("--only", choices=["gemm", "step", "kmeans"])
+    ap.add_argument("--only", choices=["gemm", "step", "resnet", "kmeans"])
     args = ap.parse_args()
-    for name, fn in (("gemm", gemm), ("step", step), ("kmeans", kmeans)):
+    for name, fn in (("gemm", gemm), ("step", step), ("resnet", resnet), ("kmeans", kmeans)):
         if args.only in (None, name):
             try:
                 fn(args)

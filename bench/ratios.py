@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Joins pauc's JMH results with the peers' timings (bench/compare.sh) and prints a Markdown table of
-throughputs and pauc/peer ratios, median over rounds."""
+"""Joins pauc's results (JMH, and the ResNet steps of `pauc bench`) with the peers' timings (bench/compare.sh) and
+prints a Markdown table of throughputs and pauc/peer ratios, median over rounds, with a column against OpenBLAS's
+AVX-512 kernels where they ran, headed by the processor as lscpu reports it."""
 import json
 import os
-import platform
 import statistics
 import sys
 
@@ -26,13 +26,29 @@ def pauc_rows(path):
     return rows
 
 
-def peer_rows(path):
+def jsonl_rows(path):
     rows = {}
-    for line in open(path):
-        d = json.loads(line)
-        if "name" in d:
-            rows[d["name"]] = (d["unit_per_s"], d["peer"])
+    if os.path.exists(path):
+        for line in open(path):
+            d = json.loads(line)
+            if "name" in d:
+                rows[d["name"]] = (d["unit_per_s"], d.get("unit", "samples/s"), d["peer"])
     return rows
+
+
+def cpu(out):
+    """lscpu's model name, family and the vector flags that matter here."""
+    fields = {}
+    path = os.path.join(out, "cpu.txt")
+    if os.path.exists(path):
+        for line in open(path):
+            if ":" in line:
+                k, v = line.split(":", 1)
+                fields[k.strip()] = v.strip()
+    flags = set(fields.get("Flags", "").split())
+    vector = " ".join(f for f in ("avx2", "fma", "avx512f", "avx512bw", "avx512vl") if f in flags) or "?"
+    return (f"{fields.get('Model name', '?')}, CPU family {fields.get('CPU family', '?')}, "
+            f"{fields.get('CPU(s)', os.cpu_count())} CPUs, flags: {vector}")
 
 
 def main():
@@ -40,19 +56,26 @@ def main():
     per_round = []
     for r in range(1, rounds + 1):
         p = pauc_rows(os.path.join(out, f"pauc-{r}.json"))
-        q = peer_rows(os.path.join(out, f"peers-{r}.jsonl"))
-        per_round.append((p, q))
+        p.update({n: v[:2] for n, v in jsonl_rows(os.path.join(out, f"pauc-steps-{r}.jsonl")).items()})
+        q = jsonl_rows(os.path.join(out, f"peers-{r}.jsonl"))
+        x = jsonl_rows(os.path.join(out, f"peers-avx512-{r}.jsonl"))
+        per_round.append((p, q, x))
+    avx512 = any(x for _, _, x in per_round)
     names = [n for n in per_round[0][0] if n in per_round[0][1]]
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; rounds: {rounds}")
+    print(f"Machine: {cpu(out)}; rounds: {rounds}")
     print()
-    print("| benchmark | unit | pauc | peer | peer value | pauc / peer |")
-    print("|---|---|---:|---|---:|---:|")
+    print("| benchmark | unit | pauc | peer | peer value | pauc / peer | pauc / OpenBLAS AVX-512 |")
+    print("|---|---|---:|---|---:|---:|---:|")
     for n in names:
-        vals = [(p[n][0], q[n][0]) for p, q in per_round if n in p and n in q]
+        vals = [(p[n][0], q[n][0]) for p, q, _ in per_round if n in p and n in q]
         pauc = statistics.median(v[0] for v in vals)
         peer = statistics.median(v[1] for v in vals)
         ratio = statistics.median(v[0] / v[1] for v in vals)
-        print(f"| {n} | {per_round[0][0][n][1]} | {pauc:.1f} | {per_round[0][1][n][1]} | {peer:.1f} | {ratio:.2f} |")
+        skx = [p[n][0] / x[n][0] for p, _, x in per_round if n in p and n in x]
+        col = f"{statistics.median(skx):.2f}" if skx else ("—" if avx512 or not n.startswith("sgemm") else
+                                                            "n/a: no AVX-512")
+        print(f"| {n} | {per_round[0][0][n][1]} | {pauc:.1f} | {per_round[0][1][n][2]} | {peer:.1f} | {ratio:.2f} "
+              f"| {col} |")
 
 
 if __name__ == "__main__":

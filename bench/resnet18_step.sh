@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One MoCo v2 training step of ResNet-18 (CIFAR stem, 32×32×3, batch 128, head 512→512→64), pauc's CPU backend
-# against PyTorch 1.13 on the CPU (channels-last, the same step as bench/peers.py), 2 threads each, in
+# against PyTorch on the CPU (channels-last, the same step as bench/peers.py), 2 threads each, in
 # alternating rounds of one run; prints each round's samples/s and the medians' ratio.
 #   bench/resnet18_step.sh [ROUNDS]      default 3; each step takes seconds, so a round is a few repeats
+# Needs Debian's python3-torch and python3-torchvision.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -14,23 +15,10 @@ for r in $(seq 1 "$rounds"); do
     | grep '"name"' | tee -a "$results"
   "$py" - <<'PY' | tee -a "$results"
 import json, sys, torch
-import torch.nn as nn
 sys.path.insert(0, "bench")
-from peers import moco_step, median_time
+from peers import cpu_step, resnet18
 torch.set_num_threads(2)
-torch.manual_seed(1)
-
-def resnet18():
-    import torchvision
-    net = torchvision.models.resnet18()
-    net.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
-    net.maxpool = nn.Identity()
-    net.fc = nn.Sequential(nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 64))
-    return net.to(memory_format=torch.channels_last)
-
-x1 = torch.rand(128, 3, 32, 32).to(memory_format=torch.channels_last)
-x2 = torch.rand(128, 3, 32, 32).to(memory_format=torch.channels_last)
-s = median_time(moco_step(resnet18(), resnet18(), x1, x2), 3, warmup=1)
+s = cpu_step(resnet18, (3, 32, 32), 128, 3, 1)
 print(json.dumps({"peer": "torch", "name": "moco step resnet18 b128", "median_s": s, "unit_per_s": 128 / s}))
 PY
 done
