@@ -143,8 +143,11 @@ def resnet(args):
     """The ResNet steps, a few repeats each (a step takes seconds)."""
     import torch
     torch.set_num_threads(args.threads)
-    for name, make, shape, batch in (("resnet18", resnet18, (3, 32, 32), 128),
-                                     ("resnet50", resnet50, (3, 224, 224), 32)):
+    models = {"resnet18": (resnet18, (3, 32, 32)), "resnet50": (resnet50, (3, 224, 224))}
+    for spec in args.resnets.split():
+        name, batch = spec.split(":")
+        make, shape = models[name]
+        batch = int(batch)
         s = cpu_step(make, shape, batch, 3, 1)
         print(json.dumps({"peer": "torch", "name": f"moco step {name} b{batch}", "median_s": s,
                           "unit_per_s": batch / s, "unit": "samples/s"}), flush=True)
@@ -175,6 +178,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--only", choices=["gemm", "step", "resnet", "kmeans"])
+    ap.add_argument("--resnets", default="resnet18:128 resnet50:32", help="MODEL:BATCH pairs for --only resnet")
     args = ap.parse_args()
     for name, fn in (("gemm", gemm), ("step", step), ("resnet", resnet), ("kmeans", kmeans)):
         if args.only in (None, name):
