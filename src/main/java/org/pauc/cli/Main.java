@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 import org.pauc.dist.Collectives;
 import org.pauc.dist.Mpi;
+import org.pauc.hostmath.VectorWidth;
 import org.pauc.io.InputException;
 import org.pauc.io.WriteException;
 import org.pauc.train.Trainer;
@@ -68,6 +69,13 @@ public final class Main implements Runnable {
             Collectives.endAfterError(code);
             return code;
         });
+        if (VectorWidth.problem() != null) {
+            err.println("pauc: error: " + VectorWidth.problem());
+            return EXIT_USAGE;
+        }
+        if (VectorWidth.slowWarning() != null) {
+            err.println("pauc: note: " + VectorWidth.slowWarning());
+        }
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {

@@ -16,6 +16,7 @@ import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.Scratch;
 import org.pauc.hostmath.Seeds;
 import org.pauc.hostmath.Vec;
+import org.pauc.hostmath.VectorWidth;
 
 /**
  * Lloyd's k-means with Euclidean distance on float features, for the E-step (PCL clusters the normalised
@@ -37,7 +38,7 @@ public final class KMeans {
     public record Result(int k, float[] centroids, int[] assign, double inertia) {}
 
     private static final int BLOCK = 1024;
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     /** Ints with as many lanes as S, for the arg-min's indices. */
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
     /** Blocks of points whose member sums are formed separately in the update step (a fixed number). */

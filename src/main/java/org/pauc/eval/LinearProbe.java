@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.pauc.hostmath.VectorWidth;
 
 /**
  * The linear probe: multinomial logistic regression on frozen features. Protocol: features standardised with the
@@ -35,7 +36,7 @@ public final class LinearProbe {
                 LR_STEPS, "features", "standardised");
     }
 
-    private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> V = VectorWidth.DOUBLE;
 
     private LinearProbe() {}
 

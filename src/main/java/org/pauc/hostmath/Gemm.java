@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * blocking or thread count: results do not depend on the number of threads.
  */
 public final class Gemm {
-    public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    public static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     public static final int L = S.length();
     /**
      * Rows of the register block: its MR × 2 vector accumulators, two vectors of B and a broadcast of A must fit the

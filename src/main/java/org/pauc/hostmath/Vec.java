@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /** Small vectorised loops over float arrays shared by the CPU kernels. */
 public final class Vec {
-    public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    public static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     public static final int L = S.length();
 
     private Vec() {}

@@ -19,13 +19,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pauc.config.Settings;
 import org.pauc.config.TrainConfig;
 import org.pauc.data.Datasets;
+import org.pauc.hostmath.VectorWidth;
 import org.pauc.io.InputException;
 import org.pauc.io.SafeTensors;
 import org.pauc.train.Trainer;
@@ -81,7 +81,7 @@ class CheckpointTest {
 
     @Test
     void aVersion1RunResumesToTheWeightsThatVersionReached(@TempDir Path dir) throws Exception {
-        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        int lanes = VectorWidth.FLOAT.length();
         V1Recording v1 = V1_RECORDINGS.stream().filter(r -> r.lanes() == lanes).findFirst().orElse(null);
         if (v1 == null) {
             System.out.println("[checkpoint] no version-1 recording for " + lanes + " float lanes: resume test skipped");
