@@ -5,7 +5,7 @@
 # higher is better for pauc) with the median over rounds, headed by the processor (lscpu's model, family, flags).
 #   bench/compare.sh [ROUNDS]            default 2 rounds
 #   COMPARE_STEPS="resnet18:128" bench/compare.sh 2    other ResNet steps (MODEL:BATCH; default resnet18:128
-#                                                      resnet50:32); ResNet-50's runs with PAUC_JAVA_OPTS=-Xmx20g
+#                                                      resnet50:32); ResNet-50's runs with PAUC_JAVA_OPTS=-Xmx16g
 # Needs: apt-get install python3-numpy python3-torch python3-torchvision python3-threadpoolctl python3-sklearn
 # Writes its raw results under target/compare/.
 set -euo pipefail
@@ -27,7 +27,7 @@ for r in $(seq 1 "$rounds"); do
     || { tail -n 20 "$out/pauc-$r.log" >&2; exit 1; }
   for step in $steps; do
     # a step that fails (out of memory, say) leaves its row out and says why
-    PAUC_JAVA_OPTS=${PAUC_JAVA_OPTS:--Xmx20g} "$root/pauc" bench --backend cpu --threads 2 --step "${step%%:*}" \
+    PAUC_JAVA_OPTS=${PAUC_JAVA_OPTS:--Xmx16g} "$root/pauc" bench --backend cpu --threads 2 --step "${step%%:*}" \
       --batch-size "${step##*:}" --repeats 3 --warmup 1 >"$out/step.tmp" 2>"$out/step.err" || true
     grep '"name"' "$out/step.tmp" >>"$out/pauc-steps-$r.jsonl" || echo "compare: pauc step $step: $(tail -n 1 "$out/step.err")" >&2
   done

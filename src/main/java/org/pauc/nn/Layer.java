@@ -24,6 +24,12 @@ public interface Layer extends AutoCloseable {
     /** A short description, e.g. "conv3×3(1→32, stride 1, pad 1)". */
     String describe();
 
+    /**
+     * Gives a layer that needs gradient buffers of its own during backward the network's shared ones (slots from
+     * {@link GradientScratch#LAYER_SLOTS}); such a layer keeps a private scratch until told.
+     */
+    default void shareGradientScratch(GradientScratch scratch) {}
+
     /** The batch norms of this layer, itself included (for {@link Network#splitBatchNorm}). */
     default List<BatchNorm> allBatchNorms() {
         return List.of();

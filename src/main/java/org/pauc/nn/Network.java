@@ -17,7 +17,7 @@ public final class Network implements AutoCloseable {
     private final List<Dims> dims = new ArrayList<>();
     private final int backboneLayers;
     private Buffer[] acts = new Buffer[0];
-    private Buffer[] grads = new Buffer[0];
+    private final GradientScratch scratch = new GradientScratch();
     private int capacity;
 
     /**
@@ -33,6 +33,7 @@ public final class Network implements AutoCloseable {
         for (Layer l : layers) {
             d = l.output(d);
             dims.add(d);
+            l.shareGradientScratch(scratch);
         }
     }
 
@@ -88,10 +89,8 @@ public final class Network implements AutoCloseable {
         }
         releaseActivations();
         acts = new Buffer[layers.size() + 1];
-        grads = new Buffer[layers.size() + 1];
         for (int i = 1; i <= layers.size(); i++) {
             acts[i] = be.allocate(n * dims.get(i).size());
-            grads[i] = be.allocate(n * dims.get(i).size());
         }
         capacity = n;
     }
@@ -139,11 +138,18 @@ public final class Network implements AutoCloseable {
 
     /** Backpropagates dOut (the gradient of the output of the last forward) into every parameter gradient. */
     public void backward(Backend be, Buffer dOut, int n) {
-        grads[layers.size()] = dOut;
+        Buffer dy = dOut;
         for (int i = layers.size() - 1; i >= 0; i--) {
-            Buffer dx = i == 0 ? null : grads[i];
-            layers.get(i).backward(be, n, dims.get(i), acts[i], acts[i + 1], grads[i + 1], dx);
+            // the gradient between layers i-1 and i alternates between two shared slots
+            Buffer dx = i == 0 ? null : scratch.get(be, GradientScratch.BETWEEN_LAYERS + i % 2, n * dims.get(i).size());
+            layers.get(i).backward(be, n, dims.get(i), acts[i], acts[i + 1], dy, dx);
+            dy = dx;
         }
+    }
+
+    /** The gradient buffers its layers share (for the memory tests). */
+    GradientScratch gradientScratch() {
+        return scratch;
     }
 
     public String describe() {
@@ -157,13 +163,13 @@ public final class Network implements AutoCloseable {
     private void releaseActivations() {
         for (int i = 1; i < acts.length; i++) {
             acts[i].close();
-            grads[i].close();
         }
     }
 
     @Override
     public void close() {
         releaseActivations();
+        scratch.close();
         layers.forEach(Layer::close);
     }
 }

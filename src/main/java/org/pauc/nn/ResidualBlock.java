@@ -26,13 +26,11 @@ public final class ResidualBlock implements Layer {
     /** Per stage: the convolution's output and the batch norm's output. */
     private Buffer[] convOut = new Buffer[0];
     private Buffer[] bnOut = new Buffer[0];
+    /** The downsampling shortcut's convolution and batch-norm outputs (blocks with one only). */
     private Buffer s1;
     private Buffer s2;
-    private Buffer grad;
-    private Buffer gradConv;
-    private Buffer gradTop;
-    private Buffer gradShortcut;
-    private Buffer gradX;
+    private GradientScratch scratch = new GradientScratch();
+    private boolean ownScratch = true;
     private int capacity;
 
     private ResidualBlock(Backend be, SplittableRandom rng, String name, String kind, int cin, int cout, int stride,
@@ -114,20 +112,15 @@ public final class ResidualBlock implements Layer {
         Dims[] d = stageInputs(in);
         convOut = new Buffer[convs.size()];
         bnOut = new Buffer[convs.size()];
-        int largest = n * in.size();
         for (int i = 0; i < convs.size(); i++) {
             convOut[i] = be.allocate(n * d[i + 1].size());
             bnOut[i] = be.allocate(n * d[i + 1].size());
-            largest = Math.max(largest, n * d[i + 1].size());
         }
         int out = n * d[d.length - 1].size();
-        s1 = be.allocate(out);
-        s2 = be.allocate(out);
-        grad = be.allocate(largest);
-        gradConv = be.allocate(largest);
-        gradTop = be.allocate(out);
-        gradShortcut = be.allocate(largest);
-        gradX = be.allocate(n * in.size());
+        if (downConv != null) {
+            s1 = be.allocate(out);
+            s2 = be.allocate(out);
+        }
         capacity = n;
     }
 
@@ -156,6 +149,16 @@ public final class ResidualBlock implements Layer {
     public void backward(Backend be, int n, Dims in, Buffer x, Buffer y, Buffer dy, Buffer dx) {
         Dims[] d = stageInputs(in);
         Dims out = d[d.length - 1];
+        int largest = n * in.size();
+        for (int i = 1; i < d.length; i++) {
+            largest = Math.max(largest, n * d[i].size());
+        }
+        int slot = GradientScratch.LAYER_SLOTS;
+        Buffer grad = scratch.get(be, slot, largest);
+        Buffer gradConv = scratch.get(be, slot + 1, largest);
+        Buffer gradTop = scratch.get(be, slot + 2, n * out.size());
+        Buffer gradShortcut = scratch.get(be, slot + 3, largest);
+        Buffer gradX = scratch.get(be, slot + 4, n * in.size());
         be.reluBackward(n * out.size(), y, dy, gradTop);             // d(main + shortcut)
         // the shortcut first: the main path's loop reuses the gradient buffers
         if (downConv != null) {
@@ -207,7 +210,7 @@ public final class ResidualBlock implements Layer {
     private void releaseBuffers() {
         List<Buffer> all = new ArrayList<>(List.of(convOut));
         all.addAll(List.of(bnOut));
-        all.addAll(Arrays.asList(s1, s2, grad, gradConv, gradTop, gradShortcut, gradX));
+        all.addAll(Arrays.asList(s1, s2));
         for (Buffer b : all) {
             if (b != null) {
                 b.close();
@@ -225,5 +228,15 @@ public final class ResidualBlock implements Layer {
             downBn.close();
         }
         releaseBuffers();
+        if (ownScratch) {
+            scratch.close();
+        }
+    }
+
+    @Override
+    public void shareGradientScratch(GradientScratch shared) {
+        scratch.close();
+        scratch = shared;
+        ownScratch = false;
     }
 }
