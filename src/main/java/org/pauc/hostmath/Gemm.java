@@ -98,6 +98,11 @@ public final class Gemm {
     private static void run(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int offA, int lda,
                             float[] b, int offB, int ldb, float[] c, int offC, int ldc, boolean parallel,
                             boolean overwrite, PackedB pre) {
+        int parts = pre == null ? kParts(m, n, k) : 1;
+        if (parts > 1) {
+            kSplit(ta, tb, m, n, k, parts, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc, parallel, overwrite);
+            return;
+        }
         int mBlocks = (m + MC - 1) / MC;
         int threads = parallel ? Parallel.threads() : 0;
         // measured: a clear gain for 256×64×4096 (−34%), a loss where B would be read by three row blocks or more
@@ -165,6 +170,61 @@ public final class Gemm {
                                 ldc, load);
                     }
                 });
+            }
+        }
+    }
+
+    /** Products whose k is at least this many slices, and whose output is small, are split along k. */
+    static final int K_SPLIT_SLICES = 8;
+    /** At most this many parts along k, and at most {@link #K_SPLIT_FLOATS} floats of partial products. */
+    static final int K_SPLIT_PARTS = 16;
+    static final int K_SPLIT_FLOATS = 1 << 22;
+
+    /**
+     * How many parts a product is split into along k: a function of its shape alone, never of the thread count, so
+     * that results stay the same whatever the threads. A small output with a long k (a weight gradient over many
+     * pixels: 288×64×50176) otherwise gives each task a sliver of C per k-slice, a fork-join per slice and A packed
+     * once per column group.
+     */
+    static int kParts(int m, int n, int k) {
+        int slices = (k + KC - 1) / KC;
+        long out = (long) m * n;
+        if (slices < K_SPLIT_SLICES || out > SMALL_OUTPUT) {
+            return 1;
+        }
+        return (int) Math.max(1, Math.min(Math.min(K_SPLIT_PARTS, slices / 2), K_SPLIT_FLOATS / out));
+    }
+
+    /**
+     * C (+)= Σ_parts α·op(A)[:, part]·op(B)[part, :]: each part, whole k-slices of k, is an ordinary product into its
+     * own buffer (the parts run in parallel, each on one thread), and the parts are added to C in part order.
+     */
+    private static void kSplit(boolean ta, boolean tb, int m, int n, int k, int parts, float alpha, float[] a, int offA,
+                               int lda, float[] b, int offB, int ldb, float[] c, int offC, int ldc, boolean parallel,
+                               boolean overwrite) {
+        int slices = (k + KC - 1) / KC;
+        int perPart = (slices + parts - 1) / parts * KC;
+        int size = m * n;
+        float[] partial = new float[parts * size];
+        forEach(parallel, parts, t -> {
+            int p0 = t * perPart;
+            int kp = Math.min(perPart, k - p0);
+            if (kp > 0) {
+                // op(A)'s columns p0… start p0 rows into a transposed A, p0 values into each row of a plain one
+                int aOff = offA + (ta ? p0 * lda : p0);
+                int bOff = offB + (tb ? p0 : p0 * ldb);
+                run(ta, tb, m, n, kp, alpha, a, aOff, lda, b, bOff, ldb, partial, t * size, n, false, true, null);
+            }
+        });
+        for (int i = 0; i < m; i++) {
+            int row = offC + i * ldc;
+            if (overwrite) {
+                System.arraycopy(partial, i * n, c, row, n);
+            } else {
+                Vec.addInto(partial, i * n, c, row, n);
+            }
+            for (int t = 1; t < parts && t * perPart < k; t++) {
+                Vec.addInto(partial, t * size + i * n, c, row, n);
             }
         }
     }

@@ -12,6 +12,33 @@ import org.pauc.oracle.layers.Layers;
 
 /** The Vector API GEMM against the oracle's, on shapes with tails in every blocking dimension. */
 class GemmTest {
+    /** C = 0.5·op(A)·op(B) + β·C on Gaussian operands, with the oracle's result in double. */
+    private record Product(boolean ta, boolean tb, int m, int n, int k, float beta, Mat a, Mat b, Mat c, double[] want) {
+        Product(SplittableRandom r, boolean ta, boolean tb, int m, int n, int k, float beta) {
+            this(ta, tb, m, n, k, beta, Mat.gaussian(r, 1, m * k, 1), Mat.gaussian(r, 1, k * n, 1),
+                    Mat.gaussian(r, 1, m * n, 1), null);
+        }
+
+        Product {
+            if (want == null) {
+                want = c.data.clone();
+                Layers.gemm(ta, tb, m, n, k, 0.5, a.data, b.data, beta, want);
+            }
+        }
+
+        float[] run(boolean parallel) {
+            float[] got = c.toFloats();
+            Gemm.gemm(ta, tb, m, n, k, 0.5f, a.toFloats(), b.toFloats(), beta, got, parallel);
+            return got;
+        }
+
+        void check(float[] got) {
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(want[i], got[i], 1e-4 * (1 + Math.abs(want[i])) * Math.sqrt(k),
+                        m + "×" + n + "×" + k + " ta=" + ta + " tb=" + tb + " β=" + beta + " at " + i);
+            }
+        }
+    }
 
     @Test
     void matchesTheOracleForEveryTranspositionAndOddShapes() {
@@ -24,20 +51,9 @@ class GemmTest {
             int n = s[1];
             int k = s[2];
             for (int t = 0; t < 4; t++) {
-                boolean ta = (t & 1) != 0;
-                boolean tb = (t & 2) != 0;
-                Mat a = Mat.gaussian(r, 1, m * k, 1);
-                Mat b = Mat.gaussian(r, 1, k * n, 1);
-                Mat c = Mat.gaussian(r, 1, m * n, 1);
-                double[] want = c.data.clone();
-                Layers.gemm(ta, tb, m, n, k, 0.5, a.data, b.data, 2.0, want);
+                Product q = new Product(r, (t & 1) != 0, (t & 2) != 0, m, n, k, 2f);
                 for (boolean parallel : new boolean[] {false, true}) {
-                    float[] got = c.toFloats();
-                    Gemm.gemm(ta, tb, m, n, k, 0.5f, a.toFloats(), b.toFloats(), 2.0f, got, parallel);
-                    for (int i = 0; i < got.length; i++) {
-                        assertEquals(want[i], got[i], 1e-4 * (1 + Math.abs(want[i])) * Math.sqrt(k),
-                                m + "×" + n + "×" + k + " ta=" + ta + " tb=" + tb + " at " + i);
-                    }
+                    q.check(q.run(parallel));
                 }
             }
         }
@@ -85,6 +101,36 @@ class GemmTest {
         for (int i = 1; i < counts.length; i++) {
             assertArrayEquals(out[0], out[i], counts[i] + " threads");
         }
+    }
+
+    /** A small output with a long k is summed in parts along k: near the oracle, the same bits for any threads. */
+    @Test
+    void aLongKProductSplitAlongKMatchesTheOracleWhateverTheThreads() {
+        SplittableRandom r = new SplittableRandom(8);
+        int m = Gemm.MR + 3;
+        int n = Gemm.NR + 5;
+        int k = 9 * Gemm.KC + 7;
+        assertTrue(Gemm.kParts(m, n, k) > 1, "the shape is split");
+        for (float beta : new float[] {0f, 1.5f}) {
+            for (int t = 0; t < 4; t++) {
+                Product q = new Product(r, (t & 1) != 0, (t & 2) != 0, m, n, k, beta);
+                float[] first = null;
+                for (int threads : new int[] {1, 2, 16}) {
+                    float[] got;
+                    try (Parallel p = new Parallel(threads)) {
+                        got = p.call(() -> q.run(true));
+                    }
+                    q.check(got);
+                    if (first == null) {
+                        first = got;
+                    } else {
+                        assertArrayEquals(first, got, threads + " threads");
+                    }
+                }
+            }
+        }
+        assertEquals(1, Gemm.kParts(m, n, 2 * Gemm.KC), "a short k is not split");
+        assertEquals(1, Gemm.kParts(1024, 1024, 64 * Gemm.KC), "a large output is not split");
     }
 
     @Test
