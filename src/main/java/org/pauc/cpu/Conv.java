@@ -122,6 +122,10 @@ final class Conv {
     }
 
     static void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
+        if (Winograd.applies(s)) {
+            Winograd.forward(s, x, w, bias, y);
+            return;
+        }
         if (!isPointwise(s)) {
             DirectConv.forward(s, x, w, bias, y);
             return;
