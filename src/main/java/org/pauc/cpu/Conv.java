@@ -161,6 +161,9 @@ final class Conv {
         int k = s.patchSize();
         int cout = s.cout();
         int chunks = chunks(s);
+        // dx by Winograd over the whole batch where it applies (after the chunks), else per chunk below
+        float[] winogradDx = dx != null && Winograd.appliesToInputGradient(s) ? dx : null;
+        float[] dxChunks = winogradDx != null ? null : dx;
         float[] partialW = new float[chunks * k * cout];
         boolean smallPatch = k <= SMALL_PATCH;
         float[] xp = smallPatch && s.pad() > 0
@@ -176,7 +179,7 @@ final class Conv {
             if (isPointwise(s)) {
                 col = x;
                 colOff = n0 * s.h() * s.w() * s.cin();
-            } else if (!smallPatch || dx != null) {
+            } else if (!smallPatch || dxChunks != null) {
                 col = COLS.get(rows * k);
                 if (!smallPatch) {
                     im2col(s, x, n0, count, col);
@@ -196,17 +199,20 @@ final class Conv {
                     Vec.addInto(dyBias, dyOff + r * cout, partialB, t * cout, cout);
                 }
             }
-            if (dx != null) {
+            if (dxChunks != null) {
                 if (isPointwise(s)) {
-                    Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, dx, colOff, k,
+                    Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, dxChunks, colOff, k,
                             parallelGemm);
                 } else {
                     // dcol = dy_t · Wᵀ, then folded back into the chunk's images.
                     Gemm.gemm(false, true, rows, k, cout, 1f, dy, dyOff, cout, w, 0, cout, 0f, col, 0, k, parallelGemm);
-                    col2im(s, col, n0, count, dx);
+                    col2im(s, col, n0, count, dxChunks);
                 }
             }
         });
+        if (winogradDx != null) {
+            Winograd.inputGradient(s, w, dy, winogradDx);
+        }
         if (smallPatch) {
             Vec.sumPartials(partialW, chunks, k * cout, dw);
         } else {

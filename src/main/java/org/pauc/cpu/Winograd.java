@@ -24,14 +24,42 @@ final class Winograd {
     private static final int L = S.length();
     /** Tiles per block: the block's transformed inputs and products (16 × tiles × channels) stay in L2. */
     static final int TILES = 64;
-    /** Fewer input channels than this take the direct convolution: the transforms would cost more than they save. */
+    /**
+     * Fewer input or output channels than this take the direct convolution: the transforms would cost more than they
+     * save, and the products would be too thin for the GEMM.
+     */
     static final int MIN_CHANNELS = 32;
 
     private Winograd() {}
 
     /** Whether F(2×2, 3×3) serves this convolution. */
     static boolean applies(ConvShape s) {
-        return s.kh() == 3 && s.kw() == 3 && s.stride() == 1 && s.pad() <= 2 && s.cin() >= MIN_CHANNELS;
+        return s.kh() == 3 && s.kw() == 3 && s.stride() == 1 && s.pad() <= 2 && s.cin() >= MIN_CHANNELS
+                && s.cout() >= MIN_CHANNELS;
+    }
+
+    /**
+     * Whether the input gradient of this convolution can be a Winograd convolution: for stride 1, dx is dy convolved
+     * with the kernel turned by 180° and its channels swapped, padded by 2 − pad.
+     */
+    static boolean appliesToInputGradient(ConvShape s) {
+        return applies(s);
+    }
+
+    /** dx = dy ⋆ rot180(w)ᵀ (the adjoint of {@link #forward} without bias), through {@link #forward}. */
+    static void inputGradient(ConvShape s, float[] w, float[] dy, float[] dx) {
+        int cin = s.cin();
+        int cout = s.cout();
+        float[] turned = new float[w.length];
+        for (int tap = 0; tap < 9; tap++) {
+            int from = 8 - tap;                  // (ky, kx) → (2 − ky, 2 − kx)
+            for (int ci = 0; ci < cin; ci++) {
+                for (int co = 0; co < cout; co++) {
+                    turned[(tap * cout + co) * cin + ci] = w[(from * cin + ci) * cout + co];
+                }
+            }
+        }
+        forward(new ConvShape(s.n(), s.oh(), s.ow(), cout, cin, 3, 3, 1, 2 - s.pad()), dy, turned, null, dx);
     }
 
     private static final Scratch V = new Scratch();
