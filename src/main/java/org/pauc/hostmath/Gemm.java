@@ -98,7 +98,7 @@ public final class Gemm {
     private static void run(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int offA, int lda,
                             float[] b, int offB, int ldb, float[] c, int offC, int ldc, boolean parallel,
                             boolean overwrite, PackedB pre) {
-        int parts = pre == null ? kParts(m, n, k) : 1;
+        int parts = pre == null ? kParts(m, n, k, parallel) : 1;
         if (parts > 1) {
             kSplit(ta, tb, m, n, k, parts, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc, parallel, overwrite);
             return;
@@ -181,15 +181,17 @@ public final class Gemm {
     static final int K_SPLIT_FLOATS = 1 << 22;
 
     /**
-     * How many parts a product is split into along k: a function of its shape alone, never of the thread count, so
-     * that results stay the same whatever the threads. A small output with a long k (a weight gradient over many
-     * pixels: 288×64×50176) otherwise gives each task a sliver of C per k-slice, a fork-join per slice and A packed
-     * once per column group.
+     * How many parts a parallel product is split into along k: a function of its shape alone, never of the thread
+     * count, so that results stay the same whatever the threads. A small output with a long k (a weight gradient over
+     * many pixels: 288×64×50176) otherwise gives each task a sliver of C per k-slice, a fork-join per slice and A
+     * packed once per column group. A product the caller runs on one thread is never split: it would gain nothing,
+     * and its sums keep the order they had before the split existed (the logits' backward against a queue of 4096
+     * keys, inside a loss that is parallel over rows, is one).
      */
-    static int kParts(int m, int n, int k) {
+    static int kParts(int m, int n, int k, boolean parallel) {
         int slices = (k + KC - 1) / KC;
         long out = (long) m * n;
-        if (slices < K_SPLIT_SLICES || out > SMALL_OUTPUT) {
+        if (!parallel || slices < K_SPLIT_SLICES || out > SMALL_OUTPUT) {
             return 1;
         }
         return (int) Math.max(1, Math.min(Math.min(K_SPLIT_PARTS, slices / 2), K_SPLIT_FLOATS / out));

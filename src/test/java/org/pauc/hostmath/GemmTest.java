@@ -110,7 +110,7 @@ class GemmTest {
         int m = Gemm.MR + 3;
         int n = Gemm.NR + 5;
         int k = 9 * Gemm.KC + 7;
-        assertTrue(Gemm.kParts(m, n, k) > 1, "the shape is split");
+        assertTrue(Gemm.kParts(m, n, k, true) > 1, "the shape is split");
         for (float beta : new float[] {0f, 1.5f}) {
             for (int t = 0; t < 4; t++) {
                 Product q = new Product(r, (t & 1) != 0, (t & 2) != 0, m, n, k, beta);
@@ -129,8 +129,9 @@ class GemmTest {
                 }
             }
         }
-        assertEquals(1, Gemm.kParts(m, n, 2 * Gemm.KC), "a short k is not split");
-        assertEquals(1, Gemm.kParts(1024, 1024, 64 * Gemm.KC), "a large output is not split");
+        assertEquals(1, Gemm.kParts(m, n, k, false), "a product on one thread is not split");
+        assertEquals(1, Gemm.kParts(m, n, 2 * Gemm.KC, true), "a short k is not split");
+        assertEquals(1, Gemm.kParts(1024, 1024, 64 * Gemm.KC, true), "a large output is not split");
     }
 
     @Test
