@@ -185,7 +185,7 @@ final class BenchCommand implements Callable<Integer> {
                      Buffer v1 = be.upload(random(batch * in.size(), rng));
                      Buffer v2 = be.upload(random(batch * in.size(), rng))) {
                     double s = median(be, () -> learner.step(v1, v2, batch, List.of(), moco, 0.03f));
-                    o.printf("{\"peer\": \"pauc\", \"name\": \"moco step %s b%d%s\", \"median_s\": %.6e, \"unit_per_s\": %.1f, \"unit\": \"samples/s\"}%n",
+                    o.printf("{\"peer\": \"pauc\", \"name\": \"moco step %s b%d%s\", \"median_s\": %.6e, \"unit_per_s\": %.3f, \"unit\": \"samples/s\"}%n",
                             model, batch, precision.equals("fp32") ? "" : " " + precision, s, batch / s);
                     o.flush();
                 } finally {
