@@ -22,8 +22,11 @@ import org.pauc.oracle.layers.ConvShape;
 final class Winograd {
     private static final VectorSpecies<Float> S = Gemm.S;
     private static final int L = S.length();
-    /** Tiles per block: the block's transformed inputs and products (16 × tiles × channels) stay in L2. */
-    static final int TILES = 64;
+    /**
+     * Tiles per block: about 64, so that the block's transformed inputs and products (16 × tiles × channels) stay in
+     * L2, and a whole number of the GEMM's register rows, so that no product ends in a partial row tile.
+     */
+    static final int TILES = (64 + Gemm.MR - 1) / Gemm.MR * Gemm.MR;
     /**
      * Fewer input or output channels than this take the direct convolution: the transforms would cost more than they
      * save, and the products would be too thin for the GEMM.
@@ -78,15 +81,16 @@ final class Winograd {
             int count = (int) Math.min(TILES, tiles - t0);
             float[] v = V.get(16 * TILES * cin);
             float[] m = M.get(16 * TILES * cout);
+            float[] half = HALF.get();
             for (int t = 0; t < count; t++) {
-                inputTile(s, x, t0 + t, tilesY, tilesX, v, t);
+                inputTile(s, x, t0 + t, tilesY, tilesX, v, t, half);
             }
             for (int xi = 0; xi < 16; xi++) {
                 // M_ξ = V_ξ · U_ξ: count tiles × cout
                 Gemm.gemm(false, count, 1f, v, xi * TILES * cin, cin, u[xi], m, xi * TILES * cout, cout, false);
             }
             for (int t = 0; t < count; t++) {
-                outputTile(s, m, t, t0 + t, tilesY, tilesX, bias, y);
+                outputTile(s, m, t, t0 + t, tilesY, tilesX, bias, y, half);
             }
         });
     }
@@ -140,21 +144,21 @@ final class Winograd {
         }
     }
 
-    /** A task's staging area for one tile's half-transformed vectors (16 of them). */
+    /** A thread's staging area for one tile's half-transformed vectors (16 of them), fetched once per block. */
     private static final ThreadLocal<float[]> HALF = ThreadLocal.withInitial(() -> new float[16 * L]);
 
     /**
      * V = Bᵀ d B of tile {@code tile} (its 4×4 input window, zero outside the image) into row {@code row} of the 16
      * matrices V_ξ, d B row by row and then Bᵀ(d B) column by column; Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
      */
-    private static void inputTile(ConvShape s, float[] x, long tile, int tilesY, int tilesX, float[] v, int row) {
+    private static void inputTile(ConvShape s, float[] x, long tile, int tilesY, int tilesX, float[] v, int row,
+                                  float[] half) {
         int cin = s.cin();
         int perImage = tilesY * tilesX;
         int n = (int) (tile / perImage);
         int rest = (int) (tile % perImage);
         int y0 = rest / tilesX * 2 - s.pad();
         int x0 = rest % tilesX * 2 - s.pad();
-        float[] half = HALF.get();
         int stride = TILES * cin;
         for (int ci = 0; ci < cin; ci += L) {
             VectorMask<Float> m = lanes(ci, cin);
@@ -196,7 +200,7 @@ final class Winograd {
      * column by column; Aᵀ = [1 1 1 0; 0 1 −1 −1].
      */
     private static void outputTile(ConvShape s, float[] mm, int row, long tile, int tilesY, int tilesX, float[] bias,
-                                   float[] y) {
+                                   float[] y, float[] half) {
         int cout = s.cout();
         int perImage = tilesY * tilesX;
         int n = (int) (tile / perImage);
@@ -205,7 +209,6 @@ final class Winograd {
         int ox = rest % tilesX * 2;
         boolean down = oy + 1 < s.oh();
         boolean right = ox + 1 < s.ow();
-        float[] half = HALF.get();
         int stride = TILES * cout;
         for (int co = 0; co < cout; co += L) {
             VectorMask<Float> m = lanes(co, cout);
