@@ -162,7 +162,7 @@ final class Conv {
         int cout = s.cout();
         int chunks = chunks(s);
         // dx by Winograd over the whole batch where it applies (after the chunks), else per chunk below
-        float[] winogradDx = dx != null && Winograd.appliesToInputGradient(s) ? dx : null;
+        float[] winogradDx = dx != null && Winograd.applies(s) ? dx : null;
         float[] dxChunks = winogradDx != null ? null : dx;
         float[] partialW = new float[chunks * k * cout];
         boolean smallPatch = k <= SMALL_PATCH;

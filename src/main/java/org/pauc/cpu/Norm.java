@@ -24,26 +24,6 @@ final class Norm {
         return Math.max(1, (rows + CHUNK_ROWS - 1) / CHUNK_ROWS);
     }
 
-    /**
-     * The lanes of channels [ch, min(ch + L, c)): null for a whole vector, so that full blocks use plain loads and
-     * stores (masked stores are slow on some processors).
-     */
-    private static VectorMask<Float> lanes(int ch, int c) {
-        return ch + Vec.L <= c ? null : Vec.S.indexInRange(ch, c);
-    }
-
-    private static FloatVector load(float[] a, int i, VectorMask<Float> m) {
-        return m == null ? FloatVector.fromArray(Vec.S, a, i) : FloatVector.fromArray(Vec.S, a, i, m);
-    }
-
-    private static void store(FloatVector v, float[] a, int i, VectorMask<Float> m) {
-        if (m == null) {
-            v.intoArray(a, i);
-        } else {
-            v.intoArray(a, i, m);
-        }
-    }
-
     /** Per channel: mean and Σ(x − mean)² of all rows, from per-chunk means and sums of squares. */
     private static double[][] moments(int rows, int c, float[] x) {
         int chunks = chunks(rows);
@@ -54,19 +34,19 @@ final class Norm {
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             float inv = 1f / (r1 - r0);
             for (int ch = 0; ch < c; ch += Vec.L) {
-                VectorMask<Float> m = lanes(ch, c);
+                VectorMask<Float> m = Vec.lanes(ch, c);
                 FloatVector sum = FloatVector.zero(Vec.S);
                 for (int r = r0; r < r1; r++) {
-                    sum = sum.add(load(x, r * c + ch, m));
+                    sum = sum.add(Vec.load(x, r * c + ch, m));
                 }
                 FloatVector mu = sum.mul(inv);
                 FloatVector sq = FloatVector.zero(Vec.S);
                 for (int r = r0; r < r1; r++) {
-                    FloatVector d = load(x, r * c + ch, m).sub(mu);
+                    FloatVector d = Vec.load(x, r * c + ch, m).sub(mu);
                     sq = d.fma(d, sq);
                 }
-                store(mu, mean, t * c + ch, m);
-                store(sq, m2, t * c + ch, m);
+                Vec.store(mu, mean, t * c + ch, m);
+                Vec.store(sq, m2, t * c + ch, m);
             }
         });
         double[] mu = new double[c];
@@ -91,16 +71,16 @@ final class Norm {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             for (int ch = 0; ch < c; ch += Vec.L) {
-                VectorMask<Float> m = lanes(ch, c);
-                FloatVector mu = load(mean, ch, m);
-                FloatVector sc = load(scale, ch, m);
-                FloatVector sh = load(shift, ch, m);
+                VectorMask<Float> m = Vec.lanes(ch, c);
+                FloatVector mu = Vec.load(mean, ch, m);
+                FloatVector sc = Vec.load(scale, ch, m);
+                FloatVector sh = Vec.load(shift, ch, m);
                 for (int r = r0; r < r1; r++) {
-                    FloatVector v = load(x, r * c + ch, m).sub(mu).fma(sc, sh);
+                    FloatVector v = Vec.load(x, r * c + ch, m).sub(mu).fma(sc, sh);
                     if (relu) {
                         v = v.max(0f);
                     }
-                    store(v, y, r * c + ch, m);
+                    Vec.store(v, y, r * c + ch, m);
                 }
             }
         });
@@ -134,8 +114,8 @@ final class Norm {
 
     /** dy, or 0 where the fused ReLU's output was not positive. */
     private static FloatVector grad(float[] dy, float[] y, int i, VectorMask<Float> m) {
-        FloatVector g = load(dy, i, m);
-        return y == null ? g : g.blend(0f, load(y, i, m).compare(VectorOperators.LE, 0f));
+        FloatVector g = Vec.load(dy, i, m);
+        return y == null ? g : g.blend(0f, Vec.load(y, i, m).compare(VectorOperators.LE, 0f));
     }
 
     /**
@@ -150,19 +130,19 @@ final class Norm {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             for (int ch = 0; ch < c; ch += Vec.L) {
-                VectorMask<Float> m = lanes(ch, c);
-                FloatVector mu = load(mean, ch, m);
-                FloatVector is = load(invStd, ch, m);
+                VectorMask<Float> m = Vec.lanes(ch, c);
+                FloatVector mu = Vec.load(mean, ch, m);
+                FloatVector is = Vec.load(invStd, ch, m);
                 FloatVector sg = FloatVector.zero(Vec.S);
                 FloatVector sgx = FloatVector.zero(Vec.S);
                 for (int r = r0; r < r1; r++) {
                     int i = r * c + ch;
                     FloatVector g = grad(dy, reluOut, i, m);
                     sg = sg.add(g);
-                    sgx = load(x, i, m).sub(mu).mul(is).fma(g, sgx);
+                    sgx = Vec.load(x, i, m).sub(mu).mul(is).fma(g, sgx);
                 }
-                store(sg, partG, t * c + ch, m);
-                store(sgx, partGx, t * c + ch, m);
+                Vec.store(sg, partG, t * c + ch, m);
+                Vec.store(sgx, partGx, t * c + ch, m);
             }
         });
         double[] sumG = new double[c];
@@ -196,15 +176,15 @@ final class Norm {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             for (int ch = 0; ch < c; ch += Vec.L) {
-                VectorMask<Float> m = lanes(ch, c);
-                FloatVector av = load(a, ch, m);
-                FloatVector bv = load(b, ch, m);
-                FloatVector cv = load(cc, ch, m);
-                FloatVector mu = load(mean, ch, m);
+                VectorMask<Float> m = Vec.lanes(ch, c);
+                FloatVector av = Vec.load(a, ch, m);
+                FloatVector bv = Vec.load(b, ch, m);
+                FloatVector cv = Vec.load(cc, ch, m);
+                FloatVector mu = Vec.load(mean, ch, m);
                 for (int r = r0; r < r1; r++) {
                     int i = r * c + ch;
-                    FloatVector xc = load(x, i, m).sub(mu);
-                    store(grad(dy, reluOut, i, m).sub(bv).mul(av).sub(xc.mul(cv)), dx, i, m);
+                    FloatVector xc = Vec.load(x, i, m).sub(mu);
+                    Vec.store(grad(dy, reluOut, i, m).sub(bv).mul(av).sub(xc.mul(cv)), dx, i, m);
                 }
             }
         });

@@ -6,12 +6,13 @@ import jdk.incubator.vector.VectorSpecies;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.Scratch;
+import org.pauc.hostmath.Vec;
 import org.pauc.oracle.layers.ConvShape;
 
 /**
- * Winograd F(2×2, 3×3) convolution forward for 3×3 kernels of stride 1, NHWC; must match {@code Layers.conv2d} of
- * the oracle within float rounding (the transforms add a few roundings; {@code pauc verify} holds it to the same
- * tolerance as the direct convolution).
+ * Winograd F(2×2, 3×3) convolution for 3×3 kernels of stride 1, NHWC, forward and input gradient; must match
+ * {@code Layers.conv2d} (and {@code conv2dBackward}'s dx) of the oracle within float rounding (the transforms add a
+ * few roundings; {@code pauc verify} holds it to the same tolerance as the direct convolution).
  *
  * <p>Lavin &amp; Gray's minimal filtering: each 2×2 tile of output Y comes from the 4×4 tile d of input around it as
  * Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, summed over input channels. The 16 elements ξ of the transformed domain are 16
@@ -42,14 +43,10 @@ final class Winograd {
     }
 
     /**
-     * Whether the input gradient of this convolution can be a Winograd convolution: for stride 1, dx is dy convolved
-     * with the kernel turned by 180° and its channels swapped, padded by 2 − pad.
+     * dx = dy ⋆ rot180(w)ᵀ (the adjoint of {@link #forward} without bias) for a convolution that {@link #applies}
+     * to: for stride 1, dx is dy convolved with the kernel turned by 180° and its channels swapped, padded by
+     * 2 − pad, which is again such a convolution.
      */
-    static boolean appliesToInputGradient(ConvShape s) {
-        return applies(s);
-    }
-
-    /** dx = dy ⋆ rot180(w)ᵀ (the adjoint of {@link #forward} without bias), through {@link #forward}. */
     static void inputGradient(ConvShape s, float[] w, float[] dy, float[] dx) {
         int cin = s.cin();
         int cout = s.cout();
@@ -127,23 +124,6 @@ final class Winograd {
         return packed;
     }
 
-    /** The lanes of channels [c, min(c + L, n)): null for a whole vector. */
-    private static VectorMask<Float> lanes(int c, int n) {
-        return c + L <= n ? null : S.indexInRange(c, n);
-    }
-
-    private static FloatVector load(float[] a, int off, VectorMask<Float> m) {
-        return m == null ? FloatVector.fromArray(S, a, off) : FloatVector.fromArray(S, a, off, m);
-    }
-
-    private static void store(FloatVector v, float[] a, int off, VectorMask<Float> m) {
-        if (m == null) {
-            v.intoArray(a, off);
-        } else {
-            v.intoArray(a, off, m);
-        }
-    }
-
     /** A thread's staging area for one tile's half-transformed vectors (16 of them), fetched once per block. */
     private static final ThreadLocal<float[]> HALF = ThreadLocal.withInitial(() -> new float[16 * L]);
 
@@ -161,15 +141,15 @@ final class Winograd {
         int x0 = rest % tilesX * 2 - s.pad();
         int stride = TILES * cin;
         for (int ci = 0; ci < cin; ci += L) {
-            VectorMask<Float> m = lanes(ci, cin);
+            VectorMask<Float> m = Vec.lanes(ci, cin);
             for (int r = 0; r < 4; r++) {
                 int iy = y0 + r;
                 boolean inside = iy >= 0 && iy < s.h();
                 int rowAt = ((n * s.h() + iy) * s.w() + x0) * cin + ci;
-                FloatVector d0 = pixel(s, x, inside, x0, rowAt, cin, m);
-                FloatVector d1 = pixel(s, x, inside, x0 + 1, rowAt + cin, cin, m);
-                FloatVector d2 = pixel(s, x, inside, x0 + 2, rowAt + 2 * cin, cin, m);
-                FloatVector d3 = pixel(s, x, inside, x0 + 3, rowAt + 3 * cin, cin, m);
+                FloatVector d0 = pixel(s, x, inside, x0, rowAt, m);
+                FloatVector d1 = pixel(s, x, inside, x0 + 1, rowAt + cin, m);
+                FloatVector d2 = pixel(s, x, inside, x0 + 2, rowAt + 2 * cin, m);
+                FloatVector d3 = pixel(s, x, inside, x0 + 3, rowAt + 3 * cin, m);
                 d0.sub(d2).intoArray(half, (4 * r) * L);
                 d1.add(d2).intoArray(half, (4 * r + 1) * L);
                 d2.sub(d1).intoArray(half, (4 * r + 2) * L);
@@ -181,18 +161,17 @@ final class Winograd {
                 FloatVector t1 = FloatVector.fromArray(S, half, (4 + c) * L);
                 FloatVector t2 = FloatVector.fromArray(S, half, (8 + c) * L);
                 FloatVector t3 = FloatVector.fromArray(S, half, (12 + c) * L);
-                store(t0.sub(t2), v, c * stride + base, m);
-                store(t1.add(t2), v, (4 + c) * stride + base, m);
-                store(t2.sub(t1), v, (8 + c) * stride + base, m);
-                store(t1.sub(t3), v, (12 + c) * stride + base, m);
+                Vec.store(t0.sub(t2), v, c * stride + base, m);
+                Vec.store(t1.add(t2), v, (4 + c) * stride + base, m);
+                Vec.store(t2.sub(t1), v, (8 + c) * stride + base, m);
+                Vec.store(t1.sub(t3), v, (12 + c) * stride + base, m);
             }
         }
     }
 
     /** The input channels [ci, ci + L) at column ix of a window row, zero outside the image. */
-    private static FloatVector pixel(ConvShape s, float[] x, boolean rowInside, int ix, int at, int cin,
-                                     VectorMask<Float> m) {
-        return rowInside && ix >= 0 && ix < s.w() ? load(x, at, m) : FloatVector.zero(S);
+    private static FloatVector pixel(ConvShape s, float[] x, boolean rowInside, int ix, int at, VectorMask<Float> m) {
+        return rowInside && ix >= 0 && ix < s.w() ? Vec.load(x, at, m) : FloatVector.zero(S);
     }
 
     /**
@@ -211,26 +190,26 @@ final class Winograd {
         boolean right = ox + 1 < s.ow();
         int stride = TILES * cout;
         for (int co = 0; co < cout; co += L) {
-            VectorMask<Float> m = lanes(co, cout);
+            VectorMask<Float> m = Vec.lanes(co, cout);
             int base = row * cout + co;
             for (int r = 0; r < 4; r++) {
-                FloatVector m0 = load(mm, (4 * r) * stride + base, m);
-                FloatVector m1 = load(mm, (4 * r + 1) * stride + base, m);
-                FloatVector m2 = load(mm, (4 * r + 2) * stride + base, m);
-                FloatVector m3 = load(mm, (4 * r + 3) * stride + base, m);
+                FloatVector m0 = Vec.load(mm, (4 * r) * stride + base, m);
+                FloatVector m1 = Vec.load(mm, (4 * r + 1) * stride + base, m);
+                FloatVector m2 = Vec.load(mm, (4 * r + 2) * stride + base, m);
+                FloatVector m3 = Vec.load(mm, (4 * r + 3) * stride + base, m);
                 m0.add(m1).add(m2).intoArray(half, (2 * r) * L);
                 m1.sub(m2).sub(m3).intoArray(half, (2 * r + 1) * L);
             }
-            FloatVector b = bias == null ? FloatVector.zero(S) : load(bias, co, m);
+            FloatVector b = bias == null ? FloatVector.zero(S) : Vec.load(bias, co, m);
             int out = ((n * s.oh() + oy) * s.ow() + ox) * cout + co;
             for (int j = 0; j < (right ? 2 : 1); j++) {
                 FloatVector a0 = FloatVector.fromArray(S, half, j * L);
                 FloatVector a1 = FloatVector.fromArray(S, half, (2 + j) * L);
                 FloatVector a2 = FloatVector.fromArray(S, half, (4 + j) * L);
                 FloatVector a3 = FloatVector.fromArray(S, half, (6 + j) * L);
-                store(a0.add(a1).add(a2).add(b), y, out + j * cout, m);
+                Vec.store(a0.add(a1).add(a2).add(b), y, out + j * cout, m);
                 if (down) {
-                    store(a1.sub(a2).sub(a3).add(b), y, out + s.ow() * cout + j * cout, m);
+                    Vec.store(a1.sub(a2).sub(a3).add(b), y, out + s.ow() * cout + j * cout, m);
                 }
             }
         }

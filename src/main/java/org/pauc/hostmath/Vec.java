@@ -2,6 +2,7 @@ package org.pauc.hostmath;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Small vectorised loops over float arrays shared by the CPU kernels. */
@@ -10,6 +11,28 @@ public final class Vec {
     public static final int L = S.length();
 
     private Vec() {}
+
+    /**
+     * The lanes of elements [i, min(i + L, n)): null for a whole vector, so that loops over channels use plain loads
+     * and stores for full vectors (masked stores are slow on some processors) and a mask only for the last.
+     */
+    public static VectorMask<Float> lanes(int i, int n) {
+        return i + L <= n ? null : S.indexInRange(i, n);
+    }
+
+    /** a[i …] as a vector, only the lanes of m (all when m is null). */
+    public static FloatVector load(float[] a, int i, VectorMask<Float> m) {
+        return m == null ? FloatVector.fromArray(S, a, i) : FloatVector.fromArray(S, a, i, m);
+    }
+
+    /** v into a[i …], only the lanes of m (all when m is null). */
+    public static void store(FloatVector v, float[] a, int i, VectorMask<Float> m) {
+        if (m == null) {
+            v.intoArray(a, i);
+        } else {
+            v.intoArray(a, i, m);
+        }
+    }
 
     /** dst[d … d+n) += src[s … s+n). */
     public static void addInto(float[] src, int s, float[] dst, int d, int n) {

@@ -14,16 +14,13 @@ import org.pauc.oracle.layers.Layers;
 class GemmTest {
     /** C = 0.5·op(A)·op(B) + β·C on Gaussian operands, with the oracle's result in double. */
     private record Product(boolean ta, boolean tb, int m, int n, int k, float beta, Mat a, Mat b, Mat c, double[] want) {
-        Product(SplittableRandom r, boolean ta, boolean tb, int m, int n, int k, float beta) {
-            this(ta, tb, m, n, k, beta, Mat.gaussian(r, 1, m * k, 1), Mat.gaussian(r, 1, k * n, 1),
-                    Mat.gaussian(r, 1, m * n, 1), null);
-        }
-
-        Product {
-            if (want == null) {
-                want = c.data.clone();
-                Layers.gemm(ta, tb, m, n, k, 0.5, a.data, b.data, beta, want);
-            }
+        static Product of(SplittableRandom r, boolean ta, boolean tb, int m, int n, int k, float beta) {
+            Mat a = Mat.gaussian(r, 1, m * k, 1);
+            Mat b = Mat.gaussian(r, 1, k * n, 1);
+            Mat c = Mat.gaussian(r, 1, m * n, 1);
+            double[] want = c.data.clone();
+            Layers.gemm(ta, tb, m, n, k, 0.5, a.data, b.data, beta, want);
+            return new Product(ta, tb, m, n, k, beta, a, b, c, want);
         }
 
         float[] run(boolean parallel) {
@@ -51,7 +48,7 @@ class GemmTest {
             int n = s[1];
             int k = s[2];
             for (int t = 0; t < 4; t++) {
-                Product q = new Product(r, (t & 1) != 0, (t & 2) != 0, m, n, k, 2f);
+                Product q = Product.of(r, (t & 1) != 0, (t & 2) != 0, m, n, k, 2f);
                 for (boolean parallel : new boolean[] {false, true}) {
                     q.check(q.run(parallel));
                 }
@@ -113,7 +110,7 @@ class GemmTest {
         assertTrue(Gemm.kParts(m, n, k, true) > 1, "the shape is split");
         for (float beta : new float[] {0f, 1.5f}) {
             for (int t = 0; t < 4; t++) {
-                Product q = new Product(r, (t & 1) != 0, (t & 2) != 0, m, n, k, beta);
+                Product q = Product.of(r, (t & 1) != 0, (t & 2) != 0, m, n, k, beta);
                 float[] first = null;
                 for (int threads : new int[] {1, 2, 16}) {
                     float[] got;

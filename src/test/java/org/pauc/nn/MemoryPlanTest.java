@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -14,22 +13,16 @@ import org.pauc.cpu.CpuBackend;
 
 /** Gradient buffers are shared by a network's layers, allocated at the first backward and never before. */
 class MemoryPlanTest {
+    /** Every trainable parameter's gradient, one after another. */
     private static float[] gradients(Backend be, Network net) {
-        List<Float> all = new ArrayList<>();
-        for (Param p : net.params()) {
-            if (p.trainable) {
-                float[] g = new float[p.size()];
-                be.download(p.grad, 0, g, 0, g.length);
-                for (float v : g) {
-                    all.add(v);
-                }
-            }
+        List<Param> ps = net.params().stream().filter(p -> p.trainable).toList();
+        float[] all = new float[ps.stream().mapToInt(Param::size).sum()];
+        int at = 0;
+        for (Param p : ps) {
+            be.download(p.grad, 0, all, at, p.size());
+            at += p.size();
         }
-        float[] r = new float[all.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = all.get(i);
-        }
-        return r;
+        return all;
     }
 
     @Test
