@@ -9,11 +9,13 @@ import org.pauc.hostmath.Scratch;
 import org.pauc.oracle.layers.ConvShape;
 
 /**
- * Direct NHWC convolution forward (no im2col), must match {@code Layers.conv2d} of the oracle. The input is
- * zero-padded once; then each tile of MR output pixels × NR output channels is accumulated in registers over
- * all kh·kw·cin taps, broadcasting input values read straight from the MR pixels' windows against vectors of
- * packed weights. Same register blocking as {@link Gemm}'s kernel, without materialising the patch matrix.
- * Tiles are split over a fixed number of tasks; each output element sums its taps in one fixed order.
+ * Direct NHWC convolution forward (no im2col of the whole batch), must match {@code Layers.conv2d} of the oracle. The
+ * input is zero-padded once (only the border is written); then for each tile of MR output pixels the MR windows are
+ * copied side by side (kh runs of kw·cin contiguous values each), and each MR × NR block of outputs is accumulated in
+ * registers over the window's kh·kw·cin values, broadcast against vectors of packed weights. Same register blocking
+ * as {@link Gemm}'s kernel; the copied windows are read at indices linear in the loop, so their bounds are checked
+ * once per tile. Tiles are split over a fixed number of tasks; each output element starts from its bias and sums its
+ * taps in one fixed order (taps, then channels).
  */
 final class DirectConv {
     static final int MR = Gemm.MR;
@@ -25,6 +27,8 @@ final class DirectConv {
     private DirectConv() {}
 
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+    /** A tile's MR windows, copied out of the padded input. */
+    private static final Scratch WINDOWS = new Scratch();
 
     static void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
         int pad = s.pad();
@@ -33,8 +37,7 @@ final class DirectConv {
         int cin = s.cin();
         int cout = s.cout();
         float[] xp = pad == 0 ? x : padded(s, x, hp, wpd);
-        int taps = s.kh() * s.kw();
-        int k = taps * cin;
+        int k = s.patchSize();
         int panels = (cout + NR - 1) / NR;
         float[] wp = new float[panels * k * NR];
         for (int pnl = 0; pnl < panels; pnl++) {
@@ -43,44 +46,38 @@ final class DirectConv {
                 System.arraycopy(w, q * cout + pnl * NR, wp, (pnl * k + q) * NR, nr);
             }
         }
-        int[] kOff = new int[taps];
-        for (int ky = 0; ky < s.kh(); ky++) {
-            for (int kx = 0; kx < s.kw(); kx++) {
-                kOff[ky * s.kw() + kx] = (ky * wpd + kx) * cin;
-            }
-        }
-        // the offset of each of the k patch values in a window, in the order the sums take them
-        int[] patch = new int[k];
-        for (int q = 0; q < k; q++) {
-            patch[q] = kOff[q / cin] + q % cin;
-        }
         float[] b = bias != null ? bias : new float[cout];
         int oh = s.oh();
         int ow = s.ow();
         int rows = s.patches();
         int tasks = (rows + TASK_ROWS - 1) / TASK_ROWS;
+        // one kernel row of a window: kw pixels' channels, contiguous in the padded input
+        int run = s.kw() * cin;
         Parallel.forEach(tasks, t -> {
             int end = Math.min(rows, (t + 1) * TASK_ROWS);
-            int[] base = new int[MR];
+            float[] windows = WINDOWS.get(MR * k);
             float[] tile = TILE.get();
             for (int p0 = t * TASK_ROWS; p0 < end; p0 += MR) {
                 int valid = Math.min(MR, end - p0);
+                // the MR windows, each as its k patch values in the sums' order (taps, then channels)
                 for (int r = 0; r < MR; r++) {
                     int row = p0 + Math.min(r, valid - 1);
                     int ox = row % ow;
                     int oy = row / ow % oh;
                     int n = row / (ow * oh);
-                    base[r] = ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * cin;
+                    int base = ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * cin;
+                    for (int ky = 0; ky < s.kh(); ky++) {
+                        copy(xp, base + ky * wpd * cin, windows, r * k + ky * run, run);
+                    }
                 }
                 for (int pnl = 0; pnl < panels; pnl++) {
                     int nr = Math.min(NR, cout - pnl * NR);
                     if (valid == MR && nr == NR) {
-                        tile(taps, cin, xp, base, kOff, patch, wp, pnl * k * NR, b, pnl * NR, y, p0 * cout + pnl * NR, cout);
+                        tile(k, windows, wp, pnl * k * NR, b, pnl * NR, y, p0 * cout + pnl * NR, cout);
                     } else {
-                        Arrays.fill(tile, 0f);
                         float[] bt = new float[NR];
                         System.arraycopy(b, pnl * NR, bt, 0, nr);
-                        tile(taps, cin, xp, base, kOff, patch, wp, pnl * k * NR, bt, 0, tile, 0, NR);
+                        tile(k, windows, wp, pnl * k * NR, bt, 0, tile, 0, NR);
                         for (int r = 0; r < valid; r++) {
                             System.arraycopy(tile, r * NR, y, (p0 + r) * cout + pnl * NR, nr);
                         }
@@ -144,6 +141,46 @@ final class DirectConv {
         }
     }
 
+    /**
+     * {@link #weightGradSmall}'s sums for two whole vectors of output channels in one pass over the rows: each vector
+     * keeps its own four accumulators in the same order (the same bits), and each row's input value is read once.
+     */
+    private static void weightGradPair(float[] xp, int[] base, int off, int r0, int r1, float[] dy, int cout, int co,
+                                       float[] dw, int out) {
+        FloatVector a0 = FloatVector.zero(Gemm.S);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            int b = r - r0;
+            int i = r * cout + co;
+            FloatVector x0 = FloatVector.broadcast(Gemm.S, xp[base[b] + off]);
+            a0 = FloatVector.fromArray(Gemm.S, dy, i).fma(x0, a0);
+            b0 = FloatVector.fromArray(Gemm.S, dy, i + L).fma(x0, b0);
+            FloatVector x1 = FloatVector.broadcast(Gemm.S, xp[base[b + 1] + off]);
+            a1 = FloatVector.fromArray(Gemm.S, dy, i + cout).fma(x1, a1);
+            b1 = FloatVector.fromArray(Gemm.S, dy, i + cout + L).fma(x1, b1);
+            FloatVector x2 = FloatVector.broadcast(Gemm.S, xp[base[b + 2] + off]);
+            a2 = FloatVector.fromArray(Gemm.S, dy, i + 2 * cout).fma(x2, a2);
+            b2 = FloatVector.fromArray(Gemm.S, dy, i + 2 * cout + L).fma(x2, b2);
+            FloatVector x3 = FloatVector.broadcast(Gemm.S, xp[base[b + 3] + off]);
+            a3 = FloatVector.fromArray(Gemm.S, dy, i + 3 * cout).fma(x3, a3);
+            b3 = FloatVector.fromArray(Gemm.S, dy, i + 3 * cout + L).fma(x3, b3);
+        }
+        for (; r < r1; r++) {
+            FloatVector x0 = FloatVector.broadcast(Gemm.S, xp[base[r - r0] + off]);
+            a0 = FloatVector.fromArray(Gemm.S, dy, r * cout + co).fma(x0, a0);
+            b0 = FloatVector.fromArray(Gemm.S, dy, r * cout + co + L).fma(x0, b0);
+        }
+        a0.add(a1).add(a2.add(a3)).intoArray(dw, out);
+        b0.add(b1).add(b2.add(b3)).intoArray(dw, out + L);
+    }
+
     private static final Scratch PADDED = new Scratch();
 
     /** x with pad zeros around every image: n × (h + 2·pad) × (w + 2·pad) × cin. */
@@ -151,39 +188,51 @@ final class DirectConv {
         int cin = s.cin();
         int size = s.n() * hp * wpd * cin;
         float[] xp = PADDED.get(size);
-        Arrays.fill(xp, 0, size, 0f);
-        float[] out = xp;
+        int pad = s.pad();
+        int row = wpd * cin;
         Parallel.forEach(s.n(), n -> {
+            int img = n * hp * row;
+            // only the border is zeroed: the copies cover the rest
+            Arrays.fill(xp, img, img + pad * row, 0f);
+            Arrays.fill(xp, img + (pad + s.h()) * row, img + hp * row, 0f);
             for (int iy = 0; iy < s.h(); iy++) {
-                System.arraycopy(x, ((n * s.h() + iy) * s.w()) * cin, out,
-                        ((n * hp + iy + s.pad()) * wpd + s.pad()) * cin, s.w() * cin);
+                int o = img + (iy + pad) * row;
+                Arrays.fill(xp, o, o + pad * cin, 0f);
+                System.arraycopy(x, ((n * s.h() + iy) * s.w()) * cin, xp, o + pad * cin, s.w() * cin);
+                Arrays.fill(xp, o + (pad + s.w()) * cin, o + row, 0f);
             }
         });
-        return out;
+        return xp;
     }
 
-    /** One MR × NR output tile, by the kernel written for MR (see {@link Gemm#MR}). */
-    private static void tile(int taps, int cin, float[] xp, int[] base, int[] kOff, int[] patch, float[] wp,
-                             int wOff, float[] bias, int biasOff, float[] out, int outOff, int ldo) {
-        if (MR == 8) {
-            kernel(taps, cin, xp, base, kOff, wp, wOff, bias, biasOff, out, outOff, ldo);
+    /** dst[d …] = src[s …], n values: a loop for a few (a first layer's pixel or three), else arraycopy. */
+    private static void copy(float[] src, int s, float[] dst, int d, int n) {
+        if (n <= 8) {
+            for (int i = 0; i < n; i++) {
+                dst[d + i] = src[s + i];
+            }
         } else {
-            kernel5(xp, base, patch, wp, wOff, bias, biasOff, out, outOff, ldo);
+            System.arraycopy(src, s, dst, d, n);
         }
     }
 
     /**
-     * {@link #kernel} for five output pixels, which keeps its accumulators in 16 vector registers: one loop over the
-     * window's values (offsets {@code patch}, taps then channels, the same order) instead of two nested ones, whose
-     * loop-carried values C2 would otherwise spill.
+     * One MR × NR output tile, by the kernel written for MR (see {@link Gemm#MR}): out[r, ·] = bias + Σ_q
+     * windows[r·k + q] · wp[q, ·], q ascending. The windows are contiguous, so every read's bounds are checked once
+     * per tile, not once per value.
      */
-    private static void kernel5(float[] xp, int[] base, int[] patch, float[] wp, int wOff, float[] bias, int biasOff,
-                                float[] out, int outOff, int ldo) {
-        int b0 = base[0];
-        int b1 = base[1];
-        int b2 = base[2];
-        int b3 = base[3];
-        int b4 = base[4];
+    private static void tile(int k, float[] windows, float[] wp, int wOff, float[] bias, int biasOff, float[] out,
+                             int outOff, int ldo) {
+        if (MR == 8) {
+            kernel8(k, windows, wp, wOff, bias, biasOff, out, outOff, ldo);
+        } else {
+            kernel5(k, windows, wp, wOff, bias, biasOff, out, outOff, ldo);
+        }
+    }
+
+    /** The tile for five output pixels: ten accumulators, which fit 16 vector registers with the operands. */
+    private static void kernel5(int k, float[] a, float[] wp, int wOff, float[] bias, int biasOff, float[] out,
+                                int outOff, int ldo) {
         FloatVector bias0 = FloatVector.fromArray(Gemm.S, bias, biasOff);
         FloatVector bias1 = FloatVector.fromArray(Gemm.S, bias, biasOff + L);
         FloatVector c00 = bias0, c01 = bias1;
@@ -192,25 +241,27 @@ final class DirectConv {
         FloatVector c30 = bias0, c31 = bias1;
         FloatVector c40 = bias0, c41 = bias1;
         int wi = wOff;
-        for (int q = 0; q < patch.length; q++, wi += NR) {
-            int idx = patch[q];
+        int k2 = 2 * k;
+        int k3 = 3 * k;
+        int k4 = 4 * k;
+        for (int q = 0; q < k; q++, wi += NR) {
             FloatVector w0 = FloatVector.fromArray(Gemm.S, wp, wi);
             FloatVector w1 = FloatVector.fromArray(Gemm.S, wp, wi + L);
-            FloatVector a = FloatVector.broadcast(Gemm.S, xp[b0 + idx]);
-            c00 = a.fma(w0, c00);
-            c01 = a.fma(w1, c01);
-            a = FloatVector.broadcast(Gemm.S, xp[b1 + idx]);
-            c10 = a.fma(w0, c10);
-            c11 = a.fma(w1, c11);
-            a = FloatVector.broadcast(Gemm.S, xp[b2 + idx]);
-            c20 = a.fma(w0, c20);
-            c21 = a.fma(w1, c21);
-            a = FloatVector.broadcast(Gemm.S, xp[b3 + idx]);
-            c30 = a.fma(w0, c30);
-            c31 = a.fma(w1, c31);
-            a = FloatVector.broadcast(Gemm.S, xp[b4 + idx]);
-            c40 = a.fma(w0, c40);
-            c41 = a.fma(w1, c41);
+            FloatVector v = FloatVector.broadcast(Gemm.S, a[q]);
+            c00 = v.fma(w0, c00);
+            c01 = v.fma(w1, c01);
+            v = FloatVector.broadcast(Gemm.S, a[k + q]);
+            c10 = v.fma(w0, c10);
+            c11 = v.fma(w1, c11);
+            v = FloatVector.broadcast(Gemm.S, a[k2 + q]);
+            c20 = v.fma(w0, c20);
+            c21 = v.fma(w1, c21);
+            v = FloatVector.broadcast(Gemm.S, a[k3 + q]);
+            c30 = v.fma(w0, c30);
+            c31 = v.fma(w1, c31);
+            v = FloatVector.broadcast(Gemm.S, a[k4 + q]);
+            c40 = v.fma(w0, c40);
+            c41 = v.fma(w1, c41);
         }
         c00.intoArray(out, outOff);
         c01.intoArray(out, outOff + L);
@@ -224,17 +275,9 @@ final class DirectConv {
         c41.intoArray(out, outOff + 4 * ldo + L);
     }
 
-    /** out[MR rows × NR] (row stride ldo) = bias + Σ_taps Σ_ci xp[base_r + kOff[t] + ci] · wp[...]. Written out in full. */
-    private static void kernel(int taps, int cin, float[] xp, int[] base, int[] kOff, float[] wp, int wOff,
-                               float[] bias, int biasOff, float[] out, int outOff, int ldo) {
-        int b0 = base[0];
-        int b1 = base[1];
-        int b2 = base[2];
-        int b3 = base[3];
-        int b4 = base[4];
-        int b5 = base[5];
-        int b6 = base[6];
-        int b7 = base[7];
+    /** The tile for eight output pixels (32 vector registers): sixteen accumulators. */
+    private static void kernel8(int k, float[] a, float[] wp, int wOff, float[] bias, int biasOff, float[] out,
+                                int outOff, int ldo) {
         FloatVector bias0 = FloatVector.fromArray(Gemm.S, bias, biasOff);
         FloatVector bias1 = FloatVector.fromArray(Gemm.S, bias, biasOff + L);
         FloatVector c00 = bias0, c01 = bias1;
@@ -246,37 +289,33 @@ final class DirectConv {
         FloatVector c60 = bias0, c61 = bias1;
         FloatVector c70 = bias0, c71 = bias1;
         int wi = wOff;
-        for (int t = 0; t < taps; t++) {
-            int o = kOff[t];
-            for (int ci = 0; ci < cin; ci++, wi += NR) {
-                int idx = o + ci;
-                FloatVector w0 = FloatVector.fromArray(Gemm.S, wp, wi);
-                FloatVector w1 = FloatVector.fromArray(Gemm.S, wp, wi + L);
-                FloatVector a0 = FloatVector.broadcast(Gemm.S, xp[b0 + idx]);
-                c00 = a0.fma(w0, c00);
-                c01 = a0.fma(w1, c01);
-                FloatVector a1 = FloatVector.broadcast(Gemm.S, xp[b1 + idx]);
-                c10 = a1.fma(w0, c10);
-                c11 = a1.fma(w1, c11);
-                FloatVector a2 = FloatVector.broadcast(Gemm.S, xp[b2 + idx]);
-                c20 = a2.fma(w0, c20);
-                c21 = a2.fma(w1, c21);
-                FloatVector a3 = FloatVector.broadcast(Gemm.S, xp[b3 + idx]);
-                c30 = a3.fma(w0, c30);
-                c31 = a3.fma(w1, c31);
-                FloatVector a4 = FloatVector.broadcast(Gemm.S, xp[b4 + idx]);
-                c40 = a4.fma(w0, c40);
-                c41 = a4.fma(w1, c41);
-                FloatVector a5 = FloatVector.broadcast(Gemm.S, xp[b5 + idx]);
-                c50 = a5.fma(w0, c50);
-                c51 = a5.fma(w1, c51);
-                FloatVector a6 = FloatVector.broadcast(Gemm.S, xp[b6 + idx]);
-                c60 = a6.fma(w0, c60);
-                c61 = a6.fma(w1, c61);
-                FloatVector a7 = FloatVector.broadcast(Gemm.S, xp[b7 + idx]);
-                c70 = a7.fma(w0, c70);
-                c71 = a7.fma(w1, c71);
-            }
+        for (int q = 0; q < k; q++, wi += NR) {
+            FloatVector w0 = FloatVector.fromArray(Gemm.S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(Gemm.S, wp, wi + L);
+            FloatVector a0 = FloatVector.broadcast(Gemm.S, a[q]);
+            c00 = a0.fma(w0, c00);
+            c01 = a0.fma(w1, c01);
+            FloatVector a1 = FloatVector.broadcast(Gemm.S, a[k + q]);
+            c10 = a1.fma(w0, c10);
+            c11 = a1.fma(w1, c11);
+            FloatVector a2 = FloatVector.broadcast(Gemm.S, a[2 * k + q]);
+            c20 = a2.fma(w0, c20);
+            c21 = a2.fma(w1, c21);
+            FloatVector a3 = FloatVector.broadcast(Gemm.S, a[3 * k + q]);
+            c30 = a3.fma(w0, c30);
+            c31 = a3.fma(w1, c31);
+            FloatVector a4 = FloatVector.broadcast(Gemm.S, a[4 * k + q]);
+            c40 = a4.fma(w0, c40);
+            c41 = a4.fma(w1, c41);
+            FloatVector a5 = FloatVector.broadcast(Gemm.S, a[5 * k + q]);
+            c50 = a5.fma(w0, c50);
+            c51 = a5.fma(w1, c51);
+            FloatVector a6 = FloatVector.broadcast(Gemm.S, a[6 * k + q]);
+            c60 = a6.fma(w0, c60);
+            c61 = a6.fma(w1, c61);
+            FloatVector a7 = FloatVector.broadcast(Gemm.S, a[7 * k + q]);
+            c70 = a7.fma(w0, c70);
+            c71 = a7.fma(w1, c71);
         }
         c00.intoArray(out, outOff);
         c01.intoArray(out, outOff + L);

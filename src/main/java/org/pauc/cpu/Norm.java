@@ -33,7 +33,11 @@ final class Norm {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             float inv = 1f / (r1 - r0);
-            for (int ch = 0; ch < c; ch += Vec.L) {
+            int ch = 0;
+            for (; ch + 4 * Vec.L <= c; ch += 4 * Vec.L) {
+                chunkMoments4(x, c, ch, r0, r1, inv, mean, m2, t * c + ch);
+            }
+            for (; ch < c; ch += Vec.L) {
                 VectorMask<Float> m = Vec.lanes(ch, c);
                 FloatVector sum = FloatVector.zero(Vec.S);
                 for (int r = r0; r < r1; r++) {
@@ -62,6 +66,54 @@ final class Norm {
             }
         }
         return new double[][] {mu, ss};
+    }
+
+    /**
+     * The single-vector loop of {@link #moments} for four whole vectors of channels at once: each lane sums its rows in
+     * the same order, so the bits are the same; four independent chains of additions instead of one keep the adder
+     * busy (one chain waits on the latency of every addition).
+     */
+    private static void chunkMoments4(float[] x, int c, int ch, int r0, int r1, float inv, float[] mean, float[] m2,
+                                      int out) {
+        int l = Vec.L;
+        FloatVector s0 = FloatVector.zero(Vec.S);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        for (int r = r0; r < r1; r++) {
+            int i = r * c + ch;
+            s0 = s0.add(FloatVector.fromArray(Vec.S, x, i));
+            s1 = s1.add(FloatVector.fromArray(Vec.S, x, i + l));
+            s2 = s2.add(FloatVector.fromArray(Vec.S, x, i + 2 * l));
+            s3 = s3.add(FloatVector.fromArray(Vec.S, x, i + 3 * l));
+        }
+        FloatVector mu0 = s0.mul(inv);
+        FloatVector mu1 = s1.mul(inv);
+        FloatVector mu2 = s2.mul(inv);
+        FloatVector mu3 = s3.mul(inv);
+        FloatVector q0 = FloatVector.zero(Vec.S);
+        FloatVector q1 = q0;
+        FloatVector q2 = q0;
+        FloatVector q3 = q0;
+        for (int r = r0; r < r1; r++) {
+            int i = r * c + ch;
+            FloatVector d0 = FloatVector.fromArray(Vec.S, x, i).sub(mu0);
+            FloatVector d1 = FloatVector.fromArray(Vec.S, x, i + l).sub(mu1);
+            FloatVector d2 = FloatVector.fromArray(Vec.S, x, i + 2 * l).sub(mu2);
+            FloatVector d3 = FloatVector.fromArray(Vec.S, x, i + 3 * l).sub(mu3);
+            q0 = d0.fma(d0, q0);
+            q1 = d1.fma(d1, q1);
+            q2 = d2.fma(d2, q2);
+            q3 = d3.fma(d3, q3);
+        }
+        mu0.intoArray(mean, out);
+        mu1.intoArray(mean, out + l);
+        mu2.intoArray(mean, out + 2 * l);
+        mu3.intoArray(mean, out + 3 * l);
+        q0.intoArray(m2, out);
+        q1.intoArray(m2, out + l);
+        q2.intoArray(m2, out + 2 * l);
+        q3.intoArray(m2, out + 3 * l);
     }
 
     /** y = (x − mean[ch])·scale[ch] + shift[ch], then max(·, 0) with relu (centred first: no cancellation). */
@@ -119,6 +171,36 @@ final class Norm {
     }
 
     /**
+     * The single-vector loop of {@link #backward}'s sums for two whole vectors of channels at once: the same order in
+     * every lane (the same bits), four independent chains instead of two.
+     */
+    private static void chunkGradSums2(float[] x, int c, int ch, int r0, int r1, float[] mean, float[] invStd,
+                                       float[] dy, float[] reluOut, float[] partG, float[] partGx, int out) {
+        int l = Vec.L;
+        FloatVector mu0 = FloatVector.fromArray(Vec.S, mean, ch);
+        FloatVector mu1 = FloatVector.fromArray(Vec.S, mean, ch + l);
+        FloatVector is0 = FloatVector.fromArray(Vec.S, invStd, ch);
+        FloatVector is1 = FloatVector.fromArray(Vec.S, invStd, ch + l);
+        FloatVector sg0 = FloatVector.zero(Vec.S);
+        FloatVector sg1 = sg0;
+        FloatVector sgx0 = sg0;
+        FloatVector sgx1 = sg0;
+        for (int r = r0; r < r1; r++) {
+            int i = r * c + ch;
+            FloatVector g0 = grad(dy, reluOut, i, null);
+            FloatVector g1 = grad(dy, reluOut, i + l, null);
+            sg0 = sg0.add(g0);
+            sg1 = sg1.add(g1);
+            sgx0 = FloatVector.fromArray(Vec.S, x, i).sub(mu0).mul(is0).fma(g0, sgx0);
+            sgx1 = FloatVector.fromArray(Vec.S, x, i + l).sub(mu1).mul(is1).fma(g1, sgx1);
+        }
+        sg0.intoArray(partG, out);
+        sg1.intoArray(partG, out + l);
+        sgx0.intoArray(partGx, out);
+        sgx1.intoArray(partGx, out + l);
+    }
+
+    /**
      * With g = dy (masked by the ReLU when fused): dβ = Σ g, dγ = Σ g·x̂, dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂)).
      */
     static void backward(int rows, int c, float[] x, float[] gamma, float[] mean, float[] invStd, float[] dy,
@@ -129,7 +211,11 @@ final class Norm {
         Parallel.forEach(chunks, t -> {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
-            for (int ch = 0; ch < c; ch += Vec.L) {
+            int ch = 0;
+            for (; ch + 2 * Vec.L <= c; ch += 2 * Vec.L) {
+                chunkGradSums2(x, c, ch, r0, r1, mean, invStd, dy, reluOut, partG, partGx, t * c + ch);
+            }
+            for (; ch < c; ch += Vec.L) {
                 VectorMask<Float> m = Vec.lanes(ch, c);
                 FloatVector mu = Vec.load(mean, ch, m);
                 FloatVector is = Vec.load(invStd, ch, m);
