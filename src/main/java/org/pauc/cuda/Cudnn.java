@@ -24,8 +24,14 @@ final class Cudnn {
     static final int DATA_FLOAT = 0;
     static final int TENSOR_NHWC = 1;
     static final int CROSS_CORRELATION = 1;
-    /** cudnnMathType_t: CUDNN_DEFAULT_MATH (no TF32 conversion: float results within the verify tolerances). */
-    static final int DEFAULT_MATH = 0;
+    /**
+     * cudnnMathType_t: CUDNN_FMA_MATH, float FMA kernels only. CUDNN_DEFAULT_MATH (0) lets Ampere and later GPUs round
+     * float inputs to TF32 (10-bit mantissa) on tensor cores: on an H200, 12 of fp32 verify's convolution checks failed
+     * with it (largest absolute error 5e-2 in a weight gradient). TF32 is not float32, so pauc's fp32 does not use it.
+     */
+    static final int FMA_MATH = 3;
+    /** cudnnMathType_t values that run tensor-core kernels (CUDNN_TENSOR_OP_MATH, ..._ALLOW_CONVERSION). */
+    static final int TENSOR_OP_MATH = 1, TENSOR_OP_MATH_ALLOW_CONVERSION = 2;
     static final int STATUS_NOT_INITIALIZED = 1001;
     /** cudnnConvolution{Fwd,BwdData,BwdFilter}AlgoPerf_t: algo, status, time, memory, determinism, mathType, reserved[3]. */
     static final StructLayout ALGO_PERF = MemoryLayout.structLayout(INT.withName("algo"), INT.withName("status"),
@@ -37,14 +43,15 @@ final class Cudnn {
             "cudnnSetStream", "cudnnCreateTensorDescriptor", "cudnnSetTensor4dDescriptor", "cudnnDestroyTensorDescriptor",
             "cudnnCreateFilterDescriptor", "cudnnSetFilter4dDescriptor", "cudnnDestroyFilterDescriptor",
             "cudnnCreateConvolutionDescriptor", "cudnnSetConvolution2dDescriptor", "cudnnSetConvolutionMathType",
-            "cudnnDestroyConvolutionDescriptor", "cudnnGetConvolution2dForwardOutputDim",
+            "cudnnGetConvolutionMathType", "cudnnDestroyConvolutionDescriptor", "cudnnGetConvolution2dForwardOutputDim",
             "cudnnGetConvolutionForwardAlgorithm_v7", "cudnnGetConvolutionForwardWorkspaceSize", "cudnnConvolutionForward",
             "cudnnGetConvolutionBackwardDataAlgorithm_v7", "cudnnGetConvolutionBackwardDataWorkspaceSize",
             "cudnnConvolutionBackwardData", "cudnnGetConvolutionBackwardFilterAlgorithm_v7",
             "cudnnGetConvolutionBackwardFilterWorkspaceSize", "cudnnConvolutionBackwardFilter");
 
     private final MethodHandle getVersion, errorString, create, destroy, setStream, createTensor, setTensor4d,
-            destroyTensor, createFilter, setFilter4d, destroyFilter, createConv, setConv2d, setMathType, destroyConv,
+            destroyTensor, createFilter, setFilter4d, destroyFilter, createConv, setConv2d, setMathType, getMathType,
+            destroyConv,
             outputDim, fwdAlgo, fwdWorkspace, forward, bwdDataAlgo, bwdDataWorkspace, backwardData, bwdFilterAlgo,
             bwdFilterWorkspace, backwardFilter;
 
@@ -80,6 +87,7 @@ final class Cudnn {
         createConv = Native.fn(lib, l, "cudnnCreateConvolutionDescriptor", INT, PTR);
         setConv2d = Native.fn(lib, l, "cudnnSetConvolution2dDescriptor", INT, PTR, INT, INT, INT, INT, INT, INT, INT, INT);
         setMathType = Native.fn(lib, l, "cudnnSetConvolutionMathType", INT, PTR, INT);
+        getMathType = Native.fn(lib, l, "cudnnGetConvolutionMathType", INT, PTR, PTR);
         destroyConv = Native.fn(lib, l, "cudnnDestroyConvolutionDescriptor", INT, PTR);
         outputDim = Native.fn(lib, l, "cudnnGetConvolution2dForwardOutputDim", INT, PTR, PTR, PTR, PTR, PTR, PTR, PTR);
         fwdAlgo = Native.fn(lib, l, "cudnnGetConvolutionForwardAlgorithm_v7", INT, PTR, PTR, PTR, PTR, PTR, INT, PTR, PTR);
@@ -179,10 +187,19 @@ final class Cudnn {
                     s.kh(), s.kw()));
             call("cudnnSetConvolution2dDescriptor", () -> (int) setConv2d.invoke(conv, s.pad(), s.pad(), s.stride(),
                     s.stride(), 1, 1, CROSS_CORRELATION, DATA_FLOAT));
-            call("cudnnSetConvolutionMathType", () -> (int) setMathType.invoke(conv, DEFAULT_MATH));
+            call("cudnnSetConvolutionMathType", () -> (int) setMathType.invoke(conv, FMA_MATH));
             int[] out = outputDims();
             call("cudnnSetTensor4dDescriptor", () -> (int) setTensor4d.invoke(y, TENSOR_NHWC, DATA_FLOAT, out[0], out[1],
                     out[2], out[3]));
+        }
+
+        /** The math type set on the convolution descriptor (cudnnMathType_t). */
+        int mathType() {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment m = a.allocate(INT);
+                call("cudnnGetConvolutionMathType", () -> (int) getMathType.invoke(conv, m));
+                return m.get(INT, 0);
+            }
         }
 
         /** cuDNN's output dimensions N, C, H, W for this geometry. */
@@ -213,14 +230,16 @@ final class Cudnn {
 
     /**
      * The algorithm to use from the heuristics' ranking (perf results, count of them): the best-ranked one that runs
-     * and is deterministic (cuDNN's atomics-based algorithms are not, and a run must repeat on its device), else the
-     * best that runs, else algorithm 0 (implicit GEMM, always available).
+     * in float FMA math and is deterministic (cuDNN's atomics-based algorithms are not, and a run must repeat on its
+     * device), else the best such one that runs, else algorithm 0 (implicit GEMM, always available). Entries that
+     * need tensor-core math are passed over: they would not run float32.
      */
     static int choose(MemorySegment perf, int count) {
         int runs = -1;
         for (int i = 0; i < count; i++) {
             MemorySegment p = perf.asSlice(i * ALGO_PERF.byteSize(), ALGO_PERF.byteSize());
-            if (p.get(INT, 4) != 0) {
+            int math = p.get(INT, 28);
+            if (p.get(INT, 4) != 0 || math == TENSOR_OP_MATH || math == TENSOR_OP_MATH_ALLOW_CONVERSION) {
                 continue;
             }
             if (p.get(INT, 24) == DETERMINISTIC) {

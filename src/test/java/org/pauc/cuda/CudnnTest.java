@@ -48,7 +48,7 @@ class CudnnTest {
         for (String s : Cudnn.SYMBOLS) {
             assertTrue(lib.find(s).isPresent(), s);
         }
-        assertEquals(25, Cudnn.SYMBOLS.size());
+        assertEquals(26, Cudnn.SYMBOLS.size());
         assertEquals(48, Cudnn.ALGO_PERF.byteSize(), "cudnnConvolutionFwdAlgoPerf_t");
     }
 
@@ -93,6 +93,7 @@ class CudnnTest {
             for (ConvShape s : shapes) {
                 try (Cudnn.Descriptors d = c.new Descriptors(s)) {
                     assertArrayEquals(new int[] {s.n(), s.cout(), s.oh(), s.ow()}, d.outputDims(), e.getKey() + " " + s);
+                    assertEquals(Cudnn.FMA_MATH, d.mathType(), "float FMA math, no TF32: " + s);
                     checked++;
                 }
             }
@@ -121,23 +122,31 @@ class CudnnTest {
         }
     }
 
-    /** From the heuristics' ranking: the best deterministic algorithm that runs, else the best that runs, else 0. */
+    /**
+     * From the heuristics' ranking: the best deterministic algorithm that runs in float FMA math, else the best that
+     * runs, else 0; tensor-core (TF32) entries are passed over.
+     */
     @Test
-    void theBestRankedDeterministicAlgorithmIsChosen() {
+    void theBestRankedDeterministicFloatAlgorithmIsChosen() {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment perf = a.allocate(Cudnn.ALGO_PERF, 3);
-            int[][] rows = {{6, 0, 0}, {1, 3, 1}, {4, 0, 1}}; // algo, status, determinism
-            for (int i = 0; i < 3; i++) {
+            MemorySegment perf = a.allocate(Cudnn.ALGO_PERF, 5);
+            // algo, status, determinism, math type
+            int[][] rows = {{7, 0, 1, Cudnn.TENSOR_OP_MATH}, {6, 0, 0, Cudnn.FMA_MATH}, {1, 3, 1, Cudnn.FMA_MATH},
+                    {5, 0, 1, Cudnn.TENSOR_OP_MATH_ALLOW_CONVERSION}, {4, 0, 1, Cudnn.FMA_MATH}};
+            for (int i = 0; i < rows.length; i++) {
                 MemorySegment p = perf.asSlice(i * Cudnn.ALGO_PERF.byteSize());
                 p.set(ValueLayout.JAVA_INT, 0, rows[i][0]);
                 p.set(ValueLayout.JAVA_INT, 4, rows[i][1]);
                 p.set(ValueLayout.JAVA_INT, 24, rows[i][2]);
+                p.set(ValueLayout.JAVA_INT, 28, rows[i][3]);
             }
-            assertEquals(4, Cudnn.choose(perf, 3), "the first deterministic one that runs");
-            assertEquals(6, Cudnn.choose(perf, 1), "none deterministic: the best that runs");
-            perf.set(ValueLayout.JAVA_INT, 4, 9);
-            assertEquals(0, Cudnn.choose(perf, 2), "none runs: implicit GEMM");
+            assertEquals(4, Cudnn.choose(perf, 5), "the first deterministic float one that runs");
+            assertEquals(6, Cudnn.choose(perf, 2), "none deterministic in float math: the best float one that runs");
+            assertEquals(0, Cudnn.choose(perf, 1), "only a tensor-core one: implicit GEMM");
+            perf.set(ValueLayout.JAVA_INT, Cudnn.ALGO_PERF.byteSize() + 4, 9);
+            assertEquals(0, Cudnn.choose(perf, 3), "none runs in float math: implicit GEMM");
             assertEquals(24, Cudnn.ALGO_PERF.byteOffset(MemoryLayout.PathElement.groupElement("determinism")));
+            assertEquals(28, Cudnn.ALGO_PERF.byteOffset(MemoryLayout.PathElement.groupElement("mathType")));
         }
     }
 }
