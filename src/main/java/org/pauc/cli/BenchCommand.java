@@ -21,6 +21,8 @@ import org.pauc.data.Codec;
 import org.pauc.data.DataException;
 import org.pauc.data.Datasets;
 import org.pauc.data.ImageSource;
+import org.pauc.hostmath.Caches;
+import org.pauc.hostmath.Gemm;
 import org.pauc.nn.Dims;
 import org.pauc.nn.Models;
 import org.pauc.nn.Network;
@@ -159,7 +161,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--kmeans takes N,D,K, got " + kmeans);
         }
         try (Backend be = Backends.create(backend, compute)) {
-            o.println("{\"peer\": \"pauc\", \"info\": \"" + be.description() + "\"}");
+            o.println("{\"peer\": \"pauc\", \"info\": \"" + be.description() + "\", \"gemm_blocks\": \"MR " + Gemm.MR
+                    + ", NR " + Gemm.NR + ", MC " + Gemm.MC + ", KC " + Gemm.KC + ", NC " + Gemm.NC + "\", \"l2_bytes\": "
+                    + Caches.l2Bytes() + "}");
             SplittableRandom rng = new SplittableRandom(1);
             for (int n : gemm) {
                 try (Buffer a = be.upload(random(n * n, rng)); Buffer b = be.upload(random(n * n, rng));

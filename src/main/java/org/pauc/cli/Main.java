@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 import org.pauc.dist.Collectives;
 import org.pauc.dist.Mpi;
+import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.VectorWidth;
 import org.pauc.io.InputException;
 import org.pauc.io.WriteException;
@@ -71,6 +72,10 @@ public final class Main implements Runnable {
         });
         if (VectorWidth.problem() != null) {
             err.println("pauc: error: " + VectorWidth.problem());
+            return EXIT_USAGE;
+        }
+        if (Gemm.rowsProblem() != null) {
+            err.println("pauc: error: " + Gemm.rowsProblem());
             return EXIT_USAGE;
         }
         if (VectorWidth.slowWarning() != null) {

@@ -27,10 +27,52 @@ public final class Gemm {
     public static final int NR = 2 * L;
     /** Depth of a k-slice: 512 measured fastest of 128, 256 and 512 (docs/performance.md); no sum changes. */
     public static final int KC = 512;
-    public static final int MC = 128 / MR * MR;
+    /** The property that names MC's rows instead of the cache rule (benchmarks of the block size). */
+    public static final String ROWS_PROPERTY = "pauc.gemm.mc";
+    /**
+     * Rows of A per packed block: the MC×KC block of A (MC·2 KiB) takes at most a quarter of one core's L2, leaving the
+     * rest to the B panels streamed past it and C's tile, and at most 128 rows: 128 (256 KiB) was the fastest measured
+     * both with a 1 MiB L2 (AMD family 26) and with a 2 MiB one (an Intel Xeon, family 6 model 207, where 256 rows
+     * lost 20–25% at 1024³ and 2048³), so only smaller caches (512 KiB: 64 rows; 256 KiB: 32) change it. 128 rows where
+     * no size is reported. No sum depends on it.
+     */
+    public static final int MC = rowBlock(Caches.l2Bytes(), MR, System.getProperty(ROWS_PROPERTY));
     public static final int NC = 1024 / NR * NR;
 
     private Gemm() {}
+
+    /** The most rows per A block (see {@link #MC}). */
+    static final int MAX_ROWS = 128;
+
+    /** Rows per A block for an L2 of {@code l2} bytes (0: unknown), or the rows {@code named} by the property. */
+    static int rowBlock(long l2, int mr, String named) {
+        if (named != null && rowsProblem(named) == null) {
+            return Integer.parseInt(named.strip()) / mr * mr;
+        }
+        long rows = l2 > 0 ? Math.min(MAX_ROWS, l2 / 4 / (KC * Float.BYTES)) : MAX_ROWS;
+        return (int) Math.max(rows, 4L * mr) / mr * mr;
+    }
+
+    /** A one-line complaint about a {@link #ROWS_PROPERTY} that names no usable row count, or null. */
+    public static String rowsProblem() {
+        return rowsProblem(System.getProperty(ROWS_PROPERTY));
+    }
+
+    static String rowsProblem(String named) {
+        if (named == null) {
+            return null;
+        }
+        try {
+            int rows = Integer.parseInt(named.strip());
+            if (rows >= MR && rows <= 4096) {
+                return null;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        return "-D" + ROWS_PROPERTY + "=" + named + ": the GEMM's row block must be a whole number of rows from " + MR
+                + " to 4096";
+    }
 
     /** C (m×n, row stride ldc, offset offC) = α·op(A)·op(B) + β·C; A, B with leading dims lda, ldb and offsets. */
     public static void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha,

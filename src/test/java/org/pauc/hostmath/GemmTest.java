@@ -131,6 +131,42 @@ class GemmTest {
         assertEquals(1, Gemm.kParts(1024, 1024, 64 * Gemm.KC, true), "a large output is not split");
     }
 
+    /** A quarter of the L2 for the packed A block, at most 128 rows, at least four register blocks, or the rows named. */
+    @Test
+    void theRowBlockFollowsTheL2CacheUpTo128Rows() {
+        assertEquals(128, Gemm.rowBlock(0, 8, null), "no size reported");
+        assertEquals(128, Gemm.rowBlock(1 << 20, 8, null), "1 MiB");
+        assertEquals(128, Gemm.rowBlock(2 << 20, 8, null), "2 MiB: capped");
+        assertEquals(64, Gemm.rowBlock(512 << 10, 8, null), "512 KiB");
+        assertEquals(32, Gemm.rowBlock(256 << 10, 8, null), "256 KiB");
+        assertEquals(32, Gemm.rowBlock(64 << 10, 8, null), "at least four register blocks");
+        assertEquals(125, Gemm.rowBlock(1 << 20, 5, null), "whole register blocks of 5 rows");
+        assertEquals(60, Gemm.rowBlock(512 << 10, 5, null));
+        assertEquals(96, Gemm.rowBlock(2 << 20, 8, "100"), "named, rounded down to register blocks");
+        assertEquals(128, Gemm.rowBlock(2 << 20, 8, "many"), "an invalid name is refused by the CLI, ignored here");
+        assertEquals(null, Gemm.rowsProblem("256"));
+        assertTrue(Gemm.rowsProblem("many").startsWith("-Dpauc.gemm.mc=many: "), Gemm.rowsProblem("many"));
+        assertTrue(Gemm.rowsProblem("1") != null && Gemm.rowsProblem("99999") != null);
+        assertTrue(Gemm.MC % Gemm.MR == 0 && Gemm.MC <= 128, "this machine's: " + Gemm.MC);
+    }
+
+    /** The row block decides which task computes what, never a sum: other blocks give this JVM's bits. */
+    @Test
+    void theRowBlockChangesNoBits() throws Exception {
+        String here = GemmRowsProbe.digest();
+        for (String rows : new String[] {"32", "256"}) {
+            Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-modules", "jdk.incubator.vector", "-D" + Gemm.ROWS_PROPERTY + "=" + rows,
+                    "-D" + VectorWidth.PROPERTY + "=" + Gemm.S.vectorBitSize(), "-cp",
+                    System.getProperty("java.class.path"), GemmRowsProbe.class.getName()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out);
+            String last = out.strip().lines().reduce((x, y) -> y).orElse("");
+            assertTrue(last.startsWith("MC " + rows + " "), out);
+            assertEquals(here.substring(here.indexOf(' ', 3)), last.substring(last.indexOf(' ', 3)), "MC " + rows);
+        }
+    }
+
     @Test
     void scratchGrowsAndIsReused() {
         Scratch s = new Scratch();
