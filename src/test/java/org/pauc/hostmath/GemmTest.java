@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.pauc.oracle.Mat;
@@ -155,11 +157,11 @@ class GemmTest {
     void theRowBlockChangesNoBits() throws Exception {
         String here = GemmRowsProbe.digest();
         for (String rows : new String[] {"32", "256"}) {
-            Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--add-modules", "jdk.incubator.vector", "-D" + Gemm.ROWS_PROPERTY + "=" + rows,
                     "-D" + VectorWidth.PROPERTY + "=" + Gemm.S.vectorBitSize(), "-cp",
                     System.getProperty("java.class.path"), GemmRowsProbe.class.getName()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, p.waitFor(), out);
             String last = out.strip().lines().reduce((x, y) -> y).orElse("");
             assertTrue(last.startsWith("MC " + rows + " "), out);
