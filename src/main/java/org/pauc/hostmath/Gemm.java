@@ -41,6 +41,8 @@ public final class Gemm {
 
     private Gemm() {}
 
+    /** A transposed A is read in place, not packed, by row blocks that cover at most this many column panels. */
+    static final int IN_PLACE_PANELS = 4;
     /** The most rows per A block (see {@link #MC}). */
     static final int MAX_ROWS = 128;
 
@@ -328,20 +330,32 @@ public final class Gemm {
                                  int lastPanel, int pbFirst, float alpha, float[] a, int offA, int lda, float[] pb,
                                  float[] c, int offC, int ldc, boolean load) {
         int mc = Math.min(MC, m - i0);
+        // op(A) = Aᵀ with α = 1: row p of the stored A holds each panel's MR values for that p side by side, as the
+        // packed panel would, so whole panels can be read in place (step lda instead of MR), only a partial last panel
+        // packed. Worth it where few column panels share the packing (a weight gradient of 64 output channels:
+        // 288×64×50176 −30%); with many, the strided reads cost more than packing once (1024³: +19%). The kernel
+        // multiplies the same values in the same order: the bits do not change.
+        boolean inPlace = ta && alpha == 1f && lastPanel - firstPanel <= IN_PLACE_PANELS;
+        int full = inPlace ? mc / MR * MR : 0;
         float[] pa = PACK_A.get();
-        packA(ta, a, offA, lda, i0, mc, p0, kc, alpha, pa);
+        if (full < mc) {
+            packA(ta, a, offA, lda, i0 + full, mc - full, p0, kc, alpha, pa);
+        }
         for (int pnl = firstPanel; pnl < lastPanel; pnl++) {
             int jr = pnl * NR;
             int nr = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
                 int cOff = offC + (i0 + ir) * ldc + j0 + jr;
-                int aOff = ir * kc;
+                boolean direct = ir < full;
+                float[] as = direct ? a : pa;
+                int aOff = direct ? offA + p0 * lda + i0 + ir : (ir - full) * kc;
+                int aStep = direct ? lda : MR;
                 int bOff = (pnl - pbFirst) * NR * kc;
                 if (mr == MR && nr == NR) {
-                    fullTile(kc, pa, aOff, pb, bOff, c, cOff, ldc, load);
+                    fullTile(kc, as, aOff, aStep, pb, bOff, c, cOff, ldc, load);
                 } else {
-                    kernelTail(kc, mr, pa, aOff, pb, bOff, c, cOff, ldc, nr, load);
+                    kernelTail(kc, mr, as, aOff, aStep, pb, bOff, c, cOff, ldc, nr, load);
                 }
             }
         }
@@ -442,11 +456,12 @@ public final class Gemm {
 
     /**
      * C[MR × NR] += Apanel · Bpanel (C at c[cOff], row stride ldc; C = Apanel · Bpanel when not {@code load}), with
-     * MR × 2 vector accumulators in registers. Written out in full: C2 keeps vectors in registers only when nothing
+     * MR × 2 vector accumulators in registers. A's MR values for each p lie side by side at pa[aOff + p·aStep]: a
+     * packed panel (aStep = MR) or a row of a stored Aᵀ (aStep = its row stride). Written out in full: C2 keeps vectors in registers only when nothing
      * escapes into a call.
      */
-    private static void kernel(int kc, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc,
-                               boolean load) {
+    private static void kernel(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, float[] c, int cOff,
+                               int ldc, boolean load) {
         int r0 = cOff;
         int r1 = cOff + ldc;
         int r2 = cOff + 2 * ldc;
@@ -477,7 +492,7 @@ public final class Gemm {
             c71 = FloatVector.fromArray(S, c, r7 + L);
         }
         for (int p = 0; p < kc; p++) {
-            int ai = aOff + p * MR;
+            int ai = aOff + p * aStep;
             int bi = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, pb, bi);
             FloatVector b1 = FloatVector.fromArray(S, pb, bi + L);
@@ -516,12 +531,12 @@ public final class Gemm {
         c71.intoArray(c, r7 + L);
     }
 
-    private static void fullTile(int kc, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc,
-                                 boolean load) {
+    private static void fullTile(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, float[] c, int cOff,
+                                 int ldc, boolean load) {
         if (MR == 8) {
-            kernel(kc, pa, aOff, pb, bOff, c, cOff, ldc, load);
+            kernel(kc, pa, aOff, aStep, pb, bOff, c, cOff, ldc, load);
         } else {
-            kernel5(kc, pa, aOff, pb, bOff, c, cOff, ldc, load);
+            kernel5(kc, pa, aOff, aStep, pb, bOff, c, cOff, ldc, load);
         }
     }
 
@@ -530,8 +545,8 @@ public final class Gemm {
      * of A stay in registers (eight or six rows spill an accumulator to the stack with C2's allocation). Two values of
      * p per iteration; each accumulator still adds its products in increasing p.
      */
-    private static void kernel5(int kc, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc,
-                                boolean load) {
+    private static void kernel5(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, float[] c, int cOff,
+                                int ldc, boolean load) {
         int r0 = cOff;
         int r1 = cOff + ldc;
         int r2 = cOff + 2 * ldc;
@@ -554,7 +569,7 @@ public final class Gemm {
         int ai = aOff;
         int bi = bOff;
         int p = 0;
-        for (; p < kc; p += 2, ai += 10, bi += 2 * NR) {
+        for (; p < kc; p += 2, ai += 2 * aStep, bi += 2 * NR) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bi);
             FloatVector b1 = FloatVector.fromArray(S, pb, bi + L);
             FloatVector a = FloatVector.broadcast(S, pa[ai]);
@@ -572,15 +587,15 @@ public final class Gemm {
             }
             b0 = FloatVector.fromArray(S, pb, bi + NR);
             b1 = FloatVector.fromArray(S, pb, bi + NR + L);
-            a = FloatVector.broadcast(S, pa[ai + 5]);
+            a = FloatVector.broadcast(S, pa[ai + aStep]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ai + 6]);
+            a = FloatVector.broadcast(S, pa[ai + aStep + 1]);
             c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ai + 7]);
+            a = FloatVector.broadcast(S, pa[ai + aStep + 2]);
             c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ai + 8]);
+            a = FloatVector.broadcast(S, pa[ai + aStep + 3]);
             c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, pa[ai + 9]);
+            a = FloatVector.broadcast(S, pa[ai + aStep + 4]);
             c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
         }
         c00.intoArray(c, r0);
@@ -603,10 +618,10 @@ public final class Gemm {
      * slice sum is added to C at once, so a row's bits depend on whether it falls in a partial tile (callers that need
      * batch-independent rows use batches of a multiple of MR).
      */
-    private static void kernelTail(int kc, int mr, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff,
-                                   int ldc, int nr, boolean load) {
+    private static void kernelTail(int kc, int mr, float[] pa, int aOff, int aStep, float[] pb, int bOff, float[] c,
+                                   int cOff, int ldc, int nr, boolean load) {
         float[] tile = TILE.get();
-        fullTile(kc, pa, aOff, pb, bOff, tile, 0, NR, false);
+        fullTile(kc, pa, aOff, aStep, pb, bOff, tile, 0, NR, false);
         for (int r = 0; r < mr; r++) {
             for (int q = 0; q < nr; q++) {
                 int at = cOff + r * ldc + q;
