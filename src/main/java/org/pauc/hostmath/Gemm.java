@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Must match the oracle's {@link org.pauc.oracle.layers.Layers#gemm} within float rounding.
  *
  * <p>Goto/BLIS structure: B is packed into KC×NR panels, A into MR×KC panels (transposition is handled
- * while packing, so one micro-kernel serves all four cases), and an MR×NR register block of accumulators
+ * while packing, so one micro-kernel serves all four cases; a transposed A already holds each k's MR values side by
+ * side and is read in place where few column panels would share its packing), and an MR×NR register block of accumulators
  * is updated by broadcasting elements of A against vectors of B (outer products). NR is two vectors of the
  * preferred species, whatever its lane count. Each element of C sums over k in the same order whatever the
  * blocking or thread count: results do not depend on the number of threads.
