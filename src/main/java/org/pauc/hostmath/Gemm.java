@@ -10,9 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Must match the oracle's {@link org.pauc.oracle.layers.Layers#gemm} within float rounding.
  *
  * <p>Goto/BLIS structure: B is packed into KC×NR panels, A into MR×KC panels (transposition is handled
- * while packing, so one micro-kernel serves all four cases; a transposed A already holds each k's MR values side by
- * side and is read in place where few column panels would share its packing), and an MR×NR register block of accumulators
- * is updated by broadcasting elements of A against vectors of B (outer products). NR is two vectors of the
+ * while packing, so one micro-kernel serves all four cases; a transposed A already holds each k's MR values side
+ * by side and is read in place where few column panels would share its packing), and an MR×NR register block of
+ * accumulators is updated by broadcasting elements of A against vectors of B (outer products). NR is two vectors of the
  * preferred species, whatever its lane count. Each element of C sums over k in the same order whatever the
  * blocking or thread count: results do not depend on the number of threads.
  */
@@ -458,8 +458,8 @@ public final class Gemm {
     /**
      * C[MR × NR] += Apanel · Bpanel (C at c[cOff], row stride ldc; C = Apanel · Bpanel when not {@code load}), with
      * MR × 2 vector accumulators in registers. A's MR values for each p lie side by side at pa[aOff + p·aStep]: a
-     * packed panel (aStep = MR) or a row of a stored Aᵀ (aStep = its row stride). Written out in full: C2 keeps vectors in registers only when nothing
-     * escapes into a call.
+     * packed panel (aStep = MR) or a row of a stored Aᵀ (aStep = its row stride). Written out in full: C2 keeps
+     * vectors in registers only when nothing escapes into a call.
      */
     private static void kernel(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, float[] c, int cOff,
                                int ldc, boolean load) {
