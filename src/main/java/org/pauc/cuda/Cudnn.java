@@ -37,6 +37,13 @@ final class Cudnn {
     static final StructLayout ALGO_PERF = MemoryLayout.structLayout(INT.withName("algo"), INT.withName("status"),
             FLOAT.withName("time"), MemoryLayout.paddingLayout(4), LONG.withName("memory"), INT.withName("determinism"),
             INT.withName("mathType"), MemoryLayout.sequenceLayout(3, INT).withName("reserved"), MemoryLayout.paddingLayout(4));
+    /** Byte offsets of the perf fields {@link #choose} reads. */
+    private static final long ALGO = offset("algo"), STATUS = offset("status"), DETERMINISM = offset("determinism"),
+            MATH_TYPE = offset("mathType");
+
+    private static long offset(String field) {
+        return ALGO_PERF.byteOffset(MemoryLayout.PathElement.groupElement(field));
+    }
 
     /** Every symbol the binding uses, so a test can check that each resolves. */
     static final List<String> SYMBOLS = List.of("cudnnGetVersion", "cudnnGetErrorString", "cudnnCreate", "cudnnDestroy",
@@ -51,8 +58,7 @@ final class Cudnn {
 
     private final MethodHandle getVersion, errorString, create, destroy, setStream, createTensor, setTensor4d,
             destroyTensor, createFilter, setFilter4d, destroyFilter, createConv, setConv2d, setMathType, getMathType,
-            destroyConv,
-            outputDim, fwdAlgo, fwdWorkspace, forward, bwdDataAlgo, bwdDataWorkspace, backwardData, bwdFilterAlgo,
+            destroyConv, outputDim, fwdAlgo, fwdWorkspace, forward, bwdDataAlgo, bwdDataWorkspace, backwardData, bwdFilterAlgo,
             bwdFilterWorkspace, backwardFilter;
 
     /**
@@ -238,15 +244,15 @@ final class Cudnn {
         int runs = -1;
         for (int i = 0; i < count; i++) {
             MemorySegment p = perf.asSlice(i * ALGO_PERF.byteSize(), ALGO_PERF.byteSize());
-            int math = p.get(INT, 28);
-            if (p.get(INT, 4) != 0 || math == TENSOR_OP_MATH || math == TENSOR_OP_MATH_ALLOW_CONVERSION) {
+            int math = p.get(INT, MATH_TYPE);
+            if (p.get(INT, STATUS) != 0 || math == TENSOR_OP_MATH || math == TENSOR_OP_MATH_ALLOW_CONVERSION) {
                 continue;
             }
-            if (p.get(INT, 24) == DETERMINISTIC) {
-                return p.get(INT, 0);
+            if (p.get(INT, DETERMINISM) == DETERMINISTIC) {
+                return p.get(INT, ALGO);
             }
             if (runs < 0) {
-                runs = p.get(INT, 0);
+                runs = p.get(INT, ALGO);
             }
         }
         return Math.max(runs, 0);

@@ -37,7 +37,7 @@ public final class Gemm {
      * lost 20–25% at 1024³ and 2048³), so only smaller caches (512 KiB: 64 rows; 256 KiB: 32) change it. 128 rows where
      * no size is reported. No sum depends on it.
      */
-    public static final int MC = rowBlock(Caches.l2Bytes(), MR, System.getProperty(ROWS_PROPERTY));
+    public static final int MC = rowsPerBlock(Caches.l2Bytes(), MR, System.getProperty(ROWS_PROPERTY));
     public static final int NC = 1024 / NR * NR;
 
     private Gemm() {}
@@ -48,7 +48,7 @@ public final class Gemm {
     static final int MAX_ROWS = 128;
 
     /** Rows per A block for an L2 of {@code l2} bytes (0: unknown), or the rows {@code named} by the property. */
-    static int rowBlock(long l2, int mr, String named) {
+    static int rowsPerBlock(long l2, int mr, String named) {
         if (named != null && rowsProblem(named) == null) {
             return Integer.parseInt(named.strip()) / mr * mr;
         }

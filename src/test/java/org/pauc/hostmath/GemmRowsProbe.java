@@ -4,17 +4,18 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Run in a fresh JVM by {@link GemmTest} with another row block ({@code -Dpauc.gemm.mc}): prints "MC rows" and a
- * digest of the bits of products that take each of the GEMM's paths (blocked, small output with a long k, split
+ * Run in a fresh JVM by {@link GemmTest} with another row block ({@code -Dpauc.gemm.mc}): prints "MC rows digest",
+ * the digest being of the bits of products that take each of the GEMM's paths (blocked, small output with a long k, split
  * along k), on one thread and on a pool of two and of sixteen.
  */
 public final class GemmRowsProbe {
     private GemmRowsProbe() {}
 
     public static void main(String[] args) {
-        System.out.println(digest());
+        System.out.println("MC " + Gemm.MC + " " + digest());
     }
 
+    /** A hash of the bits of every product, in hexadecimal. */
     static String digest() {
         // m, n, k: many row blocks; one tile with a long k; a small output split along k; a tall weight gradient
         int[][] shapes = {{300, 190, 257}, {Gemm.MR + 1, Gemm.NR, 2 * Gemm.KC + 5}, {40, 70, 9 * Gemm.KC + 7},
@@ -42,6 +43,6 @@ public final class GemmRowsProbe {
                 }
             }
         }
-        return "MC " + Gemm.MC + " " + Integer.toHexString(h);
+        return Integer.toHexString(h);
     }
 }

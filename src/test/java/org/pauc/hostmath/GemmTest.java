@@ -136,16 +136,16 @@ class GemmTest {
     /** A quarter of the L2 for the packed A block, at most 128 rows, at least four register blocks, or the rows named. */
     @Test
     void theRowBlockFollowsTheL2CacheUpTo128Rows() {
-        assertEquals(128, Gemm.rowBlock(0, 8, null), "no size reported");
-        assertEquals(128, Gemm.rowBlock(1 << 20, 8, null), "1 MiB");
-        assertEquals(128, Gemm.rowBlock(2 << 20, 8, null), "2 MiB: capped");
-        assertEquals(64, Gemm.rowBlock(512 << 10, 8, null), "512 KiB");
-        assertEquals(32, Gemm.rowBlock(256 << 10, 8, null), "256 KiB");
-        assertEquals(32, Gemm.rowBlock(64 << 10, 8, null), "at least four register blocks");
-        assertEquals(125, Gemm.rowBlock(1 << 20, 5, null), "whole register blocks of 5 rows");
-        assertEquals(60, Gemm.rowBlock(512 << 10, 5, null));
-        assertEquals(96, Gemm.rowBlock(2 << 20, 8, "100"), "named, rounded down to register blocks");
-        assertEquals(128, Gemm.rowBlock(2 << 20, 8, "many"), "an invalid name is refused by the CLI, ignored here");
+        assertEquals(128, Gemm.rowsPerBlock(0, 8, null), "no size reported");
+        assertEquals(128, Gemm.rowsPerBlock(1 << 20, 8, null), "1 MiB");
+        assertEquals(128, Gemm.rowsPerBlock(2 << 20, 8, null), "2 MiB: capped");
+        assertEquals(64, Gemm.rowsPerBlock(512 << 10, 8, null), "512 KiB");
+        assertEquals(32, Gemm.rowsPerBlock(256 << 10, 8, null), "256 KiB");
+        assertEquals(32, Gemm.rowsPerBlock(64 << 10, 8, null), "at least four register blocks");
+        assertEquals(125, Gemm.rowsPerBlock(1 << 20, 5, null), "whole register blocks of 5 rows");
+        assertEquals(60, Gemm.rowsPerBlock(512 << 10, 5, null));
+        assertEquals(96, Gemm.rowsPerBlock(2 << 20, 8, "100"), "named, rounded down to register blocks");
+        assertEquals(128, Gemm.rowsPerBlock(2 << 20, 8, "many"), "an invalid name is refused by the CLI, ignored here");
         assertEquals(null, Gemm.rowsProblem("256"));
         assertTrue(Gemm.rowsProblem("many").startsWith("-Dpauc.gemm.mc=many: "), Gemm.rowsProblem("many"));
         assertTrue(Gemm.rowsProblem("1") != null && Gemm.rowsProblem("99999") != null);
@@ -163,9 +163,7 @@ class GemmTest {
                     System.getProperty("java.class.path"), GemmRowsProbe.class.getName()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, p.waitFor(), out);
-            String last = out.strip().lines().reduce((x, y) -> y).orElse("");
-            assertTrue(last.startsWith("MC " + rows + " "), out);
-            assertEquals(here.substring(here.indexOf(' ', 3)), last.substring(last.indexOf(' ', 3)), "MC " + rows);
+            assertEquals("MC " + rows + " " + here, out.strip().lines().reduce((x, y) -> y).orElse(""), out);
         }
     }
 
