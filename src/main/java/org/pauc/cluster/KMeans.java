@@ -254,7 +254,8 @@ public final class KMeans {
         int first = rng.nextInt(n);
         row(x, first, c, 0);
         float[] near = new float[n];
-        forBlocks(x, (i0, rows, block, off) -> nearest(block, off, rows, d, c, 0, near, i0, true));
+        float[][] groups = groupedBlocks(x);
+        forGroupedBlocks(x, groups, (i0, rows, bt) -> nearest(bt, rows, d, c, 0, near, i0, true));
         for (int j = 1; j < k; j++) {
             double total = 0;
             for (int i = 0; i < n; i++) {
@@ -277,45 +278,121 @@ public final class KMeans {
             }
             row(x, pick, c, j * d);
             int cj = j;
-            forBlocks(x, (i0, rows, block, off) -> nearest(block, off, rows, d, c, cj * d, near, i0, false));
+            forGroupedBlocks(x, groups, (i0, rows, bt) -> nearest(bt, rows, d, c, cj * d, near, i0, false));
         }
         return c;
     }
 
-    /** Offsets of S.length() consecutive rows of width d, for gathering one coordinate of each. */
-    private static final ThreadLocal<int[]> LANE_ROWS = new ThreadLocal<>();
+    /** Each point's squared distance to the nearest of the k centres c (k×d), by the seeding's code ({@link #nearest}). */
+    static float[] nearestSquaredDistances(Points x, float[] c, int k) {
+        float[] near = new float[x.n()];
+        float[][] groups = groupedBlocks(x);
+        for (int j = 0; j < k; j++) {
+            int cj = j;
+            forGroupedBlocks(x, groups, (i0, rows, bt) -> nearest(bt, rows, x.d(), c, cj * x.d(), near, i0, cj == 0));
+        }
+        return near;
+    }
+
+    /** Vectors of points that {@link #nearest} sums side by side (independent chains for the out-of-order core). */
+    private static final int GROUP_VECTORS = 4;
+    /** Points per group of a grouped block. */
+    private static final int GROUP = GROUP_VECTORS * S.length();
+
+    /** A block of points grouped for {@link #nearest}: rows [i0, i0 + rows) in {@code bt}. */
+    private interface GroupedTask {
+        void run(int i0, int rows, float[] bt);
+    }
+
+    private static final Scratch GROUPED = new Scratch();
+
+    /**
+     * Each block of points in memory (up to {@link #PACK_VALUES} values), grouped once for every centre of a seeding;
+     * null for other points, which {@link #forGroupedBlocks} groups block by block as it reads them.
+     */
+    private static float[][] groupedBlocks(Points x) {
+        if (!(x instanceof Points.InArray) || (long) x.n() * x.d() > PACK_VALUES) {
+            return null;
+        }
+        float[][] groups = new float[(x.n() + BLOCK - 1) / BLOCK][];
+        forBlocks(x, (i0, rows, block, off) -> {
+            float[] bt = new float[groupedSize(rows, x.d())];
+            group(block, off, rows, x.d(), bt);
+            groups[i0 / BLOCK] = bt;
+        });
+        return groups;
+    }
+
+    private static void forGroupedBlocks(Points x, float[][] groups, GroupedTask task) {
+        if (groups != null) {
+            Parallel.forEach(groups.length, t -> task.run(t * BLOCK, Math.min(BLOCK, x.n() - t * BLOCK), groups[t]));
+        } else {
+            forBlocks(x, (i0, rows, block, off) -> {
+                float[] bt = GROUPED.get(groupedSize(rows, x.d()));
+                group(block, off, rows, x.d(), bt);
+                task.run(i0, rows, bt);
+            });
+        }
+    }
+
+    private static int groupedSize(int rows, int d) {
+        return (rows + GROUP - 1) / GROUP * GROUP * d;
+    }
+
+    /**
+     * Rows of d coordinates, regrouped so that each GROUP of points lies coordinate by coordinate: point r's coordinate
+     * j at bt[(⌊r / GROUP⌋·d + j)·GROUP + r mod GROUP]; a partial last group padded with zeros.
+     */
+    private static void group(float[] block, int off, int rows, int d, float[] bt) {
+        Arrays.fill(bt, rows / GROUP * GROUP * d, groupedSize(rows, d), 0f);
+        for (int r = 0; r < rows; r++) {
+            int g = (r / GROUP * d) * GROUP + r % GROUP;
+            int src = off + r * d;
+            for (int j = 0; j < d; j++) {
+                bt[g + j * GROUP] = block[src + j];
+            }
+        }
+    }
 
     /**
      * near[i0 + r] ← ‖x_r − c‖² (or the smaller of that and near[i0 + r] when not {@code first}) for the rows of a
-     * block, a vector of rows at a time: each lane sums over the coordinates in order, with the multiply and the add
-     * of {@link #sq}, so every value is sq's to the bit, whatever the vector width.
+     * grouped block ({@link #group}), GROUP_VECTORS vectors of points at a time, read in order: each lane sums over the
+     * coordinates in order, with the multiply and the add of {@link #sq}, so every value is sq's to the bit, whatever
+     * the vector width.
      */
-    private static void nearest(float[] block, int off, int rows, int d, float[] c, int co, float[] near, int i0,
-                                boolean first) {
-        int[] lanes = LANE_ROWS.get();
-        if (lanes == null || lanes.length != S.length() || lanes.length > 1 && lanes[1] != d) {
-            lanes = new int[S.length()];
-            for (int l = 0; l < lanes.length; l++) {
-                lanes[l] = l * d;
+    private static void nearest(float[] bt, int rows, int d, float[] c, int co, float[] near, int i0, boolean first) {
+        int lanes = S.length();
+        // GROUP_VECTORS = 4 accumulators
+        for (int r0 = 0, base = 0; r0 < rows; r0 += GROUP, base += GROUP * d) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int j = 0, o = base; j < d; j++, o += GROUP) {
+                float cj = c[co + j];
+                FloatVector t0 = FloatVector.fromArray(S, bt, o).sub(cj);
+                FloatVector t1 = FloatVector.fromArray(S, bt, o + lanes).sub(cj);
+                FloatVector t2 = FloatVector.fromArray(S, bt, o + 2 * lanes).sub(cj);
+                FloatVector t3 = FloatVector.fromArray(S, bt, o + 3 * lanes).sub(cj);
+                a0 = a0.add(t0.mul(t0));
+                a1 = a1.add(t1.mul(t1));
+                a2 = a2.add(t2.mul(t2));
+                a3 = a3.add(t3.mul(t3));
             }
-            LANE_ROWS.set(lanes);
+            settle(a0, r0, rows, near, i0, first);
+            settle(a1, r0 + lanes, rows, near, i0, first);
+            settle(a2, r0 + 2 * lanes, rows, near, i0, first);
+            settle(a3, r0 + 3 * lanes, rows, near, i0, first);
         }
-        int r = 0;
-        for (int bound = S.loopBound(rows); r < bound; r += S.length()) {
-            FloatVector acc = FloatVector.zero(S);
-            for (int j = 0; j < d; j++) {
-                FloatVector t = FloatVector.fromArray(S, block, off + r * d + j, lanes, 0).sub(c[co + j]);
-                acc = acc.add(t.mul(t));
-            }
-            if (!first) {
-                acc = acc.min(FloatVector.fromArray(S, near, i0 + r));
-            }
-            acc.intoArray(near, i0 + r);
+    }
+
+    /** near[i0 + r …] ← the distances a (or the smaller of both when not {@code first}), lanes past rows left alone. */
+    private static void settle(FloatVector a, int r, int rows, float[] near, int i0, boolean first) {
+        if (r >= rows) {
+            return;
         }
-        for (; r < rows; r++) {
-            float v = sq(block, off + r * d, c, co, d);
-            near[i0 + r] = first ? v : Math.min(near[i0 + r], v);
-        }
+        VectorMask<Float> m = S.indexInRange(r, rows);
+        (first ? a : a.min(FloatVector.fromArray(S, near, i0 + r, m))).intoArray(near, i0 + r, m);
     }
 
     private static float norm2(float[] a, int off, int d) {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pauc.config.TrainConfig.KMeansInit;
 import org.pauc.hostmath.Parallel;
+import org.pauc.hostmath.Seeds;
 
 class KMeansTest {
 
@@ -101,6 +102,84 @@ class KMeansTest {
                 assertArrayEquals(a.centroids(), b.centroids());
                 assertEquals(a.inertia(), b.inertia());
             }
+        }
+    }
+
+    /**
+     * k-means++ as defined, one point at a time: the first centre uniform, each next one drawn with probability
+     * proportional to the squared distance to the nearest centre so far (Σ_j (x_j − c_j)² in float, j ascending; the
+     * cumulative sum in double, in point order).
+     */
+    static float[] scalarPlusPlus(float[] x, int n, int d, int k, SplittableRandom rng) {
+        float[] c = new float[k * d];
+        System.arraycopy(x, rng.nextInt(n) * d, c, 0, d);
+        float[] near = new float[n];
+        for (int j = 0; j < k; j++) {
+            if (j > 0) {
+                // the first point whose running total (in point order) passes u·total
+                double[] running = new double[n];
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    sum += near[i];
+                    running[i] = sum;
+                }
+                double u = rng.nextDouble() * running[n - 1];
+                int pick = 0;
+                while (pick < n - 1 && !(running[pick] > u)) {
+                    pick++;
+                }
+                System.arraycopy(x, pick * d, c, j * d, d);
+            }
+            for (int i = 0; i < n; i++) {
+                float s = 0;
+                for (int a = 0; a < d; a++) {
+                    float t = x[i * d + a] - c[j * d + a];
+                    s += t * t;
+                }
+                near[i] = j == 0 ? s : Math.min(near[i], s);
+            }
+        }
+        return c;
+    }
+
+    /** The vectorised seeding against the definition, to the bit: points in an array and mapped, partial groups. */
+    @Test
+    void plusPlusSeedingIsTheScalarDefinitionToTheBit(@TempDir Path dir) throws IOException {
+        int n = 2 * 1024 + 37;
+        int d = 19;
+        int k = 40;
+        SplittableRandom r = new SplittableRandom(8);
+        float[] x = new float[n * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        float[] expected = scalarPlusPlus(x, n, d, k, Seeds.kmeans(6, 0));
+        try (Parallel two = new Parallel(2); FileChannel ch = FileChannel.open(dir.resolve("f.f32"),
+                StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             Arena arena = Arena.ofShared()) {
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * n * d, arena);
+            MemorySegment.copy(x, 0, seg, ValueLayout.JAVA_FLOAT, 0, n * d);
+            assertArrayEquals(expected, two.call(() -> KMeans.seedPlusPlus(Points.of(x, n, d), k, 6)));
+            assertArrayEquals(expected, two.call(() -> KMeans.seedPlusPlus(Points.of(seg, n, d), k, 6)));
+            // the distances themselves, to centres that are no data point
+            float[] c = new float[k * d];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = (float) r.nextGaussian();
+            }
+            float[] near = new float[n];
+            for (int i = 0; i < n; i++) {
+                near[i] = Float.POSITIVE_INFINITY;
+                for (int j = 0; j < k; j++) {
+                    float s = 0;
+                    for (int a = 0; a < d; a++) {
+                        float t = x[i * d + a] - c[j * d + a];
+                        s += t * t;
+                    }
+                    near[i] = Math.min(near[i], s);
+                }
+            }
+            assertArrayEquals(near, two.call(() -> KMeans.nearestSquaredDistances(Points.of(x, n, d), c, k)));
+            assertArrayEquals(near, two.call(() -> KMeans.nearestSquaredDistances(Points.of(seg, n, d), c, k)));
         }
     }
 }
