@@ -7,6 +7,7 @@ import java.util.Map;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
+import org.pauc.hostmath.Parallel;
 import org.pauc.oracle.Concentration;
 import org.pauc.oracle.Mat;
 import org.pauc.oracle.Uniformity;
@@ -40,9 +41,12 @@ public final class Coagulation {
         double[] unit = unitRows(cd, k, d);
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("raw_phi", meanRawPhi(new Mat(n, d, xd), new Mat(k, d, cd), assign));
+        // each cluster's measures in parallel, then added in cluster order (the same sums as one cluster at a time)
+        Cluster[] clusters = new Cluster[k];
+        Parallel.forEach(k, c -> clusters[c] = Cluster.of(xd, d, members.get(c), unit, c));
         Within w = new Within();
-        for (int c = 0; c < k; c++) {
-            w.add(xd, d, members.get(c), unit, c);
+        for (Cluster c : clusters) {
+            w.add(c);
         }
         double[] inter = centroidDistances(unit, k, d, members);
         m.put("dispersion", w.dispersion / w.nonEmpty);
@@ -92,6 +96,43 @@ public final class Coagulation {
         return phi;
     }
 
+    /**
+     * One cluster's measures: its mean dispersion and, with two members or more, its uniformity, its members' pairwise
+     * distances (in pair order) and its effective rank; null for an empty cluster.
+     */
+    private record Cluster(double dispersion, double uniformity, double[] pairDistances, double effectiveRank) {
+        /** Cluster c (members mem, unit centroid row c of {@code unit}) of the features x (rows of d). */
+        static Cluster of(double[] x, int d, List<Integer> mem, double[] unit, int c) {
+            if (mem.isEmpty()) {
+                return null;
+            }
+            double disp = 0;
+            for (int i : mem) {
+                double dot = 0;
+                for (int a = 0; a < d; a++) {
+                    dot += x[i * d + a] * unit[c * d + a];
+                }
+                disp += 2 - 2 * dot;
+            }
+            if (mem.size() < 2) {
+                return new Cluster(disp / mem.size(), Double.NaN, null, Double.NaN);
+            }
+            double[] sub = new double[mem.size() * d];
+            for (int r = 0; r < mem.size(); r++) {
+                System.arraycopy(x, mem.get(r) * d, sub, r * d, d);
+            }
+            double unif = Uniformity.forward(new Mat(mem.size(), d, sub.clone()), 2);
+            double[] pairs = new double[mem.size() * (mem.size() - 1) / 2];
+            int pair = 0;
+            for (int p = 0; p < mem.size(); p++) {
+                for (int q = p + 1; q < mem.size(); q++) {
+                    pairs[pair++] = distance(sub, p, sub, q, d);
+                }
+            }
+            return new Cluster(disp / mem.size(), unif, pairs, Coagulation.effectiveRank(sub, mem.size(), d));
+        }
+    }
+
     /** The sums over clusters of the within-cluster measures, and the counts they are averaged over. */
     private static final class Within {
         double dispersion;
@@ -102,37 +143,23 @@ public final class Coagulation {
         double intraDist;
         long intraPairs;
 
-        /** Adds cluster c (members mem, unit centroid row c of {@code unit}) of the features x (rows of d). */
-        void add(double[] x, int d, List<Integer> mem, double[] unit, int c) {
-            if (mem.isEmpty()) {
+        /** Adds a cluster's measures (nothing for an empty one). */
+        void add(Cluster c) {
+            if (c == null) {
                 return;
             }
             nonEmpty++;
-            double disp = 0;
-            for (int i : mem) {
-                double dot = 0;
-                for (int a = 0; a < d; a++) {
-                    dot += x[i * d + a] * unit[c * d + a];
-                }
-                disp += 2 - 2 * dot;
-            }
-            dispersion += disp / mem.size();
-            if (mem.size() < 2) {
+            dispersion += c.dispersion();
+            if (c.pairDistances() == null) {
                 return;
             }
             multi++;
-            double[] sub = new double[mem.size() * d];
-            for (int r = 0; r < mem.size(); r++) {
-                System.arraycopy(x, mem.get(r) * d, sub, r * d, d);
+            intraUnif += c.uniformity();
+            for (double dist : c.pairDistances()) {
+                intraDist += dist;
+                intraPairs++;
             }
-            intraUnif += Uniformity.forward(new Mat(mem.size(), d, sub.clone()), 2);
-            for (int p = 0; p < mem.size(); p++) {
-                for (int q = p + 1; q < mem.size(); q++) {
-                    intraDist += distance(sub, p, sub, q, d);
-                    intraPairs++;
-                }
-            }
-            effRank += effectiveRank(sub, mem.size(), d);
+            effRank += c.effectiveRank();
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.VectorWidth;
 
 /**
@@ -37,6 +38,10 @@ public final class LinearProbe {
     }
 
     private static final VectorSpecies<Double> V = VectorWidth.DOUBLE;
+    /** Samples per parallel task of a batch's logits (a multiple of four). */
+    private static final int SAMPLE_TASK = 64;
+    /** Features per parallel task of a batch's gradient, about. */
+    private static final int FEATURE_TASK = 32;
 
     private LinearProbe() {}
 
@@ -80,6 +85,8 @@ public final class LinearProbe {
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
+        int featureTasks = Parallel.evenTasks(d, FEATURE_TASK);
+        int featuresPerTask = (d + featureTasks - 1) / featureTasks;
         for (int epoch = 0; epoch < EPOCHS; epoch++) {
             double lr = LR * (epoch >= LR_STEPS.get(1) ? 0.01 : epoch >= LR_STEPS.get(0) ? 0.1 : 1);
             for (int i = n - 1; i > 0; i--) {
@@ -90,36 +97,47 @@ public final class LinearProbe {
             }
             for (int s = 0; s < n; s += BATCH) {
                 int m = Math.min(BATCH, n - s);
-                // W is fixed within a batch: every sample's p − onehot(y) first, four samples at a time
-                int q = 0;
-                for (; q + 4 <= m; q += 4) {
-                    logits4(w, b, x, order, s + q, d, cp, p, q * cp);
-                }
-                for (; q < m; q++) {
-                    logits1(w, b, x, order[s + q] * d, d, cp, p, q * cp);
-                }
-                for (q = 0; q < m; q++) {
-                    normalize(p, q * cp, classes);
-                    Arrays.fill(p, q * cp + classes, (q + 1) * cp, 0);
-                    p[q * cp + labels[order[s + q]]] -= 1;
-                }
-                // then the gradient, each element summing the samples in batch order
-                Arrays.fill(gw, 0);
+                int s0 = s;
+                // W is fixed within a batch: every sample's p − onehot(y) first, four samples at a time, in parallel
+                // over groups of samples (each sample's sums are its own)
+                Parallel.forEach((m + SAMPLE_TASK - 1) / SAMPLE_TASK, t -> {
+                    int end = Math.min(m, (t + 1) * SAMPLE_TASK);
+                    int q = t * SAMPLE_TASK;
+                    for (; q + 4 <= end; q += 4) {
+                        logits4(w, b, x, order, s0 + q, d, cp, p, q * cp);
+                    }
+                    for (; q < end; q++) {
+                        logits1(w, b, x, order[s0 + q] * d, d, cp, p, q * cp);
+                    }
+                    for (q = t * SAMPLE_TASK; q < end; q++) {
+                        normalize(p, q * cp, classes);
+                        Arrays.fill(p, q * cp + classes, (q + 1) * cp, 0);
+                        p[q * cp + labels[order[s0 + q]]] -= 1;
+                    }
+                });
+                // then the gradient, each element summing the samples in batch order, and the step: in parallel over
+                // ranges of features (each element of W is one task's)
+                Parallel.forEach(featureTasks, t -> {
+                    int a0 = t * featuresPerTask;
+                    int a1 = Math.min(d, a0 + featuresPerTask);
+                    Arrays.fill(gw, a0 * cp, a1 * cp, 0);
+                    int q = 0;
+                    for (; q + 4 <= m; q += 4) {
+                        accumulate4(p, q * cp, x, order, s0 + q, a0, a1, d, cp, gw);
+                    }
+                    for (; q < m; q++) {
+                        accumulate1(p, q * cp, x, order[s0 + q] * d, a0, a1, cp, gw);
+                    }
+                    for (int e = a0 * cp; e < a1 * cp; e++) {
+                        vw[e] = MOMENTUM * vw[e] + gw[e] / m;
+                        w[e] -= lr * vw[e];
+                    }
+                });
                 Arrays.fill(gb, 0);
-                for (q = 0; q < m; q++) {
+                for (int q = 0; q < m; q++) {
                     for (int c = 0; c < cp; c += V.length()) {
                         DoubleVector.fromArray(V, p, q * cp + c).add(DoubleVector.fromArray(V, gb, c)).intoArray(gb, c);
                     }
-                }
-                for (q = 0; q + 4 <= m; q += 4) {
-                    accumulate4(p, q * cp, x, order, s + q, d, cp, gw);
-                }
-                for (; q < m; q++) {
-                    accumulate1(p, q * cp, x, order[s + q] * d, d, cp, gw);
-                }
-                for (int e = 0; e < w.length; e++) {
-                    vw[e] = MOMENTUM * vw[e] + gw[e] / m;
-                    w[e] -= lr * vw[e];
                 }
                 for (int c = 0; c < cp; c++) {
                     vb[c] = MOMENTUM * vb[c] + gb[c] / m;
@@ -179,19 +197,20 @@ public final class LinearProbe {
         return best;
     }
 
-    /** ∂W[a][·] += p·x_a for one sample (p at pOff). */
-    private static void accumulate1(double[] p, int pOff, double[] x, int xOff, int d, int cp, double[] gw) {
+    /** ∂W[a][·] += p·x_a for one sample (p at pOff), features a in [a0, a1). */
+    private static void accumulate1(double[] p, int pOff, double[] x, int xOff, int a0, int a1, int cp, double[] gw) {
         for (int c = 0; c < cp; c += V.length()) {
             DoubleVector pc = DoubleVector.fromArray(V, p, pOff + c);
-            for (int a = 0; a < d; a++) {
+            for (int a = a0; a < a1; a++) {
                 int o = a * cp + c;
                 DoubleVector.fromArray(V, gw, o).add(pc.mul(x[xOff + a])).intoArray(gw, o);
             }
         }
     }
 
-    /** ∂W[a][·] += p_j·x_j,a for the four samples order[q0 .. q0 + 3], added one after the other. */
-    private static void accumulate4(double[] p, int pOff, double[] x, int[] order, int q0, int d, int cp, double[] gw) {
+    /** ∂W[a][·] += p_j·x_j,a for the four samples order[q0 .. q0 + 3], added one after the other; a in [a0, a1). */
+    private static void accumulate4(double[] p, int pOff, double[] x, int[] order, int q0, int a0, int a1, int d,
+                                    int cp, double[] gw) {
         int x0 = order[q0] * d;
         int x1 = order[q0 + 1] * d;
         int x2 = order[q0 + 2] * d;
@@ -201,7 +220,7 @@ public final class LinearProbe {
             DoubleVector p1 = DoubleVector.fromArray(V, p, pOff + cp + c);
             DoubleVector p2 = DoubleVector.fromArray(V, p, pOff + 2 * cp + c);
             DoubleVector p3 = DoubleVector.fromArray(V, p, pOff + 3 * cp + c);
-            for (int a = 0; a < d; a++) {
+            for (int a = a0; a < a1; a++) {
                 int o = a * cp + c;
                 DoubleVector.fromArray(V, gw, o).add(p0.mul(x[x0 + a])).add(p1.mul(x[x1 + a]))
                         .add(p2.mul(x[x2 + a])).add(p3.mul(x[x3 + a])).intoArray(gw, o);

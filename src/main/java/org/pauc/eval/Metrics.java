@@ -2,6 +2,7 @@ package org.pauc.eval;
 
 import java.util.Arrays;
 import org.pauc.hostmath.Gemm;
+import org.pauc.hostmath.Parallel;
 import org.pauc.oracle.Align;
 import org.pauc.oracle.Mat;
 import org.pauc.oracle.Uniformity;
@@ -38,12 +39,14 @@ public final class Metrics {
                              int d, int k, double temperature, int classes) {
         int kk = Math.min(k, nTrain);
         int block = 256;
-        int hits = 0;
+        boolean[] hit = new boolean[nTest];
         float[] sims = new float[block * nTrain];
         for (int t0 = 0; t0 < nTest; t0 += block) {
             int rows = Math.min(block, nTest - t0);
+            int first = t0;
             Gemm.gemm(false, true, rows, nTrain, d, 1f, test, t0 * d, d, train, 0, d, 0f, sims, 0, nTrain, true);
-            for (int r = 0; r < rows; r++) {
+            // each test row's vote on its own, in parallel over the rows
+            Parallel.forEach(rows, r -> {
                 int[] top = topK(sims, r * nTrain, nTrain, kk);
                 double[] votes = new double[classes];
                 for (int j : top) {
@@ -55,10 +58,12 @@ public final class Metrics {
                         best = c;
                     }
                 }
-                if (best == testLabels[t0 + r]) {
-                    hits++;
-                }
-            }
+                hit[first + r] = best == testLabels[first + r];
+            });
+        }
+        int hits = 0;
+        for (boolean h : hit) {
+            hits += h ? 1 : 0;
         }
         return (double) hits / nTest;
     }

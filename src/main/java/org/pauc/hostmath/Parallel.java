@@ -33,6 +33,28 @@ public final class Parallel implements AutoCloseable {
         this.threads = threads;
     }
 
+    /** Below this many tasks, {@link #evenTasks} rounds the count up to a multiple of {@link #SHARE}. */
+    private static final int FEW_TASKS = 16;
+    /** Thread counts that a few tasks share out evenly over: 1, 2 and 4 divide a multiple of 4. */
+    private static final int SHARE = 4;
+
+    /**
+     * How many tasks to cut {@code units} of work into, about {@code perTask} units each: ⌈units / perTask⌉, rounded
+     * up to a multiple of four while that is under sixteen (seven tasks keep one of two threads idle for a seventh of
+     * the loop; eight do not), and never more than {@code units}. It depends on the problem only, never on the thread
+     * count, so the sums that tasks form stay the same on any machine.
+     */
+    public static int evenTasks(int units, int perTask) {
+        if (units <= 0) {
+            return 0;
+        }
+        int tasks = (units + perTask - 1) / perTask;
+        if (tasks > 1 && tasks < FEW_TASKS) {
+            tasks = (tasks + SHARE - 1) / SHARE * SHARE;
+        }
+        return Math.min(units, tasks);
+    }
+
     /** The pool the calling thread's loops use. */
     public static Parallel current() {
         Parallel p = CURRENT.get();

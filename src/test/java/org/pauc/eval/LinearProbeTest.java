@@ -83,7 +83,7 @@ class LinearProbeTest {
     }
 
     @ParameterizedTest(name = "n {0}, d {1}, {2} classes")
-    @CsvSource({"300, 7, 10", "257, 13, 3", "200, 5, 17", "100, 1, 2"})
+    @CsvSource({"300, 7, 10", "257, 13, 3", "200, 5, 17", "100, 1, 2", "513, 70, 10"})
     void equalsTheScalarLoopBitForBit(int n, int d, int classes) {
         SplittableRandom r = new SplittableRandom(n * 31L + d);
         float[] x = new float[n * d];

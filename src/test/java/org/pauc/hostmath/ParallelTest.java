@@ -123,4 +123,16 @@ class ParallelTest {
             Thread.onSpinWait();
         }
     }
+
+    /** A few tasks come in a multiple of four (even over 1, 2 or 4 threads); many, or one, as the work gives. */
+    @Test
+    void evenTasksRoundAFewUpToAMultipleOfFour() {
+        assertEquals(8, Parallel.evenTasks(64, 10)); // 7 → 8: a batch of 64 images, 10 a chunk
+        assertEquals(4, Parallel.evenTasks(64, 41)); // 2 → 4
+        assertEquals(32, Parallel.evenTasks(64, 2)); // 32 tasks are many: as they are
+        assertEquals(17, Parallel.evenTasks(170, 10));
+        assertEquals(1, Parallel.evenTasks(100, 512)); // one task stays one
+        assertEquals(3, Parallel.evenTasks(3, 1)); // never more tasks than units
+        assertEquals(0, Parallel.evenTasks(0, 8));
+    }
 }
