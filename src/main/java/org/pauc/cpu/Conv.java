@@ -9,7 +9,7 @@ import org.pauc.oracle.layers.ConvShape;
 
 /**
  * NHWC convolution as im2col + GEMM, must match {@code Layers.conv2d} / {@code conv2dBackward} of the oracle.
- * The batch is cut into chunks of a few images (a fixed number, whatever the thread count); each chunk
+ * The batch is cut into chunks of a few images (a number that depends on the shape only); each chunk
  * unfolds its patches into a private buffer and multiplies it with the kh·kw·cin × cout weight matrix.
  * Weight gradients are summed per chunk and the partial sums added in chunk order, so results are
  * bit-identical for any number of threads.
@@ -22,9 +22,11 @@ final class Conv {
 
     private Conv() {}
 
+    /** Images per chunk: about CHUNK_ROWS patch rows, the batch cut into {@link Parallel#evenTasks} chunks. */
     static int imagesPerChunk(ConvShape s) {
         int perImage = s.oh() * s.ow();
-        return Math.max(1, Math.min(s.n(), CHUNK_ROWS / Math.max(1, perImage)));
+        int chunks = Parallel.evenTasks(s.n(), Math.max(1, CHUNK_ROWS / Math.max(1, perImage)));
+        return Math.max(1, (s.n() + chunks - 1) / Math.max(1, chunks));
     }
 
     static int chunks(ConvShape s) {
@@ -61,37 +63,53 @@ final class Conv {
 
     /** Unfolds images [n0, n0+count) into rows of kh·kw·cin values (zeros where the window leaves the image). */
     static void im2col(ConvShape s, float[] x, int n0, int count, float[] col) {
-        int oh = s.oh();
-        int ow = s.ow();
-        int cin = s.cin();
         int k = s.patchSize();
         int row = 0;
         for (int n = n0; n < n0 + count; n++) {
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++, row++) {
-                    int dst = row * k;
-                    for (int ky = 0; ky < s.kh(); ky++) {
-                        int iy = oy * s.stride() - s.pad() + ky;
-                        for (int kx = 0; kx < s.kw(); kx++, dst += cin) {
-                            int ix = ox * s.stride() - s.pad() + kx;
-                            if (iy < 0 || iy >= s.h() || ix < 0 || ix >= s.w()) {
-                                for (int q = 0; q < cin; q++) {
-                                    col[dst + q] = 0f;
-                                }
-                            } else {
-                                int src = ((n * s.h() + iy) * s.w() + ix) * cin;
-                                if (cin < 8) {
-                                    for (int q = 0; q < cin; q++) {
-                                        col[dst + q] = x[src + q];
-                                    }
-                                } else {
-                                    System.arraycopy(x, src, col, dst, cin);
-                                }
-                            }
-                        }
+            for (int oy = 0; oy < s.oh(); oy++) {
+                for (int ox = 0; ox < s.ow(); ox++, row++) {
+                    patch(s, x, n, oy, ox, col, row * k);
+                }
+            }
+        }
+    }
+
+    /**
+     * The window of output pixel (n, oy, ox) as its kh·kw·cin patch values (taps, then channels) at dst[off …]: zeros
+     * where it leaves the image; each kernel row one copy of kw·cin values where it lies inside.
+     */
+    static void patch(ConvShape s, float[] x, int n, int oy, int ox, float[] dst, int off) {
+        int cin = s.cin();
+        int run = s.kw() * cin;
+        int ix0 = ox * s.stride() - s.pad();
+        boolean inside = ix0 >= 0 && ix0 + s.kw() <= s.w();
+        for (int ky = 0; ky < s.kh(); ky++, off += run) {
+            int iy = oy * s.stride() - s.pad() + ky;
+            if (iy < 0 || iy >= s.h()) {
+                Arrays.fill(dst, off, off + run, 0f);
+            } else if (inside) {
+                copy(x, ((n * s.h() + iy) * s.w() + ix0) * cin, dst, off, run);
+            } else {
+                for (int kx = 0; kx < s.kw(); kx++) {
+                    int ix = ix0 + kx;
+                    if (ix < 0 || ix >= s.w()) {
+                        Arrays.fill(dst, off + kx * cin, off + (kx + 1) * cin, 0f);
+                    } else {
+                        copy(x, ((n * s.h() + iy) * s.w() + ix) * cin, dst, off + kx * cin, cin);
                     }
                 }
             }
+        }
+    }
+
+    /** dst[d …] = src[s …], n values: a loop for a few (a first layer's pixel or three), else arraycopy. */
+    static void copy(float[] src, int s, float[] dst, int d, int n) {
+        if (n <= 8) {
+            for (int i = 0; i < n; i++) {
+                dst[d + i] = src[s + i];
+            }
+        } else {
+            System.arraycopy(src, s, dst, d, n);
         }
     }
 

@@ -9,9 +9,10 @@ import org.pauc.hostmath.Scratch;
 import org.pauc.oracle.layers.ConvShape;
 
 /**
- * Direct NHWC convolution forward (no im2col of the whole batch), must match {@code Layers.conv2d} of the oracle. The
- * input is zero-padded once (only the border is written); then for each tile of MR output pixels the MR windows are
- * copied side by side (kh runs of kw·cin contiguous values each), and each MR × NR block of outputs is accumulated in
+ * Direct NHWC convolution forward (no im2col of the whole batch), must match {@code Layers.conv2d} of the oracle. For
+ * each tile of MR output pixels the MR windows are copied side by side ({@link Conv#patch}: kh runs of kw·cin values,
+ * zeros where a window leaves the image; out of a zero-padded copy for runs of a few values), and each MR × NR block
+ * of outputs is accumulated in
  * registers over the window's kh·kw·cin values, broadcast against vectors of packed weights. Same register blocking
  * as {@link Gemm}'s kernel; the copied windows are read at indices linear in the loop, so their bounds are checked
  * once per tile. Tiles are split over a fixed number of tasks; each output element starts from its bias and sums its
@@ -21,23 +22,27 @@ final class DirectConv {
     static final int MR = Gemm.MR;
     static final int NR = Gemm.NR;
     static final int L = Gemm.L;
-    /** Output pixels per parallel task. */
+    /** Windows whose kernel rows hold at most this many values are copied out of a padded input. */
+    private static final int SHORT_RUN = 8;
+    /** Output pixels per parallel task, about. */
     private static final int TASK_ROWS = 512;
 
     private DirectConv() {}
 
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
-    /** A tile's MR windows, copied out of the padded input. */
+    /** A tile's MR windows, copied out of the input. */
     private static final Scratch WINDOWS = new Scratch();
 
     static void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
-        int pad = s.pad();
-        int hp = s.h() + 2 * pad;
-        int wpd = s.w() + 2 * pad;
-        int cin = s.cin();
         int cout = s.cout();
-        float[] xp = pad == 0 ? x : padded(s, x, hp, wpd);
         int k = s.patchSize();
+        int cin = s.cin();
+        int hp = s.h() + 2 * s.pad();
+        int wpd = s.w() + 2 * s.pad();
+        // one kernel row of a window: kw pixels' channels. A few values (a first layer's pixel or three) come faster
+        // out of a padded copy of the input, whole runs without bounds; longer runs straight from the input
+        int run = s.kw() * cin;
+        float[] xp = s.pad() > 0 && run <= SHORT_RUN ? padded(s, x, hp, wpd) : null;
         int panels = (cout + NR - 1) / NR;
         float[] wp = new float[panels * k * NR];
         for (int pnl = 0; pnl < panels; pnl++) {
@@ -50,14 +55,18 @@ final class DirectConv {
         int oh = s.oh();
         int ow = s.ow();
         int rows = s.patches();
-        int tasks = (rows + TASK_ROWS - 1) / TASK_ROWS;
-        // one kernel row of a window: kw pixels' channels, contiguous in the padded input
-        int run = s.kw() * cin;
+        if (rows == 0) {
+            return;
+        }
+        // whole register tiles per task, and a count of tasks that shares out evenly (no sum depends on it)
+        int even = Parallel.evenTasks(rows, TASK_ROWS);
+        int taskRows = ((rows + even - 1) / even + MR - 1) / MR * MR;
+        int tasks = (rows + taskRows - 1) / taskRows;
         Parallel.forEach(tasks, t -> {
-            int end = Math.min(rows, (t + 1) * TASK_ROWS);
+            int end = Math.min(rows, (t + 1) * taskRows);
             float[] windows = WINDOWS.get(MR * k);
             float[] tile = TILE.get();
-            for (int p0 = t * TASK_ROWS; p0 < end; p0 += MR) {
+            for (int p0 = t * taskRows; p0 < end; p0 += MR) {
                 int valid = Math.min(MR, end - p0);
                 // the MR windows, each as its k patch values in the sums' order (taps, then channels)
                 for (int r = 0; r < MR; r++) {
@@ -65,9 +74,13 @@ final class DirectConv {
                     int ox = row % ow;
                     int oy = row / ow % oh;
                     int n = row / (ow * oh);
-                    int base = ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * cin;
-                    for (int ky = 0; ky < s.kh(); ky++) {
-                        copy(xp, base + ky * wpd * cin, windows, r * k + ky * run, run);
+                    if (xp == null) {
+                        Conv.patch(s, x, n, oy, ox, windows, r * k);
+                    } else {
+                        int base = ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * cin;
+                        for (int ky = 0; ky < s.kh(); ky++) {
+                            Conv.copy(xp, base + ky * wpd * cin, windows, r * k + ky * run, run);
+                        }
                     }
                 }
                 for (int pnl = 0; pnl < panels; pnl++) {
@@ -203,17 +216,6 @@ final class DirectConv {
             }
         });
         return xp;
-    }
-
-    /** dst[d …] = src[s …], n values: a loop for a few (a first layer's pixel or three), else arraycopy. */
-    private static void copy(float[] src, int s, float[] dst, int d, int n) {
-        if (n <= 8) {
-            for (int i = 0; i < n; i++) {
-                dst[d + i] = src[s + i];
-            }
-        } else {
-            System.arraycopy(src, s, dst, d, n);
-        }
     }
 
     /**
