@@ -311,7 +311,7 @@ public final class KMeans {
      * null for other points, which {@link #forGroupedBlocks} groups block by block as it reads them.
      */
     private static float[][] groupedBlocks(Points x) {
-        if (!(x instanceof Points.InArray) || (long) x.n() * x.d() > PACK_VALUES) {
+        if (!keptInMemory(x)) {
             return null;
         }
         float[][] groups = new float[(x.n() + BLOCK - 1) / BLOCK][];
@@ -410,12 +410,17 @@ public final class KMeans {
     /** Points in memory up to this many values are also kept packed for the assignment's GEMM (a copy of them). */
     private static final long PACK_VALUES = 1L << 25;
 
+    /** Whether copies of the points' blocks (packed, grouped) are kept for a whole fit: points in memory, not too many. */
+    private static boolean keptInMemory(Points x) {
+        return x instanceof Points.InArray && (long) x.n() * x.d() <= PACK_VALUES;
+    }
+
     /**
      * Each block of points, transposed and packed once for the GEMM of every assignment (the same products as packing
      * them in each GEMM): for points in memory up to {@link #PACK_VALUES} values; otherwise null.
      */
     private static Gemm.PackedB[] packedBlocks(Points x, Partition part) {
-        if (!(x instanceof Points.InArray) || (long) x.n() * x.d() > PACK_VALUES) {
+        if (!keptInMemory(x)) {
             return null;
         }
         int blocks = (x.n() + BLOCK - 1) / BLOCK;

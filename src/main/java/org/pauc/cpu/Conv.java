@@ -102,9 +102,12 @@ final class Conv {
         }
     }
 
-    /** dst[d …] = src[s …], n values: a loop for a few (a first layer's pixel or three), else arraycopy. */
+    /** Copies of at most this many values are a loop (a first layer's pixel or three), longer ones arraycopy. */
+    static final int SHORT_COPY = 8;
+
+    /** dst[d …] = src[s …], n values: a loop for a few, else arraycopy. */
     static void copy(float[] src, int s, float[] dst, int d, int n) {
-        if (n <= 8) {
+        if (n <= SHORT_COPY) {
             for (int i = 0; i < n; i++) {
                 dst[d + i] = src[s + i];
             }

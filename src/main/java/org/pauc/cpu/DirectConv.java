@@ -22,8 +22,6 @@ final class DirectConv {
     static final int MR = Gemm.MR;
     static final int NR = Gemm.NR;
     static final int L = Gemm.L;
-    /** Windows whose kernel rows hold at most this many values are copied out of a padded input. */
-    private static final int SHORT_RUN = 8;
     /** Output pixels per parallel task, about. */
     private static final int TASK_ROWS = 512;
 
@@ -42,7 +40,7 @@ final class DirectConv {
         // one kernel row of a window: kw pixels' channels. A few values (a first layer's pixel or three) come faster
         // out of a padded copy of the input, whole runs without bounds; longer runs straight from the input
         int run = s.kw() * cin;
-        float[] xp = s.pad() > 0 && run <= SHORT_RUN ? padded(s, x, hp, wpd) : null;
+        float[] xp = s.pad() > 0 && run <= Conv.SHORT_COPY ? padded(s, x, hp, wpd) : null;
         int panels = (cout + NR - 1) / NR;
         float[] wp = new float[panels * k * NR];
         for (int pnl = 0; pnl < panels; pnl++) {
