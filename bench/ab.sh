@@ -4,7 +4,7 @@
 # over rounds and the ratio B/A of the times (below 1: B is faster).
 #   bench/ab.sh A.jar B.jar [ROUNDS] [JMH benchmark regex]
 #   AB_SHAPES=256x64x4096:NN,288x64x50176:TN AB_K=100,1000 bench/ab.sh …   other GEMM shapes (default 1024³ and
-#   256×64×4096) and k-means sizes (default 1000)
+#   256×64×4096), k-means sizes (default 1000) and the convolutions' batch (AB_BATCH, default 256)
 # Build a jar with `mvn -Pbench -DskipTests package` (target/bench/pauc-bench.jar) at each commit to compare.
 set -euo pipefail
 a=${1:?usage: bench/ab.sh A.jar B.jar [ROUNDS] [REGEX]}
@@ -26,7 +26,7 @@ for r in $(seq 1 "$rounds"); do
     [ "$v" = B ] && jar=$b
     # shellcheck disable=SC2086
     "$jdk/bin/java" --add-modules jdk.incubator.vector -jar "$jar" "$regex" \
-      -p shape="${AB_SHAPES:-1024x1024x1024:NN,256x64x4096:NN}" -p k="${AB_K:-1000}" $vector_flags -f 1 -wi 3 -i 5 -w 1s -r 1s \
+      -p shape="${AB_SHAPES:-1024x1024x1024:NN,256x64x4096:NN}" -p k="${AB_K:-1000}" -p batch="${AB_BATCH:-256}" $vector_flags -f 1 -wi 3 -i 5 -w 1s -r 1s \
       -rf json -rff "$out/$v-$r.json" >"$out/$v-$r.log" 2>&1 || { tail -n 20 "$out/$v-$r.log" >&2; exit 1; }
     echo "round $r/$rounds: $v done" >&2
   done

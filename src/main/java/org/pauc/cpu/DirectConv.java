@@ -9,14 +9,14 @@ import org.pauc.hostmath.Scratch;
 import org.pauc.oracle.layers.ConvShape;
 
 /**
- * Direct NHWC convolution forward (no im2col of the whole batch), must match {@code Layers.conv2d} of the oracle. For
- * each tile of MR output pixels the MR windows are copied side by side ({@link Conv#patch}: kh runs of kw·cin values,
- * zeros where a window leaves the image; out of a zero-padded copy for runs of a few values), and each MR × NR block
- * of outputs is accumulated in
- * registers over the window's kh·kw·cin values, broadcast against vectors of packed weights. Same register blocking
- * as {@link Gemm}'s kernel; the copied windows are read at indices linear in the loop, so their bounds are checked
- * once per tile. Tiles are split over a fixed number of tasks; each output element starts from its bias and sums its
- * taps in one fixed order (taps, then channels).
+ * Direct NHWC convolution forward (no im2col of the whole batch), must match {@code Layers.conv2d} of the oracle. Each
+ * MR × NR block of outputs (MR output pixels, NR output channels) is accumulated in registers over the window's
+ * kh·kw·cin values, broadcast against vectors of packed weights: the same register blocking as {@link Gemm}'s kernel.
+ * A window that lies inside the image is read straight from the input, a run of kw·cin values per kernel row; MR such
+ * pixels make a block. Windows across the border (and a last few inside) are copied side by side first
+ * ({@link Conv#patch}, zeros outside the image); a first layer's runs of a few values all come out of a zero-padded copy
+ * of the input, where every window is inside. Tiles are split over a fixed number of tasks; each output element starts
+ * from its bias and sums its taps in one fixed order (taps, then channels), whichever way its window is read.
  */
 final class DirectConv {
     static final int MR = Gemm.MR;
@@ -37,8 +37,8 @@ final class DirectConv {
         int cin = s.cin();
         int hp = s.h() + 2 * s.pad();
         int wpd = s.w() + 2 * s.pad();
-        // one kernel row of a window: kw pixels' channels. A few values (a first layer's pixel or three) come faster
-        // out of a padded copy of the input, whole runs without bounds; longer runs straight from the input
+        // one kernel row of a window: kw pixels' channels. For a few values (a first layer's pixel or three) a padded
+        // copy of the input is cheap and puts every window inside; with more, border windows are copied instead
         int run = s.kw() * cin;
         float[] xp = s.pad() > 0 && run <= Conv.SHORT_COPY ? padded(s, x, hp, wpd) : null;
         int panels = (cout + NR - 1) / NR;
@@ -60,42 +60,116 @@ final class DirectConv {
         int even = Parallel.evenTasks(rows, TASK_ROWS);
         int taskRows = ((rows + even - 1) / even + MR - 1) / MR * MR;
         int tasks = (rows + taskRows - 1) / taskRows;
+        // windows inside the image (all of them in a padded copy) are read straight from it, kernel row by kernel row
+        float[] src = xp != null ? xp : x;
+        int srcH = xp != null ? hp : s.h();
+        int srcW = xp != null ? wpd : s.w();
+        int shift = xp != null ? 0 : s.pad();
+        int[] contiguous = new int[MR];
+        for (int r = 0; r < MR; r++) {
+            contiguous[r] = r * k;
+        }
         Parallel.forEach(tasks, t -> {
-            int end = Math.min(rows, (t + 1) * taskRows);
+            int start = t * taskRows;
+            int end = Math.min(rows, start + taskRows);
             float[] windows = WINDOWS.get(MR * k);
             float[] tile = TILE.get();
-            for (int p0 = t * taskRows; p0 < end; p0 += MR) {
-                int valid = Math.min(MR, end - p0);
+            int[] at = new int[MR];
+            int[] outAt = new int[MR];
+            // pixels whose window leaves the image, and a last few inside: their windows are copied with zeros
+            int[] rest = new int[end - start];
+            int inside = 0;
+            int restCount = 0;
+            int ox = start % ow;
+            int oy = start / ow % oh;
+            int n = start / (ow * oh);
+            for (int p = start; p < end; p++) {
+                int iy0 = oy * s.stride() - shift;
+                int ix0 = ox * s.stride() - shift;
+                if (iy0 >= 0 && iy0 + s.kh() <= srcH && ix0 >= 0 && ix0 + s.kw() <= srcW) {
+                    at[inside] = ((n * srcH + iy0) * srcW + ix0) * cin;
+                    outAt[inside] = p * cout;
+                    if (++inside == MR) {
+                        for (int pnl = 0; pnl < panels; pnl++) {
+                            block(s.kh(), run, srcW * cin, src, at, wp, pnl * k * NR, b, pnl, cout, y, outAt, tile);
+                        }
+                        inside = 0;
+                    }
+                } else {
+                    rest[restCount++] = p;
+                }
+                if (++ox == ow) {
+                    ox = 0;
+                    if (++oy == oh) {
+                        oy = 0;
+                        n++;
+                    }
+                }
+            }
+            for (int r = 0; r < inside; r++) {
+                rest[restCount++] = outAt[r] / cout;
+            }
+            for (int i = 0; i < restCount; i += MR) {
+                int valid = Math.min(MR, restCount - i);
                 // the MR windows, each as its k patch values in the sums' order (taps, then channels)
                 for (int r = 0; r < MR; r++) {
-                    int row = p0 + Math.min(r, valid - 1);
-                    int ox = row % ow;
-                    int oy = row / ow % oh;
-                    int n = row / (ow * oh);
+                    int row = rest[i + Math.min(r, valid - 1)];
+                    outAt[r] = row * cout;
+                    int rx = row % ow;
+                    int ry = row / ow % oh;
+                    int rn = row / (ow * oh);
                     if (xp == null) {
-                        Conv.patch(s, x, n, oy, ox, windows, r * k);
+                        Conv.patch(s, x, rn, ry, rx, windows, r * k);
                     } else {
-                        int base = ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * cin;
+                        int base = ((rn * hp + ry * s.stride()) * wpd + rx * s.stride()) * cin;
                         for (int ky = 0; ky < s.kh(); ky++) {
                             Conv.copy(xp, base + ky * wpd * cin, windows, r * k + ky * run, run);
                         }
                     }
                 }
                 for (int pnl = 0; pnl < panels; pnl++) {
-                    int nr = Math.min(NR, cout - pnl * NR);
-                    if (valid == MR && nr == NR) {
-                        tile(k, windows, wp, pnl * k * NR, b, pnl * NR, y, p0 * cout + pnl * NR, cout);
+                    if (valid == MR) {
+                        block(1, k, 0, windows, contiguous, wp, pnl * k * NR, b, pnl, cout, y, outAt, tile);
                     } else {
+                        int nr = Math.min(NR, cout - pnl * NR);
                         float[] bt = new float[NR];
                         System.arraycopy(b, pnl * NR, bt, 0, nr);
-                        tile(k, windows, wp, pnl * k * NR, bt, 0, tile, 0, NR);
+                        kernel(1, k, 0, windows, contiguous, wp, pnl * k * NR, bt, 0, tile, TILE_ROWS, 0);
                         for (int r = 0; r < valid; r++) {
-                            System.arraycopy(tile, r * NR, y, (p0 + r) * cout + pnl * NR, nr);
+                            System.arraycopy(tile, r * NR, y, outAt[r] + pnl * NR, nr);
                         }
                     }
                 }
             }
         });
+    }
+
+    /** Row offsets of {@link #TILE}: MR rows of NR. */
+    private static final int[] TILE_ROWS = new int[MR];
+
+    static {
+        for (int r = 0; r < MR; r++) {
+            TILE_ROWS[r] = r * NR;
+        }
+    }
+
+    /**
+     * Output panel pnl of MR whole output pixels (rows at outAt[r] of y): straight into y for a whole panel of NR
+     * channels, through the tile for the last, narrower one.
+     */
+    private static void block(int kh, int run, int rowStride, float[] x, int[] at, float[] wp, int wOff, float[] b,
+                              int pnl, int cout, float[] y, int[] outAt, float[] tile) {
+        int nr = Math.min(NR, cout - pnl * NR);
+        if (nr == NR) {
+            kernel(kh, run, rowStride, x, at, wp, wOff, b, pnl * NR, y, outAt, pnl * NR);
+        } else {
+            float[] bt = new float[NR];
+            System.arraycopy(b, pnl * NR, bt, 0, nr);
+            kernel(kh, run, rowStride, x, at, wp, wOff, bt, 0, tile, TILE_ROWS, 0);
+            for (int r = 0; r < MR; r++) {
+                System.arraycopy(tile, r * NR, y, outAt[r] + pnl * NR, nr);
+            }
+        }
     }
 
     /**
@@ -217,22 +291,23 @@ final class DirectConv {
     }
 
     /**
-     * One MR × NR output tile, by the kernel written for MR (see {@link Gemm#MR}): out[r, ·] = bias + Σ_q
-     * windows[r·k + q] · wp[q, ·], q ascending. The windows are contiguous, so every read's bounds are checked once
-     * per tile, not once per value.
+     * One MR × NR block of outputs, by the kernel written for MR (see {@link Gemm#MR}): out[outAt[r] + outPlus + ·] =
+     * bias + Σ_q a_r[q] · wp[q, ·], q ascending, where output pixel r's k = kh·run patch values a_r lie in kh runs of
+     * run values, x[at[r] + ky·rowStride …]: a window read straight from the input (a run per kernel row), or one
+     * copied out of it (kh = 1). Every read is linear in the loop, so its bounds are checked once per run.
      */
-    private static void tile(int k, float[] windows, float[] wp, int wOff, float[] bias, int biasOff, float[] out,
-                             int outOff, int ldo) {
+    private static void kernel(int kh, int run, int rowStride, float[] x, int[] at, float[] wp, int wOff,
+                               float[] bias, int biasOff, float[] out, int[] outAt, int outPlus) {
         if (MR == 8) {
-            kernel8(k, windows, wp, wOff, bias, biasOff, out, outOff, ldo);
+            kernel8(kh, run, rowStride, x, at, wp, wOff, bias, biasOff, out, outAt, outPlus);
         } else {
-            kernel5(k, windows, wp, wOff, bias, biasOff, out, outOff, ldo);
+            kernel5(kh, run, rowStride, x, at, wp, wOff, bias, biasOff, out, outAt, outPlus);
         }
     }
 
-    /** The tile for five output pixels: ten accumulators, which fit 16 vector registers with the operands. */
-    private static void kernel5(int k, float[] a, float[] wp, int wOff, float[] bias, int biasOff, float[] out,
-                                int outOff, int ldo) {
+    /** The block for five output pixels: ten accumulators, which fit 16 vector registers with the operands. */
+    private static void kernel5(int kh, int run, int rowStride, float[] x, int[] at, float[] wp, int wOff,
+                                float[] bias, int biasOff, float[] out, int[] outAt, int outPlus) {
         FloatVector bias0 = FloatVector.fromArray(Gemm.S, bias, biasOff);
         FloatVector bias1 = FloatVector.fromArray(Gemm.S, bias, biasOff + L);
         FloatVector c00 = bias0, c01 = bias1;
@@ -241,43 +316,47 @@ final class DirectConv {
         FloatVector c30 = bias0, c31 = bias1;
         FloatVector c40 = bias0, c41 = bias1;
         int wi = wOff;
-        int k2 = 2 * k;
-        int k3 = 3 * k;
-        int k4 = 4 * k;
-        for (int q = 0; q < k; q++, wi += NR) {
-            FloatVector w0 = FloatVector.fromArray(Gemm.S, wp, wi);
-            FloatVector w1 = FloatVector.fromArray(Gemm.S, wp, wi + L);
-            FloatVector v = FloatVector.broadcast(Gemm.S, a[q]);
-            c00 = v.fma(w0, c00);
-            c01 = v.fma(w1, c01);
-            v = FloatVector.broadcast(Gemm.S, a[k + q]);
-            c10 = v.fma(w0, c10);
-            c11 = v.fma(w1, c11);
-            v = FloatVector.broadcast(Gemm.S, a[k2 + q]);
-            c20 = v.fma(w0, c20);
-            c21 = v.fma(w1, c21);
-            v = FloatVector.broadcast(Gemm.S, a[k3 + q]);
-            c30 = v.fma(w0, c30);
-            c31 = v.fma(w1, c31);
-            v = FloatVector.broadcast(Gemm.S, a[k4 + q]);
-            c40 = v.fma(w0, c40);
-            c41 = v.fma(w1, c41);
+        for (int ky = 0; ky < kh; ky++) {
+            int a0 = at[0] + ky * rowStride;
+            int a1 = at[1] + ky * rowStride;
+            int a2 = at[2] + ky * rowStride;
+            int a3 = at[3] + ky * rowStride;
+            int a4 = at[4] + ky * rowStride;
+            for (int j = 0; j < run; j++, wi += NR) {
+                FloatVector w0 = FloatVector.fromArray(Gemm.S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(Gemm.S, wp, wi + L);
+                FloatVector v = FloatVector.broadcast(Gemm.S, x[a0 + j]);
+                c00 = v.fma(w0, c00);
+                c01 = v.fma(w1, c01);
+                v = FloatVector.broadcast(Gemm.S, x[a1 + j]);
+                c10 = v.fma(w0, c10);
+                c11 = v.fma(w1, c11);
+                v = FloatVector.broadcast(Gemm.S, x[a2 + j]);
+                c20 = v.fma(w0, c20);
+                c21 = v.fma(w1, c21);
+                v = FloatVector.broadcast(Gemm.S, x[a3 + j]);
+                c30 = v.fma(w0, c30);
+                c31 = v.fma(w1, c31);
+                v = FloatVector.broadcast(Gemm.S, x[a4 + j]);
+                c40 = v.fma(w0, c40);
+                c41 = v.fma(w1, c41);
+            }
         }
-        c00.intoArray(out, outOff);
-        c01.intoArray(out, outOff + L);
-        c10.intoArray(out, outOff + ldo);
-        c11.intoArray(out, outOff + ldo + L);
-        c20.intoArray(out, outOff + 2 * ldo);
-        c21.intoArray(out, outOff + 2 * ldo + L);
-        c30.intoArray(out, outOff + 3 * ldo);
-        c31.intoArray(out, outOff + 3 * ldo + L);
-        c40.intoArray(out, outOff + 4 * ldo);
-        c41.intoArray(out, outOff + 4 * ldo + L);
+        c00.intoArray(out, outAt[0] + outPlus);
+        c01.intoArray(out, outAt[0] + outPlus + L);
+        c10.intoArray(out, outAt[1] + outPlus);
+        c11.intoArray(out, outAt[1] + outPlus + L);
+        c20.intoArray(out, outAt[2] + outPlus);
+        c21.intoArray(out, outAt[2] + outPlus + L);
+        c30.intoArray(out, outAt[3] + outPlus);
+        c31.intoArray(out, outAt[3] + outPlus + L);
+        c40.intoArray(out, outAt[4] + outPlus);
+        c41.intoArray(out, outAt[4] + outPlus + L);
     }
 
-    /** The tile for eight output pixels (32 vector registers): sixteen accumulators. */
-    private static void kernel8(int k, float[] a, float[] wp, int wOff, float[] bias, int biasOff, float[] out,
-                                int outOff, int ldo) {
+    /** The block for eight output pixels (32 vector registers): sixteen accumulators. */
+    private static void kernel8(int kh, int run, int rowStride, float[] x, int[] at, float[] wp, int wOff,
+                                float[] bias, int biasOff, float[] out, int[] outAt, int outPlus) {
         FloatVector bias0 = FloatVector.fromArray(Gemm.S, bias, biasOff);
         FloatVector bias1 = FloatVector.fromArray(Gemm.S, bias, biasOff + L);
         FloatVector c00 = bias0, c01 = bias1;
@@ -289,49 +368,59 @@ final class DirectConv {
         FloatVector c60 = bias0, c61 = bias1;
         FloatVector c70 = bias0, c71 = bias1;
         int wi = wOff;
-        for (int q = 0; q < k; q++, wi += NR) {
-            FloatVector w0 = FloatVector.fromArray(Gemm.S, wp, wi);
-            FloatVector w1 = FloatVector.fromArray(Gemm.S, wp, wi + L);
-            FloatVector a0 = FloatVector.broadcast(Gemm.S, a[q]);
-            c00 = a0.fma(w0, c00);
-            c01 = a0.fma(w1, c01);
-            FloatVector a1 = FloatVector.broadcast(Gemm.S, a[k + q]);
-            c10 = a1.fma(w0, c10);
-            c11 = a1.fma(w1, c11);
-            FloatVector a2 = FloatVector.broadcast(Gemm.S, a[2 * k + q]);
-            c20 = a2.fma(w0, c20);
-            c21 = a2.fma(w1, c21);
-            FloatVector a3 = FloatVector.broadcast(Gemm.S, a[3 * k + q]);
-            c30 = a3.fma(w0, c30);
-            c31 = a3.fma(w1, c31);
-            FloatVector a4 = FloatVector.broadcast(Gemm.S, a[4 * k + q]);
-            c40 = a4.fma(w0, c40);
-            c41 = a4.fma(w1, c41);
-            FloatVector a5 = FloatVector.broadcast(Gemm.S, a[5 * k + q]);
-            c50 = a5.fma(w0, c50);
-            c51 = a5.fma(w1, c51);
-            FloatVector a6 = FloatVector.broadcast(Gemm.S, a[6 * k + q]);
-            c60 = a6.fma(w0, c60);
-            c61 = a6.fma(w1, c61);
-            FloatVector a7 = FloatVector.broadcast(Gemm.S, a[7 * k + q]);
-            c70 = a7.fma(w0, c70);
-            c71 = a7.fma(w1, c71);
+        for (int ky = 0; ky < kh; ky++) {
+            int o0 = at[0] + ky * rowStride;
+            int o1 = at[1] + ky * rowStride;
+            int o2 = at[2] + ky * rowStride;
+            int o3 = at[3] + ky * rowStride;
+            int o4 = at[4] + ky * rowStride;
+            int o5 = at[5] + ky * rowStride;
+            int o6 = at[6] + ky * rowStride;
+            int o7 = at[7] + ky * rowStride;
+            for (int j = 0; j < run; j++, wi += NR) {
+                FloatVector w0 = FloatVector.fromArray(Gemm.S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(Gemm.S, wp, wi + L);
+                FloatVector a0 = FloatVector.broadcast(Gemm.S, x[o0 + j]);
+                c00 = a0.fma(w0, c00);
+                c01 = a0.fma(w1, c01);
+                FloatVector a1 = FloatVector.broadcast(Gemm.S, x[o1 + j]);
+                c10 = a1.fma(w0, c10);
+                c11 = a1.fma(w1, c11);
+                FloatVector a2 = FloatVector.broadcast(Gemm.S, x[o2 + j]);
+                c20 = a2.fma(w0, c20);
+                c21 = a2.fma(w1, c21);
+                FloatVector a3 = FloatVector.broadcast(Gemm.S, x[o3 + j]);
+                c30 = a3.fma(w0, c30);
+                c31 = a3.fma(w1, c31);
+                FloatVector a4 = FloatVector.broadcast(Gemm.S, x[o4 + j]);
+                c40 = a4.fma(w0, c40);
+                c41 = a4.fma(w1, c41);
+                FloatVector a5 = FloatVector.broadcast(Gemm.S, x[o5 + j]);
+                c50 = a5.fma(w0, c50);
+                c51 = a5.fma(w1, c51);
+                FloatVector a6 = FloatVector.broadcast(Gemm.S, x[o6 + j]);
+                c60 = a6.fma(w0, c60);
+                c61 = a6.fma(w1, c61);
+                FloatVector a7 = FloatVector.broadcast(Gemm.S, x[o7 + j]);
+                c70 = a7.fma(w0, c70);
+                c71 = a7.fma(w1, c71);
+            }
         }
-        c00.intoArray(out, outOff);
-        c01.intoArray(out, outOff + L);
-        c10.intoArray(out, outOff + 1 * ldo);
-        c11.intoArray(out, outOff + 1 * ldo + L);
-        c20.intoArray(out, outOff + 2 * ldo);
-        c21.intoArray(out, outOff + 2 * ldo + L);
-        c30.intoArray(out, outOff + 3 * ldo);
-        c31.intoArray(out, outOff + 3 * ldo + L);
-        c40.intoArray(out, outOff + 4 * ldo);
-        c41.intoArray(out, outOff + 4 * ldo + L);
-        c50.intoArray(out, outOff + 5 * ldo);
-        c51.intoArray(out, outOff + 5 * ldo + L);
-        c60.intoArray(out, outOff + 6 * ldo);
-        c61.intoArray(out, outOff + 6 * ldo + L);
-        c70.intoArray(out, outOff + 7 * ldo);
-        c71.intoArray(out, outOff + 7 * ldo + L);
+        c00.intoArray(out, outAt[0] + outPlus);
+        c01.intoArray(out, outAt[0] + outPlus + L);
+        c10.intoArray(out, outAt[1] + outPlus);
+        c11.intoArray(out, outAt[1] + outPlus + L);
+        c20.intoArray(out, outAt[2] + outPlus);
+        c21.intoArray(out, outAt[2] + outPlus + L);
+        c30.intoArray(out, outAt[3] + outPlus);
+        c31.intoArray(out, outAt[3] + outPlus + L);
+        c40.intoArray(out, outAt[4] + outPlus);
+        c41.intoArray(out, outAt[4] + outPlus + L);
+        c50.intoArray(out, outAt[5] + outPlus);
+        c51.intoArray(out, outAt[5] + outPlus + L);
+        c60.intoArray(out, outAt[6] + outPlus);
+        c61.intoArray(out, outAt[6] + outPlus + L);
+        c70.intoArray(out, outAt[7] + outPlus);
+        c71.intoArray(out, outAt[7] + outPlus + L);
     }
 }

@@ -18,7 +18,7 @@ import org.pauc.backend.Backends;
 import org.pauc.backend.Buffer;
 import org.pauc.oracle.layers.ConvShape;
 
-/** Forward and forward+backward of each convolution of the bench model at batch 256 (NHWC). */
+/** Forward and forward+backward of each convolution of the bench model (NHWC), at batch 256 or the demo's 64. */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -31,6 +31,9 @@ public class ConvBench {
 
     @Param({"2"})
     int threads;
+
+    @Param({"256"})
+    int batch;
 
     Backend be;
     ConvShape s;
@@ -46,9 +49,9 @@ public class ConvBench {
     public void setup() {
         be = Backends.create("cpu", threads);
         s = switch (layer) {
-            case "conv1" -> new ConvShape(256, 28, 28, 1, 32, 3, 3, 1, 1);
-            case "conv2" -> new ConvShape(256, 28, 28, 32, 64, 3, 3, 2, 1);
-            default -> new ConvShape(256, 14, 14, 64, 128, 3, 3, 2, 1);
+            case "conv1" -> new ConvShape(batch, 28, 28, 1, 32, 3, 3, 1, 1);
+            case "conv2" -> new ConvShape(batch, 28, 28, 32, 64, 3, 3, 2, 1);
+            default -> new ConvShape(batch, 14, 14, 64, 128, 3, 3, 2, 1);
         };
         SplittableRandom r = new SplittableRandom(1);
         x = be.upload(random(r, s.inputSize()));
