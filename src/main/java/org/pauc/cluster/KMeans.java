@@ -53,7 +53,8 @@ public final class KMeans {
 
     /**
      * As above on points read a block of {@value #BLOCK} rows at a time: the heap holds k centroids, three numbers
-     * per point (assignment, distance, norm) and one block per thread, never the points themselves.
+     * per point (assignment, distance, norm) and one block per thread; copies of the points themselves only up to
+     * {@link #PACK_VALUES} values.
      */
     public static Result fit(Points x, int k, int iterations, int restarts, KMeansInit init, long seed) {
         return fit(x, k, iterations, restarts, init, seed, Local.INSTANCE);
@@ -283,10 +284,13 @@ public final class KMeans {
         return c;
     }
 
-    /** Each point's squared distance to the nearest of the k centres c (k×d), by the seeding's code ({@link #nearest}). */
-    static float[] nearestSquaredDistances(Points x, float[] c, int k) {
+    /**
+     * Each point's squared distance to the nearest of the k centres c (k×d), by the seeding's code ({@link #nearest}),
+     * with the points grouped once ({@code keep}, as for up to {@link #PACK_VALUES} values) or block by block as read.
+     */
+    static float[] nearestSquaredDistances(Points x, float[] c, int k, boolean keep) {
         float[] near = new float[x.n()];
-        float[][] groups = groupedBlocks(x);
+        float[][] groups = keep ? groupedBlocks(x) : null;
         for (int j = 0; j < k; j++) {
             int cj = j;
             forGroupedBlocks(x, groups, (i0, rows, bt) -> nearest(bt, rows, x.d(), c, cj * x.d(), near, i0, cj == 0));
@@ -307,8 +311,8 @@ public final class KMeans {
     private static final Scratch GROUPED = new Scratch();
 
     /**
-     * Each block of points in memory (up to {@link #PACK_VALUES} values), grouped once for every centre of a seeding;
-     * null for other points, which {@link #forGroupedBlocks} groups block by block as it reads them.
+     * Each block of points (up to {@link #PACK_VALUES} values), grouped once for every centre of a seeding; null for
+     * more points, which {@link #forGroupedBlocks} groups block by block as it reads them.
      */
     private static float[][] groupedBlocks(Points x) {
         if (!keptInMemory(x)) {
@@ -407,17 +411,20 @@ public final class KMeans {
     private static final Scratch POINTS = new Scratch();
     private static final Scratch ROW = new Scratch();
 
-    /** Points in memory up to this many values are also kept packed for the assignment's GEMM (a copy of them). */
+    /**
+     * Points up to this many values (128 MiB of floats), in an array or mapped, are also kept packed for the
+     * assignment's GEMM and grouped for the seeding (copies of them, made once instead of once per pass).
+     */
     private static final long PACK_VALUES = 1L << 25;
 
-    /** Whether copies of the points' blocks (packed, grouped) are kept for a whole fit: points in memory, not too many. */
+    /** Whether copies of the points' blocks (packed, grouped) are kept for a whole fit: not too many points. */
     private static boolean keptInMemory(Points x) {
-        return x instanceof Points.InArray && (long) x.n() * x.d() <= PACK_VALUES;
+        return (long) x.n() * x.d() <= PACK_VALUES;
     }
 
     /**
      * Each block of points, transposed and packed once for the GEMM of every assignment (the same products as packing
-     * them in each GEMM): for points in memory up to {@link #PACK_VALUES} values; otherwise null.
+     * them in each GEMM): for up to {@link #PACK_VALUES} values of points; otherwise null.
      */
     private static Gemm.PackedB[] packedBlocks(Points x, Partition part) {
         if (!keptInMemory(x)) {

@@ -178,8 +178,11 @@ class KMeansTest {
                     near[i] = Math.min(near[i], s);
                 }
             }
-            assertArrayEquals(near, two.call(() -> KMeans.nearestSquaredDistances(Points.of(x, n, d), c, k)));
-            assertArrayEquals(near, two.call(() -> KMeans.nearestSquaredDistances(Points.of(seg, n, d), c, k)));
+            for (boolean keep : new boolean[] {true, false}) {
+                assertArrayEquals(near, two.call(() -> KMeans.nearestSquaredDistances(Points.of(x, n, d), c, k, keep)));
+                assertArrayEquals(near, two.call(() -> KMeans.nearestSquaredDistances(Points.of(seg, n, d), c, k,
+                        keep)));
+            }
         }
     }
 }
