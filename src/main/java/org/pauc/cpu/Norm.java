@@ -16,7 +16,7 @@ import org.pauc.hostmath.Vec;
  * memory is read once.
  */
 final class Norm {
-    private static final int CHUNK_ROWS = 128;
+    static final int CHUNK_ROWS = 128;
 
     private Norm() {}
 
@@ -121,7 +121,8 @@ final class Norm {
      * in registers: with c a multiple of 4·L, a block is four vectors of one row (channels ch … ch + 4L) and the blocks
      * of one channel range run down the rows; with c = L or 2L, a block spans 4L / c consecutive rows, so its vectors'
      * channels start at 0, L, 0, L (or all at 0). Each row's values are then read and written in runs instead of one
-     * vector per pass over the chunk (2.1–2.4× faster at 64 and 128 channels with 16 lanes). What no block covers
+     * vector per pass over the chunk (with 16 lanes at batch 64, bench's {@code NormLayouts}: 1.3–1.7× faster at 32
+     * channels, 1.6–1.8× at 64, no change at 128). What no block covers
      * (other channel counts, a chunk's last rows) goes vector by vector, masked at the channel tail. Every value gets
      * the same operations either way, so the layout moves no bits. (The backward's dx pass, laid out the same way, ran
      * slower with the ReLU's mask: it stays vector by vector.)
@@ -138,7 +139,7 @@ final class Norm {
     }
 
     /** y = (x − mean[ch])·scale[ch] + shift[ch], then max(·, 0) with relu (centred first: no cancellation). */
-    private static void affine(int rows, int c, float[] x, float[] mean, float[] scale, float[] shift, boolean relu,
+    static void affine(int rows, int c, float[] x, float[] mean, float[] scale, float[] shift, boolean relu,
                                float[] y) {
         int l = Vec.L;
         int wide = c / (BLOCK * l) * (BLOCK * l);
@@ -188,8 +189,11 @@ final class Norm {
         }
     }
 
-    /** {@link #affine} vector by vector for channels [ch0, c) of rows [r0, r1). */
-    private static void affineSingles(float[] x, int c, int ch0, int r0, int r1, float[] mean, float[] scale,
+    /**
+     * {@link #affine} vector by vector for channels [ch0, c) of rows [r0, r1); from ch0 = 0, the layout the blocks
+     * replaced (bench's {@code NormLayouts} times both).
+     */
+    static void affineSingles(float[] x, int c, int ch0, int r0, int r1, float[] mean, float[] scale,
                                       float[] shift, boolean relu, float[] y) {
         for (int ch = ch0; ch < c && r0 < r1; ch += Vec.L) {
             VectorMask<Float> m = Vec.lanes(ch, c);
