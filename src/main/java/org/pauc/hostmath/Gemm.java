@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Goto/BLIS structure: B is packed into KC×NR panels, A into MR×KC panels (transposition is handled
  * while packing, so one micro-kernel serves all four cases; a transposed A already holds each k's MR values side
- * by side and is read in place where few column panels would share its packing), and an MR×NR register block of
+ * by side and is read in place where few column panels would share its packing, and a row-major B its NR values
+ * where few row panels would share its panels), and an MR×NR register block of
  * accumulators is updated by broadcasting elements of A against vectors of B (outer products). NR is two vectors of the
  * preferred species, whatever its lane count. Each element of C sums over k in the same order whatever the
  * blocking or thread count: results do not depend on the number of threads.
@@ -162,6 +163,7 @@ public final class Gemm {
             int nGroups = Math.min(panels, Math.max(1, (4 * threads + mBlocks - 1) / mBlocks));
             int panelsPerGroup = (panels + nGroups - 1) / nGroups;
             int tasks = mBlocks * nGroups;
+            boolean bInPlace = pre == null && readsBInPlace(tb, m, nc);
             if (smallOutputLongK) {
                 // One fork-join for all of k: each task walks every k-slice of its own tile of C, packing the B
                 // panels it needs itself (a 1/MC share of its work), instead of a fork-join per k-slice. A single
@@ -178,15 +180,19 @@ public final class Gemm {
                         int kc = Math.min(KC, k - pc);
                         float[] pb;
                         int pbFirst = 0;
+                        BPlace bIn = null;
                         if (pre != null) {
                             pb = pre.slice(j0, pc);
+                        } else if (bInPlace) {
+                            pb = b;
+                            bIn = new BPlace(offB + pc * ldb + j0, ldb);
                         } else {
                             pb = PACK_B_TASK.get((lastPanel - firstPanel) * NR * kc);
                             packPanels(tb, b, offB, ldb, j0, nc, pc, kc, pb, firstPanel, lastPanel, 1, firstPanel);
                             pbFirst = firstPanel;
                         }
                         rowBlock(ta, rowsEnd, nc, kc, pc, i0, j0, firstPanel, lastPanel, pbFirst, alpha, a, offA,
-                                lda, pb, c, offC, ldc, !(overwrite && pc == 0));
+                                lda, pb, bIn, c, offC, ldc, !(overwrite && pc == 0));
                     }
                 });
                 continue;
@@ -196,8 +202,11 @@ public final class Gemm {
                 final int p0 = pc;
                 final boolean load = !(overwrite && pc == 0);
                 float[] pb;
+                BPlace bIn = bInPlace ? new BPlace(offB + p0 * ldb + j0, ldb) : null;
                 if (pre != null) {
                     pb = pre.slice(j0, p0);
+                } else if (bInPlace) {
+                    pb = b;
                 } else {
                     float[] packed = packedB(kc * panels * NR);
                     int packTasks = Math.min(panels, 8);
@@ -211,12 +220,32 @@ public final class Gemm {
                     int firstPanel = g * panelsPerGroup;
                     int lastPanel = Math.min(panels, firstPanel + panelsPerGroup);
                     if (firstPanel < lastPanel) {
-                        rowBlock(ta, m, nc, kc, p0, i0, j0, firstPanel, lastPanel, 0, alpha, a, offA, lda, pb, c, offC,
-                                ldc, load);
+                        rowBlock(ta, m, nc, kc, p0, i0, j0, firstPanel, lastPanel, 0, alpha, a, offA, lda, pb, bIn, c,
+                                offC, ldc, load);
                     }
                 });
             }
         }
+    }
+
+    /** Where the kernels read B in place: its first panel's value at row p is b[offset + p·step]. */
+    private record BPlace(int offset, int step) {}
+
+    /** Set by benchmarks and tests only: pack every B, to time and check the packed layout against the in-place one. */
+    static volatile boolean packEveryB;
+
+    /**
+     * Whether a row-major B is read in place instead of packed: row p of a panel already holds its NR values side by
+     * side, as the packed panel would, at a step of ldb instead of NR, so the kernels multiply the same values in the
+     * same order (the same bits). Only where the column block is whole panels (nothing read past its columns) and
+     * op(A) fits one row block: a panel is then multiplied by at most MC/MR row panels, too few to repay a copy of B
+     * per k-slice. That is a weight gradient dWᵀ = dyᵀ·col, where B is the chunk's im2col matrix (64×288×1568 TN, one
+     * thread: 138–144 → 156–160 GFLOP/s; 128×576×784: 141–152 → 170–173; `GemmLayouts` in bench), or the logits'
+     * backward against the queue. With more rows, each panel is read again by every row block, and packing pays
+     * (1024³ NN, all in place: 243–293 → 221–246).
+     */
+    static boolean readsBInPlace(boolean tb, int m, int nc) {
+        return !tb && nc % NR == 0 && m <= MC && !packEveryB;
     }
 
     /** Products whose k is at least this many slices, and whose output is small, are split along k. */
@@ -329,7 +358,7 @@ public final class Gemm {
      */
     private static void rowBlock(boolean ta, int m, int nc, int kc, int p0, int i0, int j0, int firstPanel,
                                  int lastPanel, int pbFirst, float alpha, float[] a, int offA, int lda, float[] pb,
-                                 float[] c, int offC, int ldc, boolean load) {
+                                 BPlace bIn, float[] c, int offC, int ldc, boolean load) {
         int mc = Math.min(MC, m - i0);
         // op(A) = Aᵀ with α = 1: row p of the stored A holds each panel's MR values for that p side by side, as the
         // packed panel would, so whole panels can be read in place (step lda instead of MR), only a partial last panel
@@ -352,11 +381,12 @@ public final class Gemm {
                 float[] as = direct ? a : pa;
                 int aOff = direct ? offA + p0 * lda + i0 + ir : (ir - full) * kc;
                 int aStep = direct ? lda : MR;
-                int bOff = (pnl - pbFirst) * NR * kc;
+                int bOff = bIn != null ? bIn.offset + pnl * NR : (pnl - pbFirst) * NR * kc;
+                int bStep = bIn != null ? bIn.step : NR;
                 if (mr == MR && nr == NR) {
-                    fullTile(kc, as, aOff, aStep, pb, bOff, c, cOff, ldc, load);
+                    fullTile(kc, as, aOff, aStep, pb, bOff, bStep, c, cOff, ldc, load);
                 } else {
-                    kernelTail(kc, mr, as, aOff, aStep, pb, bOff, c, cOff, ldc, nr, load);
+                    kernelTail(kc, mr, as, aOff, aStep, pb, bOff, bStep, c, cOff, ldc, nr, load);
                 }
             }
         }
@@ -461,8 +491,8 @@ public final class Gemm {
      * packed panel (aStep = MR) or a row of a stored Aᵀ (aStep = its row stride). Written out in full: C2 keeps
      * vectors in registers only when nothing escapes into a call.
      */
-    private static void kernel(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, float[] c, int cOff,
-                               int ldc, boolean load) {
+    private static void kernel(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, int bStep, float[] c,
+                               int cOff, int ldc, boolean load) {
         int r0 = cOff;
         int r1 = cOff + ldc;
         int r2 = cOff + 2 * ldc;
@@ -494,7 +524,7 @@ public final class Gemm {
         }
         for (int p = 0; p < kc; p++) {
             int ai = aOff + p * aStep;
-            int bi = bOff + p * NR;
+            int bi = bOff + p * bStep;
             FloatVector b0 = FloatVector.fromArray(S, pb, bi);
             FloatVector b1 = FloatVector.fromArray(S, pb, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, pa[ai]);
@@ -532,12 +562,12 @@ public final class Gemm {
         c71.intoArray(c, r7 + L);
     }
 
-    private static void fullTile(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, float[] c, int cOff,
-                                 int ldc, boolean load) {
+    private static void fullTile(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, int bStep, float[] c,
+                                 int cOff, int ldc, boolean load) {
         if (MR == 8) {
-            kernel(kc, pa, aOff, aStep, pb, bOff, c, cOff, ldc, load);
+            kernel(kc, pa, aOff, aStep, pb, bOff, bStep, c, cOff, ldc, load);
         } else {
-            kernel5(kc, pa, aOff, aStep, pb, bOff, c, cOff, ldc, load);
+            kernel5(kc, pa, aOff, aStep, pb, bOff, bStep, c, cOff, ldc, load);
         }
     }
 
@@ -546,8 +576,8 @@ public final class Gemm {
      * of A stay in registers (eight or six rows spill an accumulator to the stack with C2's allocation). Two values of
      * p per iteration; each accumulator still adds its products in increasing p.
      */
-    private static void kernel5(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, float[] c, int cOff,
-                                int ldc, boolean load) {
+    private static void kernel5(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, int bStep, float[] c,
+                                int cOff, int ldc, boolean load) {
         int r0 = cOff;
         int r1 = cOff + ldc;
         int r2 = cOff + 2 * ldc;
@@ -570,7 +600,7 @@ public final class Gemm {
         int ai = aOff;
         int bi = bOff;
         int p = 0;
-        for (; p < kc; p += 2, ai += 2 * aStep, bi += 2 * NR) {
+        for (; p < kc; p += 2, ai += 2 * aStep, bi += 2 * bStep) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bi);
             FloatVector b1 = FloatVector.fromArray(S, pb, bi + L);
             FloatVector a = FloatVector.broadcast(S, pa[ai]);
@@ -586,8 +616,8 @@ public final class Gemm {
             if (p + 1 == kc) {
                 break;
             }
-            b0 = FloatVector.fromArray(S, pb, bi + NR);
-            b1 = FloatVector.fromArray(S, pb, bi + NR + L);
+            b0 = FloatVector.fromArray(S, pb, bi + bStep);
+            b1 = FloatVector.fromArray(S, pb, bi + bStep + L);
             a = FloatVector.broadcast(S, pa[ai + aStep]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
             a = FloatVector.broadcast(S, pa[ai + aStep + 1]);
@@ -619,10 +649,10 @@ public final class Gemm {
      * slice sum is added to C at once, so a row's bits depend on whether it falls in a partial tile (callers that need
      * batch-independent rows use batches of a multiple of MR).
      */
-    private static void kernelTail(int kc, int mr, float[] pa, int aOff, int aStep, float[] pb, int bOff, float[] c,
-                                   int cOff, int ldc, int nr, boolean load) {
+    private static void kernelTail(int kc, int mr, float[] pa, int aOff, int aStep, float[] pb, int bOff, int bStep,
+                                   float[] c, int cOff, int ldc, int nr, boolean load) {
         float[] tile = TILE.get();
-        fullTile(kc, pa, aOff, aStep, pb, bOff, tile, 0, NR, false);
+        fullTile(kc, pa, aOff, aStep, pb, bOff, bStep, tile, 0, NR, false);
         for (int r = 0; r < mr; r++) {
             for (int q = 0; q < nr; q++) {
                 int at = cOff + r * ldc + q;

@@ -2,6 +2,7 @@ package org.pauc.hostmath;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,6 +82,48 @@ class GemmTest {
                 }
             }
         }
+    }
+
+    /**
+     * A row-major B read in place gives the bits of B packed into panels: partial row tiles, several k-slices, a
+     * submatrix of a wider array at an offset, both A layouts, each path (one fork-join per slice, one for all of k,
+     * split along k), on the caller alone and in parallel.
+     */
+    @Test
+    void bReadInPlaceGivesTheBitsOfAPackedB() {
+        SplittableRandom r = new SplittableRandom(9);
+        int[][] shapes = {{Gemm.MR + 3, 2 * Gemm.NR, 2 * Gemm.KC + 5}, {Gemm.MC, 3 * Gemm.NR, Gemm.KC + 1},
+            {64, Gemm.NR, 3 * Gemm.KC}, {Gemm.MR + 1, Gemm.NR, 9 * Gemm.KC + 7}, {5, 2 * Gemm.NR, 100}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            int ldb = n + 7;
+            int offB = 11;
+            assertTrue(Gemm.readsBInPlace(false, m, n), m + "×" + n + " reads B in place");
+            float[] b = Mat.gaussian(r, 1, offB + k * ldb, 1).toFloats();
+            for (boolean ta : new boolean[] {false, true}) {
+                float[] a = Mat.gaussian(r, 1, m * k, 1).toFloats();
+                for (boolean parallel : new boolean[] {false, true}) {
+                    float[][] out = new float[2][];
+                    for (int packed = 0; packed < 2; packed++) {
+                        float[] c = Mat.gaussian(new SplittableRandom(3), 1, m * n, 1).toFloats();
+                        Gemm.packEveryB = packed == 1;
+                        try {
+                            Gemm.gemm(ta, false, m, n, k, 1f, a, 0, ta ? m : k, b, offB, ldb, 0.5f, c, 0, n,
+                                    parallel);
+                        } finally {
+                            Gemm.packEveryB = false;
+                        }
+                        out[packed] = c;
+                    }
+                    assertArrayEquals(out[1], out[0], m + "×" + n + "×" + k + " ta=" + ta + " parallel=" + parallel);
+                }
+            }
+        }
+        assertFalse(Gemm.readsBInPlace(true, 8, Gemm.NR), "a transposed B is packed");
+        assertFalse(Gemm.readsBInPlace(false, 8, Gemm.NR + 1), "a partial panel is packed");
+        assertFalse(Gemm.readsBInPlace(false, Gemm.MC + 1, Gemm.NR), "B shared by several row blocks is packed");
     }
 
     @Test
