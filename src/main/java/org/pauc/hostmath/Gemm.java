@@ -240,9 +240,9 @@ public final class Gemm {
      * same order (the same bits). Only where the column block is whole panels (nothing read past its columns) and
      * op(A) fits one row block: a panel is then multiplied by at most MC/MR row panels, too few to repay a copy of B
      * per k-slice. That is a weight gradient dWᵀ = dyᵀ·col, where B is the chunk's im2col matrix (64×288×1568 TN, one
-     * thread: 138–144 → 156–160 GFLOP/s; 128×576×784: 141–152 → 170–173; `GemmLayouts` in bench), or the logits'
-     * backward against the queue. With more rows, each panel is read again by every row block, and packing pays
-     * (1024³ NN, all in place: 243–293 → 221–246).
+     * thread: 125–128 → 147–150 GFLOP/s; 128×576×784: 137–139 → 163–167; bench's `GemmLayouts`), or the logits'
+     * backward against the queue. With more rows, each panel is read again by every row block, and packing pays (a
+     * variant that read every whole-panel B in place: 1024³ NN with 2 threads 243–293 → 221–246 GFLOP/s).
      */
     static boolean readsBInPlace(boolean tb, int m, int nc) {
         return !tb && nc % NR == 0 && m <= MC && !packEveryB;
@@ -488,7 +488,8 @@ public final class Gemm {
     /**
      * C[MR × NR] += Apanel · Bpanel (C at c[cOff], row stride ldc; C = Apanel · Bpanel when not {@code load}), with
      * MR × 2 vector accumulators in registers. A's MR values for each p lie side by side at pa[aOff + p·aStep]: a
-     * packed panel (aStep = MR) or a row of a stored Aᵀ (aStep = its row stride). Written out in full: C2 keeps
+     * packed panel (aStep = MR) or a row of a stored Aᵀ (aStep = its row stride); B's NR values for each p likewise at
+     * pb[bOff + p·bStep] (NR for a packed panel, ldb for a row-major B read in place). Written out in full: C2 keeps
      * vectors in registers only when nothing escapes into a call.
      */
     private static void kernel(int kc, float[] pa, int aOff, int aStep, float[] pb, int bOff, int bStep, float[] c,
