@@ -80,6 +80,42 @@ class ParallelTest {
         assertSame(Parallel.current(), Parallel.current(), "outside any owner: the machine's pool");
     }
 
+    /**
+     * Two threads post loops to one pool at once, thousands of times: one gets the helpers, the other runs its loop
+     * alone, and every task of every loop runs exactly once (a lost wake-up or a helper left in an old loop would show
+     * as a task run twice or never, or as a hang).
+     */
+    @Test
+    void loopsPostedAtOnceFromTwoThreadsEachRunEveryTaskOnce() throws Exception {
+        try (Parallel p = new Parallel(2)) {
+            int loops = 3000;
+            int tasks = 6;
+            AtomicIntegerArray[] runs = {new AtomicIntegerArray(loops * tasks), new AtomicIntegerArray(loops * tasks)};
+            Thread[] callers = new Thread[2];
+            for (int c = 0; c < 2; c++) {
+                AtomicIntegerArray mine = runs[c];
+                callers[c] = new Thread(() -> p.run(() -> {
+                    for (int l = 0; l < loops; l++) {
+                        int base = l * tasks;
+                        Parallel.forEach(tasks, t -> mine.incrementAndGet(base + t));
+                    }
+                }));
+            }
+            for (Thread t : callers) {
+                t.start();
+            }
+            for (Thread t : callers) {
+                t.join(60_000);
+                assertTrue(!t.isAlive(), "a loop did not finish");
+            }
+            for (AtomicIntegerArray r : runs) {
+                for (int i = 0; i < r.length(); i++) {
+                    assertEquals(1, r.get(i), "task " + i % tasks + " of loop " + i / tasks);
+                }
+            }
+        }
+    }
+
     /** 16 threads on this machine's cores: more threads than tasks or cores changes nothing but the speed. */
     @Test
     void manyThreadsOnFewCoresGiveTheSameResults() {
