@@ -2,6 +2,7 @@ package org.pauc.hostmath;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,9 +82,9 @@ class ParallelTest {
     }
 
     /**
-     * Two threads post loops to one pool at once, thousands of times: one gets the helpers, the other runs its loop
-     * alone, and every task of every loop runs exactly once (a lost wake-up or a helper left in an old loop would show
-     * as a task run twice or never, or as a hang).
+     * Two threads post loops to one pool at once, thousands of times, so that their loops share the pool's helpers:
+     * every task of every loop runs exactly once, for the loop that posted it (tasks handed to the wrong loop, or lost,
+     * would show as a count other than one, or as a hang).
      */
     @Test
     void loopsPostedAtOnceFromTwoThreadsEachRunEveryTaskOnce() throws Exception {
@@ -106,7 +107,7 @@ class ParallelTest {
             }
             for (Thread t : callers) {
                 t.join(60_000);
-                assertTrue(!t.isAlive(), "a loop did not finish");
+                assertFalse(t.isAlive(), "a loop did not finish");
             }
             for (AtomicIntegerArray r : runs) {
                 for (int i = 0; i < r.length(); i++) {
