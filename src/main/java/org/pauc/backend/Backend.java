@@ -94,6 +94,24 @@ public interface Backend extends AutoCloseable {
     void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd, Buffer dy,
                            Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta);
 
+    /**
+     * A convolution and the batch norm on its output: conv2d into mid, then batchNormTrain (train) or batchNormEval
+     * from mid into y, with the results of the two ops. After a training-mode call mid holds the convolution's output
+     * (the backward passes read it); after an eval-mode call its contents are unspecified, since a backend may
+     * normalise the convolution's output without storing it.
+     */
+    default void conv2dBatchNorm(ConvShape s, Buffer x, Buffer w, Buffer bias, Buffer mid, NormBuffers bn,
+                                 boolean train, Buffer y) {
+        conv2d(s, x, w, bias, mid);
+        if (train) {
+            batchNormTrain(s.patches(), s.cout(), mid, bn.gamma(), bn.beta(), y, bn.saveMean(), bn.saveInvStd(),
+                    bn.runMean(), bn.runVar(), bn.momentum(), bn.eps(), bn.relu());
+        } else {
+            batchNormEval(s.patches(), s.cout(), mid, bn.gamma(), bn.beta(), bn.runMean(), bn.runVar(), bn.eps(),
+                    bn.relu(), y);
+        }
+    }
+
     /** y = a + b over n elements (y may be a or b): the residual connection. */
     void add(int n, Buffer a, Buffer b, Buffer y);
 

@@ -5,6 +5,7 @@ import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
 import org.pauc.backend.Compute;
 import org.pauc.backend.HeapBuffer;
+import org.pauc.backend.NormBuffers;
 import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.Vec;
@@ -136,6 +137,23 @@ public final class CpuBackend implements Backend {
         pool.run(() -> {
             Conv.backward(s, in(x), in(w), in(dy), floats(dy), floats(dx), floats(dw), floats(dbias));
         });
+    }
+
+    @Override
+    public void conv2dBatchNorm(ConvShape s, Buffer x, Buffer w, Buffer bias, Buffer mid, NormBuffers bn,
+                                boolean train, Buffer y) {
+        if (bf16 || !ConvNorm.applies(s)) {
+            Backend.super.conv2dBatchNorm(s, x, w, bias, mid, bn, train, y);
+            return;
+        }
+        pool.run(() -> {
+            ConvNorm.forward(s, floats(x), floats(w), floats(bias), floats(mid), norm(bn), train, floats(y));
+        });
+    }
+
+    private ConvNorm.Bn norm(NormBuffers b) {
+        return new ConvNorm.Bn(floats(b.gamma()), floats(b.beta()), floats(b.runMean()), floats(b.runVar()),
+                floats(b.saveMean()), floats(b.saveInvStd()), b.momentum(), b.eps(), b.relu());
     }
 
     @Override

@@ -32,15 +32,42 @@ final class DirectConv {
     private static final Scratch WINDOWS = new Scratch();
 
     static void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
+        int rows = s.patches();
+        if (rows == 0) {
+            return;
+        }
+        Plan p = plan(s, x, w, bias);
+        // whole register tiles per task, and a count of tasks that shares out evenly (no sum depends on it)
+        int even = Parallel.evenTasks(rows, TASK_ROWS);
+        int taskRows = ((rows + even - 1) / even + MR - 1) / MR * MR;
+        int tasks = (rows + taskRows - 1) / taskRows;
+        Parallel.forEach(tasks, t -> {
+            int start = t * taskRows;
+            outputs(p, start, Math.min(rows, start + taskRows), y, 0);
+        });
+    }
+
+    /**
+     * What {@link #outputs} needs of a convolution: its weights packed in panels of NR output channels, its bias, and
+     * where windows are read: a zero-padded copy of the input (xp) or the input itself.
+     */
+    record Plan(ConvShape s, float[] x, float[] xp, float[] wp, float[] bias, int panels) {
+        /** Whether every window is read from the padded copy. */
+        boolean padded() {
+            return xp != null;
+        }
+    }
+
+    /**
+     * The packed weights and bias of a convolution, and for a few values per kernel row (a first layer's pixel or
+     * three) a zero-padded copy of the input, which is cheap and puts every window inside; with more, border windows
+     * are copied instead.
+     */
+    static Plan plan(ConvShape s, float[] x, float[] w, float[] bias) {
         int cout = s.cout();
         int k = s.patchSize();
-        int cin = s.cin();
-        int hp = s.h() + 2 * s.pad();
-        int wpd = s.w() + 2 * s.pad();
-        // one kernel row of a window: kw pixels' channels. For a few values (a first layer's pixel or three) a padded
-        // copy of the input is cheap and puts every window inside; with more, border windows are copied instead
-        int run = s.kw() * cin;
-        float[] xp = s.pad() > 0 && run <= Conv.SHORT_COPY ? padded(s, x, hp, wpd) : null;
+        float[] xp = s.pad() > 0 && s.kw() * s.cin() <= Conv.SHORT_COPY
+                ? padded(s, x, s.h() + 2 * s.pad(), s.w() + 2 * s.pad()) : null;
         int panels = (cout + NR - 1) / NR;
         float[] wp = new float[panels * k * NR];
         for (int pnl = 0; pnl < panels; pnl++) {
@@ -49,99 +76,112 @@ final class DirectConv {
                 System.arraycopy(w, q * cout + pnl * NR, wp, (pnl * k + q) * NR, nr);
             }
         }
-        float[] b = bias != null ? bias : new float[cout];
+        return new Plan(s, x, xp, wp, bias != null ? bias : new float[cout], panels);
+    }
+
+    /** Row r of the MR windows side by side: r·k. */
+    private static int[] contiguous(int k) {
+        int[] at = new int[MR];
+        for (int r = 0; r < MR; r++) {
+            at[r] = r * k;
+        }
+        return at;
+    }
+
+    /**
+     * Output pixels [start, end) (rows of the NHWC output) into out, pixel p's cout values at (p − first)·cout. Each
+     * value is bias + Σ taps in one fixed order, so it has the same bits whatever range or tile it is computed in.
+     */
+    static void outputs(Plan p, int start, int end, float[] out, int first) {
+        ConvShape s = p.s();
+        int cout = s.cout();
+        int k = s.patchSize();
+        int cin = s.cin();
+        int run = s.kw() * cin;
         int oh = s.oh();
         int ow = s.ow();
-        int rows = s.patches();
-        if (rows == 0) {
-            return;
-        }
-        // whole register tiles per task, and a count of tasks that shares out evenly (no sum depends on it)
-        int even = Parallel.evenTasks(rows, TASK_ROWS);
-        int taskRows = ((rows + even - 1) / even + MR - 1) / MR * MR;
-        int tasks = (rows + taskRows - 1) / taskRows;
+        int hp = s.h() + 2 * s.pad();
+        int wpd = s.w() + 2 * s.pad();
+        int panels = p.panels();
+        float[] wp = p.wp();
+        float[] b = p.bias();
+        float[] x = p.x();
+        float[] xp = p.xp();
         // windows inside the image (all of them in a padded copy) are read straight from it, kernel row by kernel row
         float[] src = xp != null ? xp : x;
         int srcH = xp != null ? hp : s.h();
         int srcW = xp != null ? wpd : s.w();
         int shift = xp != null ? 0 : s.pad();
-        int[] contiguous = new int[MR];
-        for (int r = 0; r < MR; r++) {
-            contiguous[r] = r * k;
+        float[] windows = WINDOWS.get(MR * k);
+        float[] tile = TILE.get();
+        int[] at = new int[MR];
+        int[] outAt = new int[MR];
+        // pixels whose window leaves the image, and a last few inside: their windows are copied with zeros
+        int[] rest = new int[end - start];
+        int inside = 0;
+        int restCount = 0;
+        int ox = start % ow;
+        int oy = start / ow % oh;
+        int n = start / (ow * oh);
+        for (int px = start; px < end; px++) {
+            int iy0 = oy * s.stride() - shift;
+            int ix0 = ox * s.stride() - shift;
+            if (iy0 >= 0 && iy0 + s.kh() <= srcH && ix0 >= 0 && ix0 + s.kw() <= srcW) {
+                at[inside] = ((n * srcH + iy0) * srcW + ix0) * cin;
+                outAt[inside] = (px - first) * cout;
+                if (++inside == MR) {
+                    for (int pnl = 0; pnl < panels; pnl++) {
+                        block(s.kh(), run, srcW * cin, src, at, wp, pnl * k * NR, b, pnl, cout, out, outAt, tile);
+                    }
+                    inside = 0;
+                }
+            } else {
+                rest[restCount++] = px;
+            }
+            if (++ox == ow) {
+                ox = 0;
+                if (++oy == oh) {
+                    oy = 0;
+                    n++;
+                }
+            }
         }
-        Parallel.forEach(tasks, t -> {
-            int start = t * taskRows;
-            int end = Math.min(rows, start + taskRows);
-            float[] windows = WINDOWS.get(MR * k);
-            float[] tile = TILE.get();
-            int[] at = new int[MR];
-            int[] outAt = new int[MR];
-            // pixels whose window leaves the image, and a last few inside: their windows are copied with zeros
-            int[] rest = new int[end - start];
-            int inside = 0;
-            int restCount = 0;
-            int ox = start % ow;
-            int oy = start / ow % oh;
-            int n = start / (ow * oh);
-            for (int p = start; p < end; p++) {
-                int iy0 = oy * s.stride() - shift;
-                int ix0 = ox * s.stride() - shift;
-                if (iy0 >= 0 && iy0 + s.kh() <= srcH && ix0 >= 0 && ix0 + s.kw() <= srcW) {
-                    at[inside] = ((n * srcH + iy0) * srcW + ix0) * cin;
-                    outAt[inside] = p * cout;
-                    if (++inside == MR) {
-                        for (int pnl = 0; pnl < panels; pnl++) {
-                            block(s.kh(), run, srcW * cin, src, at, wp, pnl * k * NR, b, pnl, cout, y, outAt, tile);
-                        }
-                        inside = 0;
-                    }
+        for (int r = 0; r < inside; r++) {
+            rest[restCount++] = outAt[r] / cout + first;
+        }
+        int[] contiguous = contiguous(k);
+        for (int i = 0; i < restCount; i += MR) {
+            int valid = Math.min(MR, restCount - i);
+            // the MR windows, each as its k patch values in the sums' order (taps, then channels)
+            for (int r = 0; r < MR; r++) {
+                int row = rest[i + Math.min(r, valid - 1)];
+                outAt[r] = (row - first) * cout;
+                int rx = row % ow;
+                int ry = row / ow % oh;
+                int rn = row / (ow * oh);
+                if (xp == null) {
+                    Conv.patch(s, x, rn, ry, rx, windows, r * k);
                 } else {
-                    rest[restCount++] = p;
-                }
-                if (++ox == ow) {
-                    ox = 0;
-                    if (++oy == oh) {
-                        oy = 0;
-                        n++;
+                    int base = ((rn * hp + ry * s.stride()) * wpd + rx * s.stride()) * cin;
+                    for (int ky = 0; ky < s.kh(); ky++) {
+                        Conv.copy(xp, base + ky * wpd * cin, windows, r * k + ky * run, run);
                     }
                 }
             }
-            for (int r = 0; r < inside; r++) {
-                rest[restCount++] = outAt[r] / cout;
-            }
-            for (int i = 0; i < restCount; i += MR) {
-                int valid = Math.min(MR, restCount - i);
-                // the MR windows, each as its k patch values in the sums' order (taps, then channels)
-                for (int r = 0; r < MR; r++) {
-                    int row = rest[i + Math.min(r, valid - 1)];
-                    outAt[r] = row * cout;
-                    int rx = row % ow;
-                    int ry = row / ow % oh;
-                    int rn = row / (ow * oh);
-                    if (xp == null) {
-                        Conv.patch(s, x, rn, ry, rx, windows, r * k);
-                    } else {
-                        int base = ((rn * hp + ry * s.stride()) * wpd + rx * s.stride()) * cin;
-                        for (int ky = 0; ky < s.kh(); ky++) {
-                            Conv.copy(xp, base + ky * wpd * cin, windows, r * k + ky * run, run);
-                        }
-                    }
-                }
-                for (int pnl = 0; pnl < panels; pnl++) {
-                    if (valid == MR) {
-                        block(1, k, 0, windows, contiguous, wp, pnl * k * NR, b, pnl, cout, y, outAt, tile);
-                    } else {
-                        int nr = Math.min(NR, cout - pnl * NR);
-                        float[] bt = new float[NR];
-                        System.arraycopy(b, pnl * NR, bt, 0, nr);
-                        kernel(1, k, 0, windows, contiguous, wp, pnl * k * NR, bt, 0, tile, TILE_ROWS, 0);
-                        for (int r = 0; r < valid; r++) {
-                            System.arraycopy(tile, r * NR, y, outAt[r] + pnl * NR, nr);
-                        }
+            for (int pnl = 0; pnl < panels; pnl++) {
+                if (valid == MR) {
+                    block(1, k, 0, windows, contiguous, wp, pnl * k * NR, b, pnl, cout, out, outAt, tile);
+                } else {
+                    int nr = Math.min(NR, cout - pnl * NR);
+                    float[] bt = new float[NR];
+                    System.arraycopy(b, pnl * NR, bt, 0, nr);
+                    kernel(1, k, 0, windows, contiguous, wp, pnl * k * NR, bt, 0, tile, TILE_ROWS, 0);
+                    for (int r = 0; r < valid; r++) {
+                        System.arraycopy(tile, r * NR, out, outAt[r] + pnl * NR, nr);
                     }
                 }
             }
-        });
+        }
     }
 
     /** Row offsets of {@link #TILE}: MR rows of NR. */

@@ -20,7 +20,7 @@ final class Norm {
 
     private Norm() {}
 
-    private static int chunks(int rows) {
+    static int chunks(int rows) {
         return Math.max(1, (rows + CHUNK_ROWS - 1) / CHUNK_ROWS);
     }
 
@@ -31,28 +31,41 @@ final class Norm {
         float[] m2 = new float[chunks * c];
         Parallel.forEach(chunks, t -> {
             int r0 = t * CHUNK_ROWS;
-            int r1 = Math.min(rows, r0 + CHUNK_ROWS);
-            float inv = 1f / (r1 - r0);
-            int ch = 0;
-            for (; ch + 4 * Vec.L <= c; ch += 4 * Vec.L) {
-                chunkMoments4(x, c, ch, r0, r1, inv, mean, m2, t * c + ch);
-            }
-            for (; ch < c; ch += Vec.L) {
-                VectorMask<Float> m = Vec.lanes(ch, c);
-                FloatVector sum = FloatVector.zero(Vec.S);
-                for (int r = r0; r < r1; r++) {
-                    sum = sum.add(Vec.load(x, r * c + ch, m));
-                }
-                FloatVector mu = sum.mul(inv);
-                FloatVector sq = FloatVector.zero(Vec.S);
-                for (int r = r0; r < r1; r++) {
-                    FloatVector d = Vec.load(x, r * c + ch, m).sub(mu);
-                    sq = d.fma(d, sq);
-                }
-                Vec.store(mu, mean, t * c + ch, m);
-                Vec.store(sq, m2, t * c + ch, m);
-            }
+            chunkMoments(x, r0 * c, c, Math.min(rows, r0 + CHUNK_ROWS) - r0, mean, m2, t * c);
         });
+        return combine(rows, c, mean, m2);
+    }
+
+    /**
+     * One chunk's statistics: the mean and Σ(x − mean)² of each channel over {@code count} rows of c values from
+     * x[off], written at mean[out …] and m2[out …].
+     */
+    static void chunkMoments(float[] x, int off, int c, int count, float[] mean, float[] m2, int out) {
+        float inv = 1f / count;
+        int ch = 0;
+        for (; ch + 4 * Vec.L <= c; ch += 4 * Vec.L) {
+            chunkMoments4(x, off + ch, c, count, inv, mean, m2, out + ch);
+        }
+        for (; ch < c; ch += Vec.L) {
+            VectorMask<Float> m = Vec.lanes(ch, c);
+            FloatVector sum = FloatVector.zero(Vec.S);
+            for (int r = 0; r < count; r++) {
+                sum = sum.add(Vec.load(x, off + r * c + ch, m));
+            }
+            FloatVector mu = sum.mul(inv);
+            FloatVector sq = FloatVector.zero(Vec.S);
+            for (int r = 0; r < count; r++) {
+                FloatVector d = Vec.load(x, off + r * c + ch, m).sub(mu);
+                sq = d.fma(d, sq);
+            }
+            Vec.store(mu, mean, out + ch, m);
+            Vec.store(sq, m2, out + ch, m);
+        }
+    }
+
+    /** The chunks' statistics combined in chunk order: per channel the mean and Σ(x − mean)² of all rows. */
+    static double[][] combine(int rows, int c, float[] mean, float[] m2) {
+        int chunks = chunks(rows);
         double[] mu = new double[c];
         double[] ss = new double[c];
         for (int t = 0; t < chunks; t++) {
@@ -73,15 +86,15 @@ final class Norm {
      * the same order, so the bits are the same; four independent chains of additions instead of one keep the adder
      * busy (one chain waits on the latency of every addition).
      */
-    private static void chunkMoments4(float[] x, int c, int ch, int r0, int r1, float inv, float[] mean, float[] m2,
+    private static void chunkMoments4(float[] x, int off, int c, int count, float inv, float[] mean, float[] m2,
                                       int out) {
         int l = Vec.L;
         FloatVector s0 = FloatVector.zero(Vec.S);
         FloatVector s1 = s0;
         FloatVector s2 = s0;
         FloatVector s3 = s0;
-        for (int r = r0; r < r1; r++) {
-            int i = r * c + ch;
+        for (int r = 0; r < count; r++) {
+            int i = off + r * c;
             s0 = s0.add(FloatVector.fromArray(Vec.S, x, i));
             s1 = s1.add(FloatVector.fromArray(Vec.S, x, i + l));
             s2 = s2.add(FloatVector.fromArray(Vec.S, x, i + 2 * l));
@@ -95,8 +108,8 @@ final class Norm {
         FloatVector q1 = q0;
         FloatVector q2 = q0;
         FloatVector q3 = q0;
-        for (int r = r0; r < r1; r++) {
-            int i = r * c + ch;
+        for (int r = 0; r < count; r++) {
+            int i = off + r * c;
             FloatVector d0 = FloatVector.fromArray(Vec.S, x, i).sub(mu0);
             FloatVector d1 = FloatVector.fromArray(Vec.S, x, i + l).sub(mu1);
             FloatVector d2 = FloatVector.fromArray(Vec.S, x, i + 2 * l).sub(mu2);
@@ -129,34 +142,41 @@ final class Norm {
      */
     private static final int BLOCK = 4;
 
-    /** Rows of [r0, r1) covered by blocks when c is L or 2L (a block spans 4L / c rows); 0 for other c. */
-    private static int spannedRows(int c, int r0, int r1) {
+    /** Rows of a chunk of {@code count} covered by blocks when c is L or 2L (a block spans 4L / c rows); 0 for other c. */
+    private static int spannedRows(int c, int count) {
         if (c != Vec.L && c != 2 * Vec.L) {
             return 0;
         }
         int per = BLOCK * Vec.L / c;
-        return (r1 - r0) / per * per;
+        return count / per * per;
     }
 
     /** y = (x − mean[ch])·scale[ch] + shift[ch], then max(·, 0) with relu (centred first: no cancellation). */
     static void affine(int rows, int c, float[] x, float[] mean, float[] scale, float[] shift, boolean relu,
                                float[] y) {
-        int l = Vec.L;
-        int wide = c / (BLOCK * l) * (BLOCK * l);
         Parallel.forEach(chunks(rows), t -> {
             int r0 = t * CHUNK_ROWS;
-            int r1 = Math.min(rows, r0 + CHUNK_ROWS);
-            for (int ch = 0; ch < wide; ch += BLOCK * l) {
-                affineBlocks(x, r0 * c + ch, c, r1 - r0, ch, ch + l, ch + 2 * l, ch + 3 * l, mean, scale, shift, relu,
-                        y);
-            }
-            int spanned = spannedRows(c, r0, r1);
-            if (spanned > 0) {
-                affineBlocks(x, r0 * c, BLOCK * l, spanned * c / (BLOCK * l), 0, l % c, 2 * l % c, 3 * l % c, mean,
-                        scale, shift, relu, y);
-            }
-            affineSingles(x, c, wide, r0 + spanned, r1, mean, scale, shift, relu, y);
+            affineChunk(x, r0 * c, c, Math.min(rows, r0 + CHUNK_ROWS) - r0, mean, scale, shift, relu, y, r0 * c);
         });
+    }
+
+    /** {@link #affine} of one chunk: {@code count} rows of c values from x[xOff] into y[yOff]. */
+    static void affineChunk(float[] x, int xOff, int c, int count, float[] mean, float[] scale, float[] shift,
+                            boolean relu, float[] y, int yOff) {
+        int l = Vec.L;
+        int wide = c / (BLOCK * l) * (BLOCK * l);
+        int yShift = yOff - xOff;
+        for (int ch = 0; ch < wide; ch += BLOCK * l) {
+            affineBlocks(x, xOff + ch, c, count, ch, ch + l, ch + 2 * l, ch + 3 * l, mean, scale, shift, relu, y,
+                    yShift);
+        }
+        int spanned = spannedRows(c, count);
+        if (spanned > 0) {
+            affineBlocks(x, xOff, BLOCK * l, spanned * c / (BLOCK * l), 0, l % c, 2 * l % c, 3 * l % c, mean, scale,
+                    shift, relu, y, yShift);
+        }
+        affineSingles(x, xOff + spanned * c, c, wide, count - spanned, mean, scale, shift, relu, y,
+                yOff + spanned * c);
     }
 
     private static FloatVector affine(FloatVector x, FloatVector mu, FloatVector sc, FloatVector sh, boolean relu) {
@@ -164,9 +184,12 @@ final class Norm {
         return relu ? v.max(0f) : v;
     }
 
-    /** {@link #affine} over {@code count} blocks of four vectors at i0, i0 + step, …; vector j's channels from chj. */
+    /**
+     * {@link #affine} over {@code count} blocks of four vectors at x[i0], x[i0 + step], … (into y at the same index
+     * plus yShift); vector j's channels from chj.
+     */
     private static void affineBlocks(float[] x, int i0, int step, int count, int ch0, int ch1, int ch2, int ch3,
-                                     float[] mean, float[] scale, float[] shift, boolean relu, float[] y) {
+                                     float[] mean, float[] scale, float[] shift, boolean relu, float[] y, int yShift) {
         int l = Vec.L;
         FloatVector mu0 = FloatVector.fromArray(Vec.S, mean, ch0);
         FloatVector mu1 = FloatVector.fromArray(Vec.S, mean, ch1);
@@ -182,10 +205,11 @@ final class Norm {
         FloatVector sh3 = FloatVector.fromArray(Vec.S, shift, ch3);
         for (int b = 0; b < count; b++) {
             int i = i0 + b * step;
-            affine(FloatVector.fromArray(Vec.S, x, i), mu0, sc0, sh0, relu).intoArray(y, i);
-            affine(FloatVector.fromArray(Vec.S, x, i + l), mu1, sc1, sh1, relu).intoArray(y, i + l);
-            affine(FloatVector.fromArray(Vec.S, x, i + 2 * l), mu2, sc2, sh2, relu).intoArray(y, i + 2 * l);
-            affine(FloatVector.fromArray(Vec.S, x, i + 3 * l), mu3, sc3, sh3, relu).intoArray(y, i + 3 * l);
+            int o = i + yShift;
+            affine(FloatVector.fromArray(Vec.S, x, i), mu0, sc0, sh0, relu).intoArray(y, o);
+            affine(FloatVector.fromArray(Vec.S, x, i + l), mu1, sc1, sh1, relu).intoArray(y, o + l);
+            affine(FloatVector.fromArray(Vec.S, x, i + 2 * l), mu2, sc2, sh2, relu).intoArray(y, o + 2 * l);
+            affine(FloatVector.fromArray(Vec.S, x, i + 3 * l), mu3, sc3, sh3, relu).intoArray(y, o + 3 * l);
         }
     }
 
@@ -195,20 +219,36 @@ final class Norm {
      */
     static void affineSingles(float[] x, int c, int ch0, int r0, int r1, float[] mean, float[] scale,
                                       float[] shift, boolean relu, float[] y) {
-        for (int ch = ch0; ch < c && r0 < r1; ch += Vec.L) {
+        affineSingles(x, r0 * c, c, ch0, r1 - r0, mean, scale, shift, relu, y, r0 * c);
+    }
+
+    /** As above for {@code count} rows from x[xOff] into y[yOff]. */
+    private static void affineSingles(float[] x, int xOff, int c, int ch0, int count, float[] mean, float[] scale,
+                                      float[] shift, boolean relu, float[] y, int yOff) {
+        for (int ch = ch0; ch < c && count > 0; ch += Vec.L) {
             VectorMask<Float> m = Vec.lanes(ch, c);
             FloatVector mu = Vec.load(mean, ch, m);
             FloatVector sc = Vec.load(scale, ch, m);
             FloatVector sh = Vec.load(shift, ch, m);
-            for (int r = r0; r < r1; r++) {
-                Vec.store(affine(Vec.load(x, r * c + ch, m), mu, sc, sh, relu), y, r * c + ch, m);
+            for (int r = 0; r < count; r++) {
+                Vec.store(affine(Vec.load(x, xOff + r * c + ch, m), mu, sc, sh, relu), y, yOff + r * c + ch, m);
             }
         }
     }
 
     static void train(int rows, int c, float[] x, float[] gamma, float[] beta, float[] y, float[] saveMean,
                       float[] saveInvStd, float[] runMean, float[] runVar, float momentum, float eps, boolean relu) {
-        double[][] mom = moments(rows, c, x);
+        float[] scale = statistics(rows, c, moments(rows, c, x), gamma, saveMean, saveInvStd, runMean, runVar,
+                momentum, eps);
+        affine(rows, c, x, saveMean, scale, beta, relu, y);
+    }
+
+    /**
+     * From the batch's moments: saves μ and 1/sqrt(σ² + eps), moves the running statistics, and returns the affine
+     * pass's scale γ·invStd.
+     */
+    static float[] statistics(int rows, int c, double[][] mom, float[] gamma, float[] saveMean, float[] saveInvStd,
+                              float[] runMean, float[] runVar, float momentum, float eps) {
         float[] scale = new float[c];
         for (int ch = 0; ch < c; ch++) {
             double var = mom[1][ch] / rows;
@@ -220,16 +260,21 @@ final class Norm {
             runMean[ch] = (float) ((1 - momentum) * runMean[ch] + momentum * mom[0][ch]);
             runVar[ch] = (float) ((1 - momentum) * runVar[ch] + momentum * unbiased);
         }
-        affine(rows, c, x, saveMean, scale, beta, relu, y);
+        return scale;
     }
 
     static void eval(int rows, int c, float[] x, float[] gamma, float[] beta, float[] runMean, float[] runVar,
                      float eps, boolean relu, float[] y) {
+        affine(rows, c, x, runMean, evalScale(c, gamma, runVar, eps), beta, relu, y);
+    }
+
+    /** Eval mode's scale γ/sqrt(running var + eps). */
+    static float[] evalScale(int c, float[] gamma, float[] runVar, float eps) {
         float[] scale = new float[c];
         for (int ch = 0; ch < c; ch++) {
             scale[ch] = (float) (gamma[ch] / Math.sqrt(runVar[ch] + (double) eps));
         }
-        affine(rows, c, x, runMean, scale, beta, relu, y);
+        return scale;
     }
 
     /** dy, or 0 where the fused ReLU's output was not positive. */

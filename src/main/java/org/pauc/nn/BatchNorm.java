@@ -3,6 +3,7 @@ package org.pauc.nn;
 import java.util.List;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.NormBuffers;
 
 /**
  * Batch norm over the channels (2-D on images, 1-D on vectors), PyTorch's momentum 0.1 and eps 1e-5; optionally
@@ -68,6 +69,17 @@ public final class BatchNorm implements Layer {
 
     public static float eps() {
         return EPS;
+    }
+
+    /** Its buffers and settings for {@link Backend#conv2dBatchNorm}. */
+    NormBuffers buffers() {
+        return new NormBuffers(gamma.value, beta.value, runMean.value, runVar.value, saveMean, saveInvStd, MOMENTUM,
+                EPS, relu);
+    }
+
+    /** Whether its statistics are the whole batch's in training (no split), as {@link Backend#conv2dBatchNorm}'s. */
+    boolean unsplit() {
+        return splits == 1;
     }
 
     /** Whether a ReLU is fused after the normalisation. */

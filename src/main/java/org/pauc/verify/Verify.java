@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.pauc.backend.Backend;
 import org.pauc.backend.Buffer;
+import org.pauc.backend.NormBuffers;
 import org.pauc.nn.BatchNorm;
 import org.pauc.nn.Dims;
 import org.pauc.ops.Tolerance;
@@ -156,6 +157,7 @@ public final class Verify {
         gemmChecks();
         convChecks();
         normChecks();
+        convNormChecks();
         splitNormChecks();
         elementwiseChecks();
         poolChecks();
@@ -245,6 +247,41 @@ public final class Verify {
                             c.out("dbeta", dbeta);
                             Buffer ye = c.zeros(rows * ch);
                             c.be.batchNormEval(rows, ch, x, gamma, c.in("beta"), c.in("rm"), c.in("rv"), 1e-5f, relu, ye);
+                            c.out("y_eval", ye);
+                        });
+            }
+        }
+    }
+
+    /**
+     * A convolution and the batch norm on its output as one op, in training (the convolution's output and the
+     * statistics too) and eval mode: the first two layers of the demo's encoder and of ResNet-18's CIFAR stem, a
+     * strided layer, and a 1×1 one (which the CPU backend runs as the two ops).
+     */
+    private void convNormChecks() {
+        ConvShape[] shapes = {new ConvShape(3, 28, 28, 1, 32, 3, 3, 1, 1), new ConvShape(2, 9, 7, 3, 5, 3, 3, 1, 1),
+            new ConvShape(2, 14, 14, 32, 64, 3, 3, 2, 1), new ConvShape(2, 5, 5, 3, 7, 1, 1, 1, 0)};
+        for (ConvShape s : shapes) {
+            for (boolean relu : new boolean[] {false, true}) {
+                int ch = s.cout();
+                add("conv2d_batch_norm", s.n() + "x" + s.h() + "x" + s.w() + "x" + s.cin() + "->" + ch + " k" + s.kh()
+                        + " s" + s.stride() + (relu ? "+relu" : ""), inputs("x", gauss(s.inputSize(), 1), "w",
+                        gauss(s.weightSize(), 0.3), "b", gauss(ch, 1), "gamma", gauss(ch, 1), "beta", gauss(ch, 1),
+                        "rm", gauss(ch, 0.1), "rv", positive(ch, 0.5, 2)), c -> {
+                            NormBuffers bn = new NormBuffers(c.in("gamma"), c.in("beta"), c.in("rm"), c.in("rv"),
+                                    c.zeros(ch), c.zeros(ch), 0.1f, 1e-5f, relu);
+                            Buffer mid = c.zeros(s.outputSize());
+                            Buffer y = c.zeros(s.outputSize());
+                            c.be.conv2dBatchNorm(s, c.in("x"), c.in("w"), c.in("b"), mid, bn, true, y);
+                            c.out("mid", mid);
+                            c.out("y", y);
+                            c.out("mean", bn.saveMean());
+                            c.out("invStd", bn.saveInvStd());
+                            c.out("runMean", bn.runMean());
+                            c.out("runVar", bn.runVar());
+                            Buffer ye = c.zeros(s.outputSize());
+                            c.be.conv2dBatchNorm(s, c.in("x"), c.in("w"), c.in("b"), c.zeros(s.outputSize()), bn,
+                                    false, ye);
                             c.out("y_eval", ye);
                         });
             }
