@@ -149,10 +149,11 @@ class GemmTest {
     @Test
     void aLongKProductSplitAlongKMatchesTheOracleWhateverTheThreads() {
         SplittableRandom r = new SplittableRandom(8);
-        int m = Gemm.MR + 3;
-        int n = Gemm.NR + 5;
+        int m = 40;
+        int n = 70;
         int k = 9 * Gemm.KC + 7;
         assertTrue(Gemm.kParts(m, n, k, true) > 1, "the shape is split");
+        assertTrue((long) m * n * k >= Gemm.FORK_MACS, "the parts run on the pool's threads");
         for (float beta : new float[] {0f, 1.5f}) {
             for (int t = 0; t < 4; t++) {
                 Product q = Product.of(r, (t & 1) != 0, (t & 2) != 0, m, n, k, beta);
