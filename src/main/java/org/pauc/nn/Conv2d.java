@@ -62,6 +62,21 @@ public final class Conv2d implements Layer {
         be.conv2d(shape(n, in), x, weight.value, bias == null ? null : bias.value, y);
     }
 
+    /**
+     * This convolution and the batch norm on its output, y = bn(conv(x)), as one backend op
+     * ({@link Backend#conv2dBatchNorm}); in training, mid then holds the convolution's output for the backward passes.
+     * A split batch norm trains group by group, so it runs as the two layers.
+     */
+    void forwardNormed(Backend be, int n, Dims in, Buffer x, Buffer mid, BatchNorm bn, Buffer y, boolean train) {
+        if (train && !bn.unsplit()) {
+            forward(be, n, in, x, mid, true);
+            bn.forward(be, n, output(in), mid, y, true);
+            return;
+        }
+        be.conv2dBatchNorm(shape(n, in), x, weight.value, bias == null ? null : bias.value, mid, bn.buffers(), train,
+                y);
+    }
+
     @Override
     public void backward(Backend be, int n, Dims in, Buffer x, Buffer y, Buffer dy, Buffer dx) {
         be.conv2dBackward(shape(n, in), x, weight.value, dy, dx, weight.grad, bias == null ? null : bias.grad);

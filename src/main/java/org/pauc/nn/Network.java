@@ -131,26 +131,14 @@ public final class Network implements AutoCloseable {
         ensure(be, n);
         acts[0] = x;
         for (int i = 0; i < upTo; i++) {
-            if (i + 1 < upTo && normedConv(i, train)) {
-                Conv2d conv = (Conv2d) layers.get(i);
-                Buffer bias = conv.bias == null ? null : conv.bias.value;
-                be.conv2dBatchNorm(conv.shape(n, dims.get(i)), acts[i], conv.weight.value, bias, acts[i + 1],
-                        ((BatchNorm) layers.get(i + 1)).buffers(), train, acts[i + 2]);
+            if (i + 1 < upTo && layers.get(i) instanceof Conv2d conv && layers.get(i + 1) instanceof BatchNorm bn) {
+                conv.forwardNormed(be, n, dims.get(i), acts[i], acts[i + 1], bn, acts[i + 2], train);
                 i++;
             } else {
                 layers.get(i).forward(be, n, dims.get(i), acts[i], acts[i + 1], train);
             }
         }
         return acts[upTo];
-    }
-
-    /**
-     * Whether layer i is a convolution whose output the next layer, a batch norm, normalises: the two then run as one
-     * backend op ({@link Backend#conv2dBatchNorm}), the convolution's output still kept for backward. A split batch
-     * norm trains group by group instead.
-     */
-    private boolean normedConv(int i, boolean train) {
-        return layers.get(i) instanceof Conv2d && layers.get(i + 1) instanceof BatchNorm bn && (!train || bn.unsplit());
     }
 
     /** Backpropagates dOut (the gradient of the output of the last forward) into every parameter gradient. */

@@ -130,14 +130,12 @@ public final class ResidualBlock implements Layer {
         Dims[] d = stageInputs(in);
         Buffer h = x;
         for (int i = 0; i < convs.size(); i++) {
-            convs.get(i).forward(be, n, d[i], h, convOut[i], train);
-            bns.get(i).forward(be, n, d[i + 1], convOut[i], bnOut[i], train);
+            convs.get(i).forwardNormed(be, n, d[i], h, convOut[i], bns.get(i), bnOut[i], train);
             h = bnOut[i];
         }
         Buffer shortcut = x;
         if (downConv != null) {
-            downConv.forward(be, n, in, x, s1, train);
-            downBn.forward(be, n, d[d.length - 1], s1, s2, train);
+            downConv.forwardNormed(be, n, in, x, s1, downBn, s2, train);
             shortcut = s2;
         }
         int size = n * d[d.length - 1].size();

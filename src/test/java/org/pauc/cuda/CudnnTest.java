@@ -59,13 +59,16 @@ class CudnnTest {
         assertTrue(e.getMessage().startsWith("cudnnCreate failed: "), e.getMessage());
     }
 
-    /** The convolutions an encoder runs, recorded by a backend that computes everything else on the CPU. */
+    /**
+     * The convolutions an encoder runs (alone or with the batch norm on their output), recorded by a backend that
+     * computes everything else on the CPU.
+     */
     static Set<ConvShape> convolutions(TrainConfig.Encoder encoder, Dims input, int n) {
         Set<ConvShape> seen = new LinkedHashSet<>();
         try (Backend cpu = Backends.create("cpu", 1)) {
             Backend recording = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
                     new Class<?>[] {Backend.class}, (proxy, m, args) -> {
-                        if (m.getName().equals("conv2d")) {
+                        if (m.getName().equals("conv2d") || m.getName().equals("conv2dBatchNorm")) {
                             seen.add((ConvShape) args[0]);
                             return null;
                         }
