@@ -51,12 +51,7 @@ final class DirectConv {
      * What {@link #outputs} needs of a convolution: its weights packed in panels of NR output channels, its bias, and
      * where windows are read: a zero-padded copy of the input (xp) or the input itself.
      */
-    record Plan(ConvShape s, float[] x, float[] xp, float[] wp, float[] bias, int panels) {
-        /** Whether every window is read from the padded copy. */
-        boolean padded() {
-            return xp != null;
-        }
-    }
+    record Plan(ConvShape s, float[] x, float[] xp, float[] wp, float[] bias, int panels) {}
 
     /**
      * The packed weights and bias of a convolution, and for a few values per kernel row (a first layer's pixel or
@@ -79,7 +74,7 @@ final class DirectConv {
         return new Plan(s, x, xp, wp, bias != null ? bias : new float[cout], panels);
     }
 
-    /** Row r of the MR windows side by side: r·k. */
+    /** Where each of MR windows copied side by side starts: window r at r·k. */
     private static int[] contiguous(int k) {
         int[] at = new int[MR];
         for (int r = 0; r < MR; r++) {
