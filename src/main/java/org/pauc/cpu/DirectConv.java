@@ -210,7 +210,10 @@ final class DirectConv {
     /**
      * Weight gradient for small patches (kh·kw·cin of a few values, e.g. the first layer of a grayscale model), read
      * straight from the padded input: dW[tap·cin + ci, co] over rows [r0, r1) of output pixels = Σ_r
-     * xp[base_r + tapOffset + ci] · dy[r, co], one vector of output channels at a time in a register.
+     * xp[base_r + tapOffset + ci] · dy[r, co], one vector of output channels at a time in a register. Each sum keeps four
+     * independent chains (row r in chain (r − r0) mod 4, the rows after the last whole four in the first), added
+     * (c0 + c1) + (c2 + c3) at the end; three patch values share each pass over dy, so that a row's vector is loaded
+     * once for three products and twelve chains hide the FMA latency.
      */
     static void weightGradSmall(ConvShape s, float[] xp, int r0, int r1, float[] dy, float[] dw, int dwOff) {
         int hp = s.h() + 2 * s.pad();
@@ -219,6 +222,7 @@ final class DirectConv {
         int cout = s.cout();
         int oh = s.oh();
         int ow = s.ow();
+        int k = s.patchSize();
         int[] base = new int[r1 - r0];
         for (int r = r0; r < r1; r++) {
             int ox = r % ow;
@@ -226,79 +230,72 @@ final class DirectConv {
             int n = r / (ow * oh);
             base[r - r0] = ((n * hp + oy * s.stride()) * wpd + ox * s.stride()) * cin;
         }
+        // patch value q = (ky·kw + kx)·cin + ci sits at this offset from a window's first value
+        int[] offset = new int[k];
         for (int ky = 0; ky < s.kh(); ky++) {
             for (int kx = 0; kx < s.kw(); kx++) {
                 for (int ci = 0; ci < cin; ci++) {
-                    int off = (ky * wpd + kx) * cin + ci;
-                    int q = (ky * s.kw() + kx) * cin + ci;
-                    for (int co = 0; co < cout; co += L) {
-                        VectorMask<Float> m = Gemm.S.indexInRange(co, cout);
-                        // four independent accumulators hide the FMA latency; summed in a fixed order
-                        FloatVector a0 = FloatVector.zero(Gemm.S);
-                        FloatVector a1 = FloatVector.zero(Gemm.S);
-                        FloatVector a2 = FloatVector.zero(Gemm.S);
-                        FloatVector a3 = FloatVector.zero(Gemm.S);
-                        int r = r0;
-                        for (; r + 4 <= r1; r += 4) {
-                            int b = r - r0;
-                            a0 = FloatVector.fromArray(Gemm.S, dy, r * cout + co, m)
-                                    .fma(FloatVector.broadcast(Gemm.S, xp[base[b] + off]), a0);
-                            a1 = FloatVector.fromArray(Gemm.S, dy, (r + 1) * cout + co, m)
-                                    .fma(FloatVector.broadcast(Gemm.S, xp[base[b + 1] + off]), a1);
-                            a2 = FloatVector.fromArray(Gemm.S, dy, (r + 2) * cout + co, m)
-                                    .fma(FloatVector.broadcast(Gemm.S, xp[base[b + 2] + off]), a2);
-                            a3 = FloatVector.fromArray(Gemm.S, dy, (r + 3) * cout + co, m)
-                                    .fma(FloatVector.broadcast(Gemm.S, xp[base[b + 3] + off]), a3);
-                        }
-                        for (; r < r1; r++) {
-                            a0 = FloatVector.fromArray(Gemm.S, dy, r * cout + co, m)
-                                    .fma(FloatVector.broadcast(Gemm.S, xp[base[r - r0] + off]), a0);
-                        }
-                        a0.add(a1).add(a2.add(a3)).intoArray(dw, dwOff + q * cout + co, m);
-                    }
+                    offset[(ky * s.kw() + kx) * cin + ci] = (ky * wpd + kx) * cin + ci;
                 }
+            }
+        }
+        for (int co = 0; co < cout; co += L) {
+            for (int q = 0; q < k; q += 3) {
+                weightGradTaps(xp, base, offset, q, Math.min(3, k - q), r0, r1, dy, cout, co, dw, dwOff);
             }
         }
     }
 
     /**
-     * {@link #weightGradSmall}'s sums for two whole vectors of output channels in one pass over the rows: each vector
-     * keeps its own four accumulators in the same order (the same bits), and each row's input value is read once.
+     * {@link #weightGradSmall}'s sums of patch values q … q + count − 1 (count ≤ 3) for output channels co … co + L in
+     * one pass over the rows; a missing third (or second) value repeats the first, and only real ones are stored.
+     * (Summing the bias gradient in the same pass made the method too large for C1, which then left it to the
+     * interpreter until C2 compiled it, and again after each deoptimisation.)
      */
-    private static void weightGradPair(float[] xp, int[] base, int off, int r0, int r1, float[] dy, int cout, int co,
-                                       float[] dw, int out) {
+    private static void weightGradTaps(float[] xp, int[] base, int[] offset, int q, int count, int r0, int r1,
+                                       float[] dy, int cout, int co, float[] dw, int dwOff) {
+        VectorMask<Float> m = Gemm.S.indexInRange(co, cout);
+        int o0 = offset[q];
+        int o1 = offset[q + Math.min(1, count - 1)];
+        int o2 = offset[q + Math.min(2, count - 1)];
         FloatVector a0 = FloatVector.zero(Gemm.S);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        FloatVector b0 = a0;
-        FloatVector b1 = a0;
-        FloatVector b2 = a0;
-        FloatVector b3 = a0;
+        FloatVector a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0;
         int r = r0;
         for (; r + 4 <= r1; r += 4) {
-            int b = r - r0;
-            int i = r * cout + co;
-            FloatVector x0 = FloatVector.broadcast(Gemm.S, xp[base[b] + off]);
-            a0 = FloatVector.fromArray(Gemm.S, dy, i).fma(x0, a0);
-            b0 = FloatVector.fromArray(Gemm.S, dy, i + L).fma(x0, b0);
-            FloatVector x1 = FloatVector.broadcast(Gemm.S, xp[base[b + 1] + off]);
-            a1 = FloatVector.fromArray(Gemm.S, dy, i + cout).fma(x1, a1);
-            b1 = FloatVector.fromArray(Gemm.S, dy, i + cout + L).fma(x1, b1);
-            FloatVector x2 = FloatVector.broadcast(Gemm.S, xp[base[b + 2] + off]);
-            a2 = FloatVector.fromArray(Gemm.S, dy, i + 2 * cout).fma(x2, a2);
-            b2 = FloatVector.fromArray(Gemm.S, dy, i + 2 * cout + L).fma(x2, b2);
-            FloatVector x3 = FloatVector.broadcast(Gemm.S, xp[base[b + 3] + off]);
-            a3 = FloatVector.fromArray(Gemm.S, dy, i + 3 * cout).fma(x3, a3);
-            b3 = FloatVector.fromArray(Gemm.S, dy, i + 3 * cout + L).fma(x3, b3);
+            int j = r - r0;
+            FloatVector d = FloatVector.fromArray(Gemm.S, dy, r * cout + co, m);
+            a0 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j] + o0]), a0);
+            b0 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j] + o1]), b0);
+            c0 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j] + o2]), c0);
+            d = FloatVector.fromArray(Gemm.S, dy, (r + 1) * cout + co, m);
+            a1 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j + 1] + o0]), a1);
+            b1 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j + 1] + o1]), b1);
+            c1 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j + 1] + o2]), c1);
+            d = FloatVector.fromArray(Gemm.S, dy, (r + 2) * cout + co, m);
+            a2 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j + 2] + o0]), a2);
+            b2 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j + 2] + o1]), b2);
+            c2 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j + 2] + o2]), c2);
+            d = FloatVector.fromArray(Gemm.S, dy, (r + 3) * cout + co, m);
+            a3 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j + 3] + o0]), a3);
+            b3 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j + 3] + o1]), b3);
+            c3 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j + 3] + o2]), c3);
         }
         for (; r < r1; r++) {
-            FloatVector x0 = FloatVector.broadcast(Gemm.S, xp[base[r - r0] + off]);
-            a0 = FloatVector.fromArray(Gemm.S, dy, r * cout + co).fma(x0, a0);
-            b0 = FloatVector.fromArray(Gemm.S, dy, r * cout + co + L).fma(x0, b0);
+            int j = r - r0;
+            FloatVector d = FloatVector.fromArray(Gemm.S, dy, r * cout + co, m);
+            a0 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j] + o0]), a0);
+            b0 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j] + o1]), b0);
+            c0 = d.fma(FloatVector.broadcast(Gemm.S, xp[base[j] + o2]), c0);
         }
-        a0.add(a1).add(a2.add(a3)).intoArray(dw, out);
-        b0.add(b1).add(b2.add(b3)).intoArray(dw, out + L);
+        a0.add(a1).add(a2.add(a3)).intoArray(dw, dwOff + q * cout + co, m);
+        if (count > 1) {
+            b0.add(b1).add(b2.add(b3)).intoArray(dw, dwOff + (q + 1) * cout + co, m);
+        }
+        if (count > 2) {
+            c0.add(c1).add(c2.add(c3)).intoArray(dw, dwOff + (q + 2) * cout + co, m);
+        }
     }
 
     private static final Scratch PADDED = new Scratch();
