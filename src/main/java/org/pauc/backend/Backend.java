@@ -89,10 +89,11 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Backward of training-mode batch norm. When {@code reluOutput} is non-null the forward was fused with ReLU
-     * and reluOutput is its output y: the gradient dy passes only where y > 0.
+     * and reluOutput is its output y: the gradient dy passes only where y > 0. β is the forward's: a backend may
+     * compute y again from x, γ, β and the saved statistics, as the forward did, instead of reading reluOutput.
      */
-    void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd, Buffer dy,
-                           Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta);
+    void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer saveMean, Buffer saveInvStd,
+                           Buffer dy, Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta);
 
     /**
      * A convolution and the batch norm on its output: conv2d into mid, then batchNormTrain (train) or batchNormEval

@@ -175,11 +175,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd,
-                                  Buffer dy, Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta) {
+    public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer saveMean,
+                                  Buffer saveInvStd, Buffer dy, Buffer reluOutput, Buffer dx, Buffer dgamma,
+                                  Buffer dbeta) {
         pool.run(() -> {
-            Norm.backward(rows, c, floats(x), floats(gamma), floats(saveMean), floats(saveInvStd), floats(dy), floats(reluOutput), floats(dx), floats(dgamma),
-                    floats(dbeta));
+            // with the ReLU, its output is computed again from x and β rather than read (Norm.backward)
+            Norm.backward(rows, c, floats(x), floats(gamma), floats(beta), floats(saveMean), floats(saveInvStd),
+                    floats(dy), floats(reluOutput), floats(dx), floats(dgamma), floats(dbeta));
         });
     }
 

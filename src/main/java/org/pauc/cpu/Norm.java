@@ -284,28 +284,64 @@ final class Norm {
     }
 
     /**
+     * g, or 0 where the fused ReLU's output was not positive, that output computed again from x − μ (xc) as
+     * {@link #affine} computed it: the same value, so the same mask as reading it, without the read.
+     */
+    private static FloatVector masked(FloatVector g, FloatVector xc, FloatVector sc, FloatVector sh) {
+        return g.blend(0f, xc.fma(sc, sh).max(0f).compare(VectorOperators.LE, 0f));
+    }
+
+    /**
+     * The ReLU's mask of the backward: with β (and so the forward's scale γ·invStd) the output is computed again from x
+     * instead of read (null fields: no ReLU, or read from reluOut).
+     */
+    private record Mask(float[] scale, float[] shift, boolean recomputes) {
+        static Mask of(int c, float[] gamma, float[] beta, float[] invStd, boolean relu) {
+            float[] scale = new float[c];
+            if (!relu || beta == null) {
+                // unused, but never null: a vector that may be null is not kept in a register
+                return new Mask(scale, scale, false);
+            }
+            for (int ch = 0; ch < c; ch++) {
+                scale[ch] = gamma[ch] * invStd[ch];
+            }
+            return new Mask(scale, beta, true);
+        }
+    }
+
+    /**
      * The single-vector loop of {@link #backward}'s sums for two whole vectors of channels at once: the same order in
      * every lane (the same bits), four independent chains instead of two.
      */
     private static void chunkGradSums2(float[] x, int c, int ch, int r0, int r1, float[] mean, float[] invStd,
-                                       float[] dy, float[] reluOut, float[] partG, float[] partGx, int out) {
+                                       float[] dy, float[] reluOut, Mask mask, float[] partG, float[] partGx,
+                                       int out) {
         int l = Vec.L;
         FloatVector mu0 = FloatVector.fromArray(Vec.S, mean, ch);
         FloatVector mu1 = FloatVector.fromArray(Vec.S, mean, ch + l);
         FloatVector is0 = FloatVector.fromArray(Vec.S, invStd, ch);
         FloatVector is1 = FloatVector.fromArray(Vec.S, invStd, ch + l);
+        boolean again = mask.recomputes();
+        FloatVector sc0 = FloatVector.fromArray(Vec.S, mask.scale(), ch);
+        FloatVector sc1 = FloatVector.fromArray(Vec.S, mask.scale(), ch + l);
+        FloatVector sh0 = FloatVector.fromArray(Vec.S, mask.shift(), ch);
+        FloatVector sh1 = FloatVector.fromArray(Vec.S, mask.shift(), ch + l);
         FloatVector sg0 = FloatVector.zero(Vec.S);
         FloatVector sg1 = sg0;
         FloatVector sgx0 = sg0;
         FloatVector sgx1 = sg0;
         for (int r = r0; r < r1; r++) {
             int i = r * c + ch;
-            FloatVector g0 = grad(dy, reluOut, i, null);
-            FloatVector g1 = grad(dy, reluOut, i + l, null);
+            FloatVector xc0 = FloatVector.fromArray(Vec.S, x, i).sub(mu0);
+            FloatVector xc1 = FloatVector.fromArray(Vec.S, x, i + l).sub(mu1);
+            FloatVector g0 = again ? masked(FloatVector.fromArray(Vec.S, dy, i), xc0, sc0, sh0)
+                    : grad(dy, reluOut, i, null);
+            FloatVector g1 = again ? masked(FloatVector.fromArray(Vec.S, dy, i + l), xc1, sc1, sh1)
+                    : grad(dy, reluOut, i + l, null);
             sg0 = sg0.add(g0);
             sg1 = sg1.add(g1);
-            sgx0 = FloatVector.fromArray(Vec.S, x, i).sub(mu0).mul(is0).fma(g0, sgx0);
-            sgx1 = FloatVector.fromArray(Vec.S, x, i + l).sub(mu1).mul(is1).fma(g1, sgx1);
+            sgx0 = xc0.mul(is0).fma(g0, sgx0);
+            sgx1 = xc1.mul(is1).fma(g1, sgx1);
         }
         sg0.intoArray(partG, out);
         sg1.intoArray(partG, out + l);
@@ -315,30 +351,36 @@ final class Norm {
 
     /**
      * With g = dy (masked by the ReLU when fused): dβ = Σ g, dγ = Σ g·x̂, dx = γ·invStd·(g − mean(g) − x̂·mean(g·x̂)).
+     * With the ReLU, its mask comes from beta when given (the output computed again from x), else from reluOut.
      */
-    static void backward(int rows, int c, float[] x, float[] gamma, float[] mean, float[] invStd, float[] dy,
-                         float[] reluOut, float[] dx, float[] dgamma, float[] dbeta) {
+    static void backward(int rows, int c, float[] x, float[] gamma, float[] beta, float[] mean, float[] invStd,
+                         float[] dy, float[] reluOut, float[] dx, float[] dgamma, float[] dbeta) {
         int chunks = chunks(rows);
         float[] partG = new float[chunks * c];
         float[] partGx = new float[chunks * c];
+        Mask mask = Mask.of(c, gamma, beta, invStd, reluOut != null);
+        boolean again = mask.recomputes();
         Parallel.forEach(chunks, t -> {
             int r0 = t * CHUNK_ROWS;
             int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             int ch = 0;
             for (; ch + 2 * Vec.L <= c; ch += 2 * Vec.L) {
-                chunkGradSums2(x, c, ch, r0, r1, mean, invStd, dy, reluOut, partG, partGx, t * c + ch);
+                chunkGradSums2(x, c, ch, r0, r1, mean, invStd, dy, reluOut, mask, partG, partGx, t * c + ch);
             }
             for (; ch < c; ch += Vec.L) {
                 VectorMask<Float> m = Vec.lanes(ch, c);
                 FloatVector mu = Vec.load(mean, ch, m);
                 FloatVector is = Vec.load(invStd, ch, m);
+                FloatVector sc = Vec.load(mask.scale(), ch, m);
+                FloatVector sh = Vec.load(mask.shift(), ch, m);
                 FloatVector sg = FloatVector.zero(Vec.S);
                 FloatVector sgx = FloatVector.zero(Vec.S);
                 for (int r = r0; r < r1; r++) {
                     int i = r * c + ch;
-                    FloatVector g = grad(dy, reluOut, i, m);
+                    FloatVector xc = Vec.load(x, i, m).sub(mu);
+                    FloatVector g = again ? masked(Vec.load(dy, i, m), xc, sc, sh) : grad(dy, reluOut, i, m);
                     sg = sg.add(g);
-                    sgx = Vec.load(x, i, m).sub(mu).mul(is).fma(g, sgx);
+                    sgx = xc.mul(is).fma(g, sgx);
                 }
                 Vec.store(sg, partG, t * c + ch, m);
                 Vec.store(sgx, partGx, t * c + ch, m);
@@ -380,10 +422,13 @@ final class Norm {
                 FloatVector bv = Vec.load(b, ch, m);
                 FloatVector cv = Vec.load(cc, ch, m);
                 FloatVector mu = Vec.load(mean, ch, m);
+                FloatVector sc = Vec.load(mask.scale(), ch, m);
+                FloatVector sh = Vec.load(mask.shift(), ch, m);
                 for (int r = r0; r < r1; r++) {
                     int i = r * c + ch;
                     FloatVector xc = Vec.load(x, i, m).sub(mu);
-                    Vec.store(grad(dy, reluOut, i, m).sub(bv).mul(av).sub(xc.mul(cv)), dx, i, m);
+                    FloatVector g = again ? masked(Vec.load(dy, i, m), xc, sc, sh) : grad(dy, reluOut, i, m);
+                    Vec.store(g.sub(bv).mul(av).sub(xc.mul(cv)), dx, i, m);
                 }
             }
         });

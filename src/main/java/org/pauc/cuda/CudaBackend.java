@@ -429,7 +429,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public synchronized void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean,
+    public synchronized void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer saveMean,
                                                Buffer saveInvStd, Buffer dy, Buffer reluOutput, Buffer dx,
                                                Buffer dgamma, Buffer dbeta) {
         enter();

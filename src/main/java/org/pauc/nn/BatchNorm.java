@@ -125,8 +125,8 @@ public final class BatchNorm implements Layer {
             backwardSplit(be, n, in, x, y, dy, dx);
             return;
         }
-        be.batchNormBackward(n * in.h() * in.w(), c, x, gamma.value, saveMean, saveInvStd, dy, relu ? y : null, dx,
-                gamma.grad, beta.grad);
+        be.batchNormBackward(n * in.h() * in.w(), c, x, gamma.value, beta.value, saveMean, saveInvStd, dy,
+                relu ? y : null, dx, gamma.grad, beta.grad);
     }
 
     private int groupLength(int n, Dims in) {
@@ -207,7 +207,7 @@ public final class BatchNorm implements Layer {
             }
             Buffer dGamma = g == 0 ? gamma.grad : gdGamma;
             Buffer dBeta = g == 0 ? beta.grad : gdBeta;
-            be.batchNormBackward(rows, c, gx, gamma.value, gMean[g], gInvStd[g], gdy, relu ? gy : null,
+            be.batchNormBackward(rows, c, gx, gamma.value, beta.value, gMean[g], gInvStd[g], gdy, relu ? gy : null,
                     dx == null ? null : gdx, dGamma, dBeta);
             if (dx != null) {
                 be.copy(gdx, 0, dx, g * len, len);

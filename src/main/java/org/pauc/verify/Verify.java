@@ -240,8 +240,8 @@ public final class Verify {
                             Buffer dx = c.zeros(rows * ch);
                             Buffer dg = c.zeros(ch);
                             Buffer dbeta = c.zeros(ch);
-                            c.be.batchNormBackward(rows, ch, x, gamma, mean, inv, c.in("dy"), relu ? y : null, dx, dg,
-                                    dbeta);
+                            c.be.batchNormBackward(rows, ch, x, gamma, c.in("beta"), mean, inv, c.in("dy"),
+                                    relu ? y : null, dx, dg, dbeta);
                             c.out("dx", dx);
                             c.out("dgamma", dg);
                             c.out("dbeta", dbeta);

@@ -101,7 +101,7 @@ public class NormBench {
     @Benchmark
     public Buffer trainBackward() {
         be.batchNormTrain(rows, c, x, gamma, beta, y, mean, invStd, runMean, runVar, 0.1f, 1e-5f, true);
-        be.batchNormBackward(rows, c, x, gamma, mean, invStd, x, y, dx, dgamma, dbeta);
+        be.batchNormBackward(rows, c, x, gamma, beta, mean, invStd, x, y, dx, dgamma, dbeta);
         return dx;
     }
 

@@ -198,8 +198,9 @@ public final class OracleBackend implements Backend {
     }
 
     @Override
-    public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer saveMean, Buffer saveInvStd,
-                                  Buffer dy, Buffer reluOutput, Buffer dx, Buffer dgamma, Buffer dbeta) {
+    public void batchNormBackward(int rows, int c, Buffer x, Buffer gamma, Buffer beta, Buffer saveMean,
+                                  Buffer saveInvStd, Buffer dy, Buffer reluOutput, Buffer dx, Buffer dgamma,
+                                  Buffer dbeta) {
         double[] g0 = reluOutput == null ? doubles(dy) : Layers.reluBackward(doubles(reluOutput), doubles(dy));
         Layers.NormGrads g = Layers.batchNormBackward(rows, c, doubles(x), doubles(gamma), doubles(saveMean), doubles(saveInvStd), g0);
         set(dx, g.dx());
