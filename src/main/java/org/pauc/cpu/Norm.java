@@ -293,7 +293,7 @@ final class Norm {
 
     /**
      * The ReLU's mask of the backward: with β (and so the forward's scale γ·invStd) the output is computed again from x
-     * instead of read (null fields: no ReLU, or read from reluOut).
+     * instead of read; {@code recomputes} false: no ReLU, or its output read from reluOut.
      */
     private record Mask(float[] scale, float[] shift, boolean recomputes) {
         static Mask of(int c, float[] gamma, float[] beta, float[] invStd, boolean relu) {
