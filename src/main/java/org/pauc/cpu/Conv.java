@@ -59,6 +59,11 @@ final class Conv {
         return s.kh() == 1 && s.kw() == 1 && s.stride() == 1 && s.pad() == 0;
     }
 
+    /** Whether {@link #forward} computes this convolution directly ({@link DirectConv}): not Winograd's, not a GEMM. */
+    static boolean isDirect(ConvShape s) {
+        return !Winograd.applies(s) && !isPointwise(s);
+    }
+
     private static final Scratch COLS = new Scratch();
 
     /** Unfolds images [n0, n0+count) into rows of kh·kw·cin values (zeros where the window leaves the image). */
@@ -143,12 +148,12 @@ final class Conv {
     }
 
     static void forward(ConvShape s, float[] x, float[] w, float[] bias, float[] y) {
-        if (Winograd.applies(s)) {
-            Winograd.forward(s, x, w, bias, y);
+        if (isDirect(s)) {
+            DirectConv.forward(s, x, w, bias, y);
             return;
         }
-        if (!isPointwise(s)) {
-            DirectConv.forward(s, x, w, bias, y);
+        if (Winograd.applies(s)) {
+            Winograd.forward(s, x, w, bias, y);
             return;
         }
         int per = imagesPerChunk(s);

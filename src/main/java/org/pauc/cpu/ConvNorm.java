@@ -27,8 +27,7 @@ final class ConvNorm {
 
     /** Convolutions that {@link Conv#forward} computes directly (not by Winograd, not as a GEMM), with outputs. */
     static boolean applies(ConvShape s) {
-        boolean pointwise = s.kh() == 1 && s.kw() == 1 && s.stride() == 1 && s.pad() == 0;
-        return !pointwise && !Winograd.applies(s) && s.patches() > 0;
+        return Conv.isDirect(s) && s.patches() > 0;
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.pauc.cpu;
 
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.pauc.hostmath.Parallel;
@@ -30,13 +31,14 @@ final class Elementwise {
 
     static void chunked(int n, Range body) {
         int chunks = (n + CHUNK - 1) / CHUNK;
+        IntConsumer chunk = t -> body.run(t * CHUNK, Math.min(n, (t + 1) * CHUNK));
         if (n < FORK_ELEMENTS) {
             for (int t = 0; t < chunks; t++) {
-                body.run(t * CHUNK, Math.min(n, (t + 1) * CHUNK));
+                chunk.accept(t);
             }
-            return;
+        } else {
+            Parallel.forEach(chunks, chunk);
         }
-        Parallel.forEach(chunks, t -> body.run(t * CHUNK, Math.min(n, (t + 1) * CHUNK)));
     }
 
     static void add(int n, float[] a, float[] b, float[] y) {
