@@ -1,5 +1,7 @@
 package org.pauc.cpu;
 
+import java.util.Arrays;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.pauc.backend.Backend.Scored;
@@ -7,6 +9,7 @@ import org.pauc.hostmath.Gemm;
 import org.pauc.hostmath.Parallel;
 import org.pauc.hostmath.Scratch;
 import org.pauc.hostmath.Vec;
+import org.pauc.hostmath.VectorWidth;
 
 /**
  * The loss contract in float on the CPU. Each function names the oracle class it must match
@@ -24,6 +27,16 @@ final class Losses {
 
     private static float[] logits(int size) {
         return LOGITS.get(size);
+    }
+
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[Vec.L]);
+
+    /** a[from … from + count) in a vector-sized array whose other lanes are −∞. */
+    private static float[] tail(float[] a, int from, int count) {
+        float[] t = TAIL.get();
+        System.arraycopy(a, from, t, 0, count);
+        Arrays.fill(t, count, t.length, Float.NEGATIVE_INFINITY);
+        return t;
     }
 
     /**
@@ -60,16 +73,26 @@ final class Losses {
             if (hit) {
                 hits[0]++;
             }
-            // e_j = exp(l_j − max), summed in double in column order. Scalar Math.exp on purpose: the vector EXP
-            // intrinsic and its interpreted fallback differ in the last bit, which would make a run's result depend
-            // on JIT timing; Math.exp gives the same bits compiled or interpreted.
-            double sum = 0;
-            j = 0;
-            for (; j < width; j++) {
-                float e = (float) Math.exp(l[o + j] - max);
-                l[o + j] = e;
-                sum += e;
+            // e_j = exp(l_j − max) a vector at a time (Vec.expNonPositive: the same bits compiled or interpreted),
+            // summed in double lane by lane, the lanes added in order at the end
+            FloatVector mx = FloatVector.broadcast(Vec.S, max);
+            DoubleVector lo = DoubleVector.zero(VectorWidth.DOUBLE);
+            DoubleVector hi = lo;
+            for (j = 0; j < width; j += Vec.L) {
+                // the last part vector goes through a copy whose extra lanes hold −∞ (e = 0): a masked load near
+                // the array's end would take the Vector API's slow path and pollute its profile for every caller
+                boolean whole = j + Vec.L <= width;
+                float[] src = whole ? l : tail(l, o + j, width - j);
+                int at = whole ? o + j : 0;
+                FloatVector e = Vec.expNonPositive(FloatVector.fromArray(Vec.S, src, at).sub(mx));
+                e.intoArray(src, at);
+                if (!whole) {
+                    System.arraycopy(src, 0, l, o + j, width - j);
+                }
+                lo = lo.add((DoubleVector) e.convert(VectorOperators.F2D, 0));
+                hi = hi.add((DoubleVector) e.convert(VectorOperators.F2D, 1));
             }
+            double sum = Vec.sumLanes(lo) + Vec.sumLanes(hi);
             total += max + Math.log(sum) - lt;
             float norm = (float) (coef / sum);
             j = 0;
