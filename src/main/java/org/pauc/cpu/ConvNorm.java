@@ -39,22 +39,12 @@ final class ConvNorm {
         DirectConv.Plan p = DirectConv.plan(s, x, w, bias);
         int rows = s.patches();
         int c = s.cout();
-        int chunks = Norm.chunks(rows);
         if (train) {
-            float[] chunkMean = new float[chunks * c];
-            float[] m2 = new float[chunks * c];
-            Parallel.forEach(chunks, t -> {
-                int r0 = t * CHUNK;
-                int count = Math.min(rows, r0 + CHUNK) - r0;
-                DirectConv.outputs(p, r0, r0 + count, mid, 0);
-                Norm.chunkMoments(mid, r0 * c, c, count, chunkMean, m2, t * c);
-            });
-            float[] scale = Norm.statistics(rows, c, Norm.combine(rows, c, chunkMean, m2), bn.gamma(), bn.saveMean(),
-                    bn.saveInvStd(), bn.runMean(), bn.runVar(), bn.momentum(), bn.eps());
-            Norm.affine(rows, c, mid, bn.saveMean(), scale, bn.beta(), bn.relu(), y);
+            Norm.train(rows, c, mid, (r0, r1) -> DirectConv.outputs(p, r0, r1, mid, 0), bn.gamma(), bn.beta(), y,
+                    bn.saveMean(), bn.saveInvStd(), bn.runMean(), bn.runVar(), bn.momentum(), bn.eps(), bn.relu());
         } else {
             float[] scale = Norm.evalScale(c, bn.gamma(), bn.runVar(), bn.eps());
-            Parallel.forEach(chunks, t -> {
+            Parallel.forEach(Norm.chunks(rows), t -> {
                 int r0 = t * CHUNK;
                 int count = Math.min(rows, r0 + CHUNK) - r0;
                 float[] block = BLOCK.get(CHUNK * c);

@@ -24,14 +24,29 @@ final class Norm {
         return Math.max(1, (rows + CHUNK_ROWS - 1) / CHUNK_ROWS);
     }
 
-    /** Per channel: mean and Σ(x − mean)² of all rows, from per-chunk means and sums of squares. */
-    private static double[][] moments(int rows, int c, float[] x) {
+    /**
+     * Writes rows [r0, r1) of the batch norm's input just before their statistics are taken, so that they are still
+     * in the cache: the convolution that produces them ({@link ConvNorm}).
+     */
+    interface Producer {
+        void rows(int r0, int r1);
+    }
+
+    /**
+     * Per channel: mean and Σ(x − mean)² of all rows, from per-chunk means and sums of squares; each chunk written
+     * first by {@code producer} when there is one.
+     */
+    private static double[][] moments(int rows, int c, float[] x, Producer producer) {
         int chunks = chunks(rows);
         float[] mean = new float[chunks * c];
         float[] m2 = new float[chunks * c];
         Parallel.forEach(chunks, t -> {
             int r0 = t * CHUNK_ROWS;
-            chunkMoments(x, r0 * c, c, Math.min(rows, r0 + CHUNK_ROWS) - r0, mean, m2, t * c);
+            int count = Math.min(rows, r0 + CHUNK_ROWS) - r0;
+            if (producer != null) {
+                producer.rows(r0, r0 + count);
+            }
+            chunkMoments(x, r0 * c, c, count, mean, m2, t * c);
         });
         return combine(rows, c, mean, m2);
     }
@@ -40,7 +55,7 @@ final class Norm {
      * One chunk's statistics: the mean and Σ(x − mean)² of each channel over {@code count} rows of c values from
      * x[off], written at mean[out …] and m2[out …].
      */
-    static void chunkMoments(float[] x, int off, int c, int count, float[] mean, float[] m2, int out) {
+    private static void chunkMoments(float[] x, int off, int c, int count, float[] mean, float[] m2, int out) {
         float inv = 1f / count;
         int ch = 0;
         for (; ch + 4 * Vec.L <= c; ch += 4 * Vec.L) {
@@ -64,7 +79,7 @@ final class Norm {
     }
 
     /** The chunks' statistics combined in chunk order: per channel the mean and Σ(x − mean)² of all rows. */
-    static double[][] combine(int rows, int c, float[] mean, float[] m2) {
+    private static double[][] combine(int rows, int c, float[] mean, float[] m2) {
         int chunks = chunks(rows);
         double[] mu = new double[c];
         double[] ss = new double[c];
@@ -238,8 +253,15 @@ final class Norm {
 
     static void train(int rows, int c, float[] x, float[] gamma, float[] beta, float[] y, float[] saveMean,
                       float[] saveInvStd, float[] runMean, float[] runVar, float momentum, float eps, boolean relu) {
-        float[] scale = statistics(rows, c, moments(rows, c, x), gamma, saveMean, saveInvStd, runMean, runVar,
-                momentum, eps);
+        train(rows, c, x, null, gamma, beta, y, saveMean, saveInvStd, runMean, runVar, momentum, eps, relu);
+    }
+
+    /** {@link #train} of an x that {@code producer} (when not null) writes chunk by chunk for the statistics. */
+    static void train(int rows, int c, float[] x, Producer producer, float[] gamma, float[] beta, float[] y,
+                      float[] saveMean, float[] saveInvStd, float[] runMean, float[] runVar, float momentum, float eps,
+                      boolean relu) {
+        float[] scale = statistics(rows, c, moments(rows, c, x, producer), gamma, saveMean, saveInvStd, runMean,
+                runVar, momentum, eps);
         affine(rows, c, x, saveMean, scale, beta, relu, y);
     }
 
@@ -247,7 +269,7 @@ final class Norm {
      * From the batch's moments: saves μ and 1/sqrt(σ² + eps), moves the running statistics, and returns the affine
      * pass's scale γ·invStd.
      */
-    static float[] statistics(int rows, int c, double[][] mom, float[] gamma, float[] saveMean, float[] saveInvStd,
+    private static float[] statistics(int rows, int c, double[][] mom, float[] gamma, float[] saveMean, float[] saveInvStd,
                               float[] runMean, float[] runVar, float momentum, float eps) {
         float[] scale = new float[c];
         for (int ch = 0; ch < c; ch++) {
